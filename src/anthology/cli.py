@@ -1,0 +1,107 @@
+"""The command line: a thin layer that parses arguments, calls the library, prints, exits.
+
+Exit codes: 0 success, 2 invalid input (the manifest or the command line), 1 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+
+from . import __version__
+from .build import FORMATS
+from .manifest import ManifestError
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = 0, 1, 2
+
+
+def _formats(value: str) -> list[str]:
+    chosen = [f.strip().lower() for f in value.split(",") if f.strip()]
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"unknown format {', '.join(unknown) or repr(value)}; expected a comma-separated "
+            f"list of {', '.join(FORMATS)}")
+    return list(dict.fromkeys(chosen))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="anthology", description="Turn a YAML manifest of stories into a PDF and an EPUB 3.")
+    parser.add_argument("--version", action="version", version=f"anthology {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="validate the manifest and write the book")
+    build.add_argument("manifest", type=Path, help="the book's YAML manifest")
+    build.add_argument("--out", type=Path, default=Path("build"),
+                       help="output folder (default: build)")
+    build.add_argument("--format", type=_formats, default=list(FORMATS),
+                       help=f"comma-separated formats to write (default: {','.join(FORMATS)})")
+    build.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+
+    check = commands.add_parser("check", help="validate the manifest only; write nothing")
+    check.add_argument("manifest", type=Path)
+
+    imp = commands.add_parser("import", help="make a manifest from scraped tweet text")
+    imp.add_argument("source", type=Path, help="text with stories followed by "
+                     "'- Name (@handle) Month D, YYYY'")
+    imp.add_argument("-o", "--output", type=Path, help="where to write the manifest "
+                     "(default: standard output)")
+    imp.add_argument("--title", default="Imported stories", help="the book's title")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except ManifestError as error:
+        print(f"anthology: the manifest has {len(error.problems)} problem"
+              f"{'s' if len(error.problems) != 1 else ''}:", file=sys.stderr)
+        print(error, file=sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        print("anthology: interrupted; earlier outputs are unchanged", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - the last line of defence for users
+        if args.debug:
+            traceback.print_exc()
+        print(f"anthology: internal error: {type(error).__name__}: {error}\n"
+              "Rerun with --debug for the traceback, and report it if it persists.",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _run(args) -> int:
+    if args.command == "build":
+        from .build import build
+        say = (lambda _: None) if args.quiet else (lambda stage: print(f"  {stage}", file=sys.stderr))
+        built = build(args.manifest, args.out, args.format, progress=say)
+        if not args.quiet:
+            for path in built.outputs.values():
+                print(path)
+    elif args.command == "check":
+        from .model import load_book
+        book = load_book(args.manifest)
+        print(f"{args.manifest}: ok ({len(book.all_stories)} stories)")
+    elif args.command == "import":
+        from .importer import to_manifest
+        try:
+            text = args.source.read_text(encoding="utf-8")
+            manifest = to_manifest(text, args.title)
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            print(f"anthology: {args.source}: {error}", file=sys.stderr)
+            return EXIT_INVALID
+        if args.output:
+            from .build import write_atomically
+            write_atomically(args.output, manifest.encode())
+        else:
+            sys.stdout.write(manifest)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

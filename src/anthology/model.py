@@ -1,0 +1,220 @@
+"""The validated book: what a manifest means, independent of any output format."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import unicodedata
+import uuid
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
+                      field_validator, model_validator)
+
+from .manifest import ManifestError, Problem, load_manifest, locate
+
+
+def _as_date(value):
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date) or value is None:
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"expected a date like 2018-05-05, got {value!r}")
+
+
+def _as_list(value):
+    return [value] if isinstance(value, str) else value
+
+
+Date = Annotated[dt.date | None, BeforeValidator(_as_date)]
+Text = Annotated[str, Field(min_length=1)]
+Names = Annotated[list[Text], BeforeValidator(_as_list)]
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class _HasText(_Entry):
+    """Text given inline, or as ``file:`` (which the manifest loader turns into text)."""
+
+    text: str | None = None
+    file: str | None = None
+
+    @model_validator(mode="after")
+    def _text_or_file(self):
+        if self.text is not None and self.file is not None:
+            raise ValueError("give either 'text' or 'file', not both")
+        if self.text is None and self.file is None:
+            raise ValueError("missing 'text' (Markdown) or 'file' (a Markdown file)")
+        return self
+
+
+def _check_language(value: str | None) -> str | None:
+    if value is not None and not _LANGUAGE.match(value):
+        raise ValueError(f"expected a BCP 47 language tag like 'en' or 'pt-BR', got {value!r}")
+    return value
+
+
+class Story(_HasText):
+    author: Text
+    handle: str | None = None
+    title: str | None = None
+    date: Date = None
+    source: str | None = None
+    language: str | None = None
+
+    _language = field_validator("language")(_check_language)
+
+    @field_validator("source")
+    @classmethod
+    def _http_only(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValueError(f"expected an http(s):// address, got {value!r}")
+        return value
+
+    @property
+    def heading(self) -> str:
+        """How the story is named in contents and bookmarks: its title, else its author."""
+        return self.title or self.author
+
+
+class Foreword(_HasText):
+    title: Text = "Foreword"
+    author: str | None = None
+
+
+class Part(_Entry):
+    title: Text
+    intro: str | None = None
+    stories: Annotated[list[Story], Field(min_length=1)]
+
+
+class Book(_Entry):
+    title: Text
+    subtitle: str | None = None
+    editors: Names = []
+    publisher: str | None = None
+    language: str = "en"
+    date: Date = None
+    identifier: str | None = None
+    rights: str | None = None
+    description: str | None = None
+    keywords: Names = []
+    foreword: Foreword | None = None
+    stories: Annotated[list[Story], Field(min_length=1)] | None = None
+    parts: Annotated[list[Part], Field(min_length=1)] | None = None
+
+    _language = field_validator("language")(_check_language)
+
+    @model_validator(mode="after")
+    def _stories_or_parts(self):
+        if (self.stories is None) == (self.parts is None):
+            raise ValueError("expected exactly one of 'stories' (a list) or 'parts' "
+                             "(sections, each with its own stories)")
+        return self
+
+    @property
+    def all_stories(self) -> list[Story]:
+        if self.parts is not None:
+            return [story for part in self.parts for story in part.stories]
+        return list(self.stories)
+
+    @property
+    def sections(self) -> list[Part]:
+        """The book as parts; a book without parts is one untitled part."""
+        if self.parts is not None:
+            return list(self.parts)
+        return [Part.model_construct(title="", intro=None, stories=list(self.stories))]
+
+    @property
+    def slug(self) -> str:
+        ascii_title = unicodedata.normalize("NFKD", self.title).encode("ascii", "ignore").decode()
+        return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:80] or "book"
+
+    @property
+    def uid(self) -> str:
+        """The manifest's identifier, or one derived from the title (stable across builds)."""
+        return self.identifier or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'anthology:' + self.title)}"
+
+
+_TYPE_NAMES = {dict: "a mapping", list: "a list", str: "text", int: "a number", float: "a number",
+               bool: "true/false", type(None): "nothing", dt.date: "a date"}
+
+
+def _describe(value) -> str:
+    for kind, name in _TYPE_NAMES.items():
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
+
+
+def _path(loc) -> str:
+    out = ""
+    for key in loc:
+        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else key)
+    return out
+
+
+def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
+    """The keys allowed where ``loc`` points, for 'did you mean' hints."""
+    for key in loc:
+        if isinstance(key, int):
+            continue
+        annotation = model.model_fields[key].annotation if key in model.model_fields else None
+        nested = [a for a in getattr(annotation, "__args__", ()) + (annotation,)
+                  for a in getattr(a, "__args__", ()) + (a,)
+                  if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not nested:
+            return []
+        model = nested[0]
+    return list(model.model_fields)
+
+
+def _problem(data, error: dict) -> Problem:
+    loc, kind, value = tuple(error["loc"]), error["type"], error.get("input")
+    if kind == "extra_forbidden":
+        key = loc[-1]
+        close = difflib.get_close_matches(str(key), _fields_at(Book, loc[:-1]), n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else \
+            f" (expected one of: {', '.join(_fields_at(Book, loc[:-1]))})"
+        file, line = locate(data, loc)
+        return Problem(file, line, _path(loc[:-1]), f"unknown key '{key}'{hint}")
+    if kind == "missing":
+        file, line = locate(data, loc[:-1])
+        return Problem(file, line, _path(loc[:-1]), f"missing required field '{loc[-1]}'")
+    file, line = locate(data, loc)
+    message = error["msg"].removeprefix("Value error, ")
+    if kind in ("string_type", "list_type", "dict_type", "model_type", "model_attributes_type"):
+        expected = {"string_type": "text", "list_type": "a list"}.get(kind, "a mapping")
+        message = f"expected {expected}, got {_describe(value)}"
+    elif kind == "string_too_short":
+        message = "expected text, got an empty value"
+    elif kind == "too_short":
+        message = "expected a list with at least one entry"
+    return Problem(file, line, _path(loc), message)
+
+
+def load_book(path: str | Path) -> Book:
+    """Read, resolve and validate a manifest; raise ManifestError listing every problem."""
+    path = Path(path)
+    data, problems = load_manifest(path)
+    try:
+        book = Book.model_validate(data)
+    except ValidationError as error:
+        problems += [_problem(data, e) for e in error.errors()]
+        raise ManifestError(problems) from None
+    if problems:
+        raise ManifestError(problems)
+    return book

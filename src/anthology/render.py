@@ -1,0 +1,138 @@
+"""Book -> HTML through the theme's templates.
+
+``layout(book)`` turns the model into what the templates show (ids, rendered Markdown, dates
+as words, the contributors list); ``pdf_html`` makes the single paged document and
+``epub_documents`` the one-per-section XHTML files. Both use the same section templates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .model import Book, Story
+from .text import to_html
+from .theme import Theme
+
+_MONTHS = ("January February March April May June July August September October November "
+           "December").split()
+
+
+def long_date(value: dt.date | None) -> str:
+    """'May 5, 2018', independent of the machine's locale."""
+    return f"{_MONTHS[value.month - 1]} {value.day}, {value.year}" if value else ""
+
+
+@dataclass
+class StoryView:
+    story: Story
+    id: str
+    number: int
+    html: str
+    language: str
+    date_text: str
+
+
+@dataclass
+class PartView:
+    id: str
+    title: str
+    intro_html: str
+    stories: list[StoryView]
+
+
+@dataclass
+class Contributor:
+    name: str
+    handle: str
+    stories: list[StoryView] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    """One document of the EPUB (and one block of the PDF)."""
+    id: str
+    template: str
+    title: str
+    epub_type: str
+    context: dict
+    language: str
+    landmark: str = ""
+
+
+@dataclass
+class BookView:
+    book: Book
+    parts: list[PartView]
+    stories: list[StoryView]
+    foreword_html: str
+    contributors: list[Contributor]
+    date_text: str
+    year: int | None
+
+
+def layout(book: Book, image_prefix: str = "") -> BookView:
+    language = book.language
+    stories: list[StoryView] = []
+    parts: list[PartView] = []
+    for p, part in enumerate(book.sections, start=1):
+        views = []
+        for story in part.stories:
+            number = len(stories) + 1
+            view = StoryView(story, f"story-{number}", number,
+                             to_html(story.text, story.language or language, image_prefix),
+                             story.language or language, long_date(story.date))
+            views.append(view)
+            stories.append(view)
+        parts.append(PartView(f"part-{p}", part.title,
+                              to_html(part.intro, language, image_prefix) if part.intro else "",
+                              views))
+    by_name: dict[tuple[str, str], Contributor] = {}
+    for view in stories:
+        key = (view.story.author, view.story.handle or "")
+        by_name.setdefault(key, Contributor(*key)).stories.append(view)
+    contributors = sorted(by_name.values(), key=lambda c: (c.name.casefold(), c.handle))
+    foreword = book.foreword
+    return BookView(book, parts, stories,
+                    to_html(foreword.text, language, image_prefix) if foreword else "",
+                    contributors, long_date(book.date), book.date.year if book.date else None)
+
+
+FRONT_MATTER = ("titlepage", "copyright", "contents", "foreword")
+
+
+def sections(view: BookView, contents: bool = False) -> list[Section]:
+    """The book's documents in reading order (the EPUB spine; its nav replaces ``contents``)."""
+    book, lang = view.book, view.book.language
+    out = [Section("titlepage", "titlepage.html", book.title, "titlepage", {}, lang),
+           Section("copyright", "copyright.html", "Copyright", "copyright-page", {}, lang)]
+    if contents:
+        out.append(Section("contents", "contents.html", "Contents", "toc", {}, lang))
+    if book.foreword:
+        out.append(Section("foreword", "foreword.html", book.foreword.title, "foreword", {}, lang))
+    for part in view.parts:
+        if part.title:
+            out.append(Section(part.id, "part.html", part.title, "part", {"part": part}, lang))
+        for story in part.stories:
+            out.append(Section(story.id, "story.html", story.story.heading, "chapter",
+                               {"item": story}, story.language))
+    out.append(Section("contributors", "contributors.html", "Contributors", "appendix", {}, lang))
+    first_story = next(s for s in out if s.template in ("story.html", "part.html"))
+    first_story.landmark = "bodymatter"
+    return out
+
+
+def pdf_html(view: BookView, theme: Theme, front: bool, timestamp: str,
+             pages: dict[str, int] | None = None) -> str:
+    """The front matter (``front=True``, needs the body's ``pages``) or the body as one
+    HTML document; the PDF writer lays them out separately so each counts its own pages."""
+    chosen = [s for s in sections(view, contents=True) if (s.id in FRONT_MATTER) == front]
+    return theme.render("book.html", view=view, book=view.book, sections=chosen, epub=False,
+                        pages=pages or {}, timestamp=timestamp, link=lambda id: f"#{id}")
+
+
+def epub_documents(view: BookView, theme: Theme) -> list[tuple[Section, str]]:
+    """(section, body XHTML) for every EPUB document; links point to other documents."""
+    return [(s, theme.render(s.template, view=view, book=view.book, epub=True, section=s,
+                             link=lambda id: f"{id}.xhtml#{id}"))
+            for s in sections(view)]

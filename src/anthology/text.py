@@ -1,0 +1,91 @@
+"""Untrusted Markdown -> safe HTML.
+
+markdown-it-py does the parsing and the typography (curly quotes, dashes, ellipses); raw HTML
+is disabled, so anything that looks like a tag is shown as text. Links are kept only for
+http(s) and mailto; images only when they name a file inside the book folder.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from urllib.parse import unquote, urlsplit
+
+from markdown_it import MarkdownIt
+
+# Quotation marks by primary language subtag (markdown-it's "quotes" option: “”‘’ order).
+_QUOTES = {
+    "de": "„“‚‘", "cs": "„“‚‘", "da": "»«›‹", "fr": ["« ", " »", "‹ ", " ›"], "es": "«»“”",
+    "it": "«»“”", "pt": "«»“”", "ru": "«»„“", "pl": "„”‚’", "nl": "“”‘’", "sv": "””’’",
+    "fi": "””’’", "no": "«»‘’", "nb": "«»‘’", "ja": "「」『』", "zh": "“”‘’",
+}
+IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
+_LINK_SCHEMES = ("http", "https", "mailto")
+
+
+def is_allowed_link(url: str) -> bool:
+    return urlsplit(url.strip()).scheme.lower() in _LINK_SCHEMES
+
+
+def image_path(url: str) -> str | None:
+    """The book-relative path an image URL names, or None if it names anything else."""
+    parts = urlsplit(url.strip())
+    if parts.scheme or parts.netloc or parts.query or url.startswith("/"):
+        return None
+    path = unquote(parts.path)
+    if not any(path.lower().endswith(ext) for ext in IMAGE_TYPES):
+        return None
+    return path
+
+
+@lru_cache(maxsize=32)
+def _parser(language: str) -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "typographer": True, "breaks": True,
+                                   "xhtmlOut": True,
+                                   "quotes": _QUOTES.get(language.split("-")[0].lower(), "“”‘’")})
+    md.enable(["replacements", "smartquotes"])
+    md.validateLink = lambda url: is_allowed_link(url) or image_path(url) is not None
+    return md
+
+
+def markdown_images(text: str) -> list[str]:
+    """Every image URL the Markdown mentions (for validation before rendering)."""
+    found = []
+    for token in _parser("en").parse(text):
+        for child in token.children or ():
+            if child.type == "image":
+                found.append(child.attrGet("src") or "")
+    return found
+
+
+def to_html(text: str, language: str = "en", image_prefix: str = "") -> str:
+    """Render Markdown to an XHTML-compatible fragment; images get ``image_prefix``."""
+    md = _parser(language)
+    tokens = md.parse(text)
+    for token in tokens:
+        for child in token.children or ():
+            if child.type == "image":
+                src = child.attrGet("src") or ""
+                if image_path(src) is None:
+                    child.type = "text"  # show the alt text instead
+                    child.content = child.content or "[image]"
+                else:
+                    child.attrSet("src", image_prefix + image_path(src))
+            elif child.type == "link_open":
+                href = child.attrGet("href") or ""
+                if not is_allowed_link(href):  # relative links lead nowhere in a book
+                    child.type, child.tag = "html_inline", ""
+                    child.content = ""
+                    _drop_close(token.children, child)
+    return md.renderer.render(tokens, md.options, {})
+
+
+def _drop_close(children, opener) -> None:
+    depth = 0
+    for child in children[children.index(opener) + 1:]:
+        if child.type == "link_open":
+            depth += 1
+        elif child.type == "link_close":
+            if depth == 0:
+                child.type, child.content = "html_inline", ""
+                return
+            depth -= 1
