@@ -82,6 +82,13 @@ def _loader_for(filename: str, problems: list[Problem]):
                 data.append(self.construct_object(child, deep=True))
                 data.origins[index] = (filename, child.start_mark.line + 1)
 
+        def construct_timestamp_or_text(self, node):
+            try:
+                return self.construct_yaml_timestamp(node)
+            except ValueError:  # 2018-02-30: left as text for the model to report with its line
+                return self.construct_scalar(node)
+
+    Loader.add_constructor("tag:yaml.org,2002:timestamp", Loader.construct_timestamp_or_text)
     Loader.add_constructor("tag:yaml.org,2002:map", Loader.construct_mapping_with_origins)
     Loader.add_constructor("tag:yaml.org,2002:seq", Loader.construct_sequence_with_origins)
     return Loader

@@ -167,18 +167,25 @@ def _path(loc) -> str:
     return out
 
 
-def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
+def _nested_model(annotation) -> type[BaseModel] | None:
+    """The model class inside an annotation such as ``list[Story] | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        if found := _nested_model(arg):
+            return found
+    return None
+
+
+def _fields_at(loc: tuple) -> list[str]:
     """The keys allowed where ``loc`` points, for 'did you mean' hints."""
+    model: type[BaseModel] | None = Book
     for key in loc:
-        if isinstance(key, int):
-            continue
-        annotation = model.model_fields[key].annotation if key in model.model_fields else None
-        nested = [a for a in getattr(annotation, "__args__", ()) + (annotation,)
-                  for a in getattr(a, "__args__", ()) + (a,)
-                  if isinstance(a, type) and issubclass(a, BaseModel)]
-        if not nested:
-            return []
-        model = nested[0]
+        if isinstance(key, str):
+            field = model.model_fields.get(key)
+            model = _nested_model(field.annotation) if field else None
+            if model is None:
+                return []
     return list(model.model_fields)
 
 
@@ -186,9 +193,9 @@ def _problem(data, error: dict) -> Problem:
     loc, kind, value = tuple(error["loc"]), error["type"], error.get("input")
     if kind == "extra_forbidden":
         key = loc[-1]
-        close = difflib.get_close_matches(str(key), _fields_at(Book, loc[:-1]), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(str(key), _fields_at(loc[:-1]), n=1, cutoff=0.6)
         hint = f" (did you mean '{close[0]}'?)" if close else \
-            f" (expected one of: {', '.join(_fields_at(Book, loc[:-1]))})"
+            f" (expected one of: {', '.join(_fields_at(loc[:-1]))})"
         file, line = locate(data, loc)
         return Problem(file, line, _path(loc[:-1]), f"unknown key '{key}'{hint}")
     if kind == "missing":
@@ -213,7 +220,13 @@ def load_book(path: str | Path) -> Book:
     try:
         book = Book.model_validate(data)
     except ValidationError as error:
-        problems += [_problem(data, e) for e in error.errors()]
+        found = [_problem(data, e) for e in error.errors()]
+        # "unknown key 'autor' (did you mean 'author'?)" already says that 'author' is missing.
+        suggested = {(p.path, m[1]) for p in found
+                     if (m := re.search(r"did you mean '(\w+)'", p.message))}
+        problems += [p for p in found if not (
+            (m := re.fullmatch(r"missing required field '(\w+)'", p.message))
+            and (p.path, m[1]) in suggested)]
         raise ManifestError(problems) from None
     if problems:
         raise ManifestError(problems)
