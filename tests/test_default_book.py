@@ -41,10 +41,11 @@ def test_pdf_front_matter_contents_and_contributors(default_build, default_book)
         page_index = next(i for i, p in enumerate(pages) if markdown_words(story.text) in squash(p))
         line = next(line for line in contents.splitlines() if story.author in line)
         assert line.rstrip().endswith(" " + labels[page_index]), (line, labels[page_index])
-    last = squash(pages[-1])
-    assert "contributors" in last
+    contributors = squash(next(p for p in pages if p.lstrip().startswith("Contributors")))
+    sources = squash(next(p for p in pages if p.lstrip().startswith("Sources and Permissions")))
     for story in default_book.all_stories:
-        assert squash(story.author) in last and squash(story.handle) in last
+        assert squash(story.author) in contributors and squash(story.handle) in contributors
+        assert squash(story.author) in sources
 
 
 def test_pdf_metadata_outline_labels_and_fonts(default_build, default_book):
@@ -61,7 +62,8 @@ def test_pdf_metadata_outline_labels_and_fonts(default_build, default_book):
     assert "Contents" in titles and "Foreword" in titles and "Contributors" in titles
     labels = reader.page_labels
     assert labels[0] == "i" and "1" in labels
-    assert labels[labels.index("1") - 1] in ("iv", "vi", "viii")  # front matter ends on a verso
+    assert labels[labels.index("1") - 1] in ("iv", "vi", "viii", "x")  # front ends on a verso
+    assert labels.index("1") % 2 == 0  # so story 1 opens on a right-hand page
     fonts = {}
     for page in reader.pages:
         for font in page["/Resources"]["/Font"].values():
@@ -84,21 +86,22 @@ def test_pdf_contents_links_go_to_the_stories(default_build, default_book):
     targets = [reader.get_destination_page_number(named[name]) for name in links]
     story_pages = [next(i for i, p in enumerate(pages) if markdown_words(s.text) in squash(p))
                    for s in default_book.all_stories]
-    assert targets[1:-1] == story_pages  # foreword first, contributors last
+    assert targets[1:-2] == story_pages  # foreword first, then stories, then back matter
     assert squash("Foreword") in squash(pages[targets[0]])
-    assert squash("Contributors") in squash(pages[targets[-1]])
+    assert squash("Contributors") in squash(pages[targets[-2]])
+    assert squash("Sources and Permissions") in squash(pages[targets[-1]])
 
 
 def test_epub_spine_has_every_story_in_order_with_attribution(default_build, default_book):
     spine = epub_spine_texts(default_build["epub"])
     names = [name for name, _ in spine]
-    assert names[:3] == ["titlepage.xhtml", "copyright.xhtml", "nav.xhtml"]
+    assert names[:4] == ["cover.xhtml", "titlepage.xhtml", "copyright.xhtml", "nav.xhtml"]
     story_docs = [(n, squash(t)) for n, t in spine if n.startswith("story-")]
     assert len(story_docs) == len(default_book.all_stories)
     for (name, text), story in zip(story_docs, default_book.all_stories):
         assert markdown_words(story.text) in text, name
         assert squash(story.author) in text and squash(story.handle) in text
-    assert names[-1] == "contributors.xhtml"
+    assert names[-2:] == ["contributors.xhtml", "sources.xhtml"]
 
 
 def test_epub_metadata_and_nav(default_build, default_book):

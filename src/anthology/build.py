@@ -6,20 +6,26 @@ import datetime as dt
 import os
 import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import fonts, preflight
+from .cover import render_cover_image, render_cover_pdf
+from .epub import render_epub
 from .model import Book, load_book
+from .pdf import render_pdf
 from .render import layout
 from .theme import Theme
 
-FORMATS = ("pdf", "epub")
+FORMATS = ("pdf", "print", "cover", "epub")
 
 
 @dataclass
 class Built:
     book: Book
-    outputs: dict[str, Path]
+    outputs: dict[str, Path]                 # format -> file written
+    preflight: list | None = None            # preflight checks of the print files, if made
+    warnings: list[str] = field(default_factory=list)
 
 
 def build_moment(book: Book) -> dt.datetime:
@@ -32,38 +38,64 @@ def build_moment(book: Book) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day)
 
 
+def output_paths(book: Book, out_dir: Path) -> dict[str, Path]:
+    slug = book.slug
+    return {"pdf": out_dir / f"{slug}.pdf", "print": out_dir / f"{slug}-print.pdf",
+            "cover": out_dir / f"{slug}-cover.pdf", "cover-image": out_dir / f"{slug}-cover.jpg",
+            "epub": out_dir / f"{slug}.epub"}
+
+
 def build(manifest: str | Path, out_dir: str | Path = "build",
           formats: Iterable[str] = FORMATS,
           progress: Callable[[str], None] = lambda stage: None) -> Built:
-    """Validate the manifest and write ``<slug>.<format>`` for each format into ``out_dir``.
+    """Validate the manifest and write the chosen formats into ``out_dir``.
 
     Every output is rendered in memory first and then moved into place atomically, so a
     failed or interrupted build leaves earlier outputs as they were.
     """
+    unknown = set(formats) - set(FORMATS)
+    if unknown:
+        raise ValueError(f"unknown format {', '.join(unknown)}; expected {', '.join(FORMATS)}")
+    formats = [f for f in FORMATS if f in set(formats)]
     manifest = Path(manifest)
     progress("checking the manifest")
     book = load_book(manifest)
     book_dir = manifest.resolve().parent
     theme = Theme(book_dir)
     moment = build_moment(book)
+    stamp = moment.isoformat() + "Z"
     view = layout(book)
+    warnings = fonts.missing_faces()
+    paths = output_paths(book, Path(out_dir))
     rendered: dict[str, bytes] = {}
-    for fmt in formats:
-        progress(f"rendering {fmt}")
-        if fmt == "pdf":
-            from .pdf import render_pdf
-            rendered[fmt] = render_pdf(view, theme, book_dir, moment.isoformat() + "Z")
-        elif fmt == "epub":
-            from .epub import render_epub
-            rendered[fmt] = render_epub(view, theme, moment)
-        else:
-            raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    outputs = {}
-    for fmt, data in rendered.items():
-        outputs[fmt] = write_atomically(out_dir / f"{book.slug}.{fmt}", data)
-    return Built(book, outputs)
+    interior = None
+    if "pdf" in formats:
+        progress("laying out the screen PDF")
+        interior = render_pdf(view, theme, book_dir, stamp, "screen")
+        rendered["pdf"] = interior.data
+    if "print" in formats or "cover" in formats:
+        progress("laying out the print interior")
+        interior = render_pdf(view, theme, book_dir, stamp, "print")
+        if "print" in formats:
+            rendered["print"] = interior.data
+    if "cover" in formats:
+        progress("drawing the cover")
+        rendered["cover"], _ = render_cover_pdf(book, theme, interior.page_count)
+    if "cover" in formats or "epub" in formats:
+        rendered["cover-image"] = render_cover_image(book, theme)
+    if "epub" in formats:
+        progress("packing the EPUB")
+        rendered["epub"] = render_epub(view, theme, moment, rendered["cover-image"])
+    if "cover" not in formats:
+        rendered.pop("cover-image", None)
+
+    paths["pdf"].parent.mkdir(parents=True, exist_ok=True)
+    outputs = {fmt: write_atomically(paths[fmt], data) for fmt, data in rendered.items()}
+    report = None
+    if "print" in outputs or "cover" in outputs:
+        progress("preflight")
+        report = preflight.check(book, outputs.get("print"), outputs.get("cover"))
+    return Built(book, outputs, report, warnings)
 
 
 def write_atomically(path: Path, data: bytes) -> Path:

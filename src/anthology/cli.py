@@ -1,6 +1,7 @@
 """The command line: a thin layer that parses arguments, calls the library, prints, exits.
 
-Exit codes: 0 success, 2 invalid input (the manifest or the command line), 1 internal error.
+Exit codes: 0 success, 1 internal error, 2 invalid input (the manifest or the command line),
+3 the print files fail preflight.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from . import __version__
 from .build import FORMATS
 from .manifest import ManifestError
 
-EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = 0, 1, 2
+EXIT_OK, EXIT_INTERNAL, EXIT_INVALID, EXIT_PREFLIGHT = 0, 1, 2, 3
 
 
 def _formats(value: str) -> list[str]:
@@ -44,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="validate the manifest only; write nothing")
     check.add_argument("manifest", type=Path)
+
+    flight = commands.add_parser("preflight", help="check the built print files against the "
+                                 "printer's rules (the manifest's print.profile)")
+    flight.add_argument("manifest", type=Path)
+    flight.add_argument("--out", type=Path, default=Path("build"),
+                        help="where the book was built (default: build)")
 
     imp = commands.add_parser("import", help="make a manifest from scraped tweet text")
     imp.add_argument("source", type=Path, help="text with stories followed by "
@@ -80,9 +87,25 @@ def _run(args) -> int:
         from .build import build
         say = (lambda _: None) if args.quiet else (lambda stage: print(f"  {stage}", file=sys.stderr))
         built = build(args.manifest, args.out, args.format, progress=say)
+        for warning in built.warnings:
+            print(f"anthology: warning: {warning}", file=sys.stderr)
         if not args.quiet:
             for path in built.outputs.values():
                 print(path)
+        if built.preflight is not None:
+            return _report(built.book, built.preflight, args.quiet)
+    elif args.command == "preflight":
+        from .build import output_paths
+        from .model import load_book
+        from .preflight import check
+        book = load_book(args.manifest)
+        paths = output_paths(book, args.out)
+        missing = [str(paths[k]) for k in ("print", "cover") if not paths[k].is_file()]
+        if missing:
+            print(f"anthology: nothing to check: {', '.join(missing)} not found; run "
+                  f"'anthology build {args.manifest} --format print,cover' first", file=sys.stderr)
+            return EXIT_INVALID
+        return _report(book, check(book, paths["print"], paths["cover"]), quiet=False)
     elif args.command == "check":
         from .model import load_book
         book = load_book(args.manifest)
@@ -100,6 +123,18 @@ def _run(args) -> int:
             write_atomically(args.output, manifest.encode())
         else:
             sys.stdout.write(manifest)
+    return EXIT_OK
+
+
+def _report(book, checks, quiet: bool) -> int:
+    from .preflight import table
+    failed = [c for c in checks if not c.ok]
+    if failed or not quiet:
+        print(f"Preflight ({book.print.profile}):\n{table(checks)}")
+    if failed:
+        print(f"anthology: {len(failed)} preflight check{'s' if len(failed) > 1 else ''} "
+              "failed", file=sys.stderr)
+        return EXIT_PREFLIGHT
     return EXIT_OK
 
 

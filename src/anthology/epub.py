@@ -16,7 +16,8 @@ from .render import BookView, epub_documents
 from .theme import Theme
 
 
-def render_epub(view: BookView, theme: Theme, moment: dt.datetime) -> bytes:
+def render_epub(view: BookView, theme: Theme, moment: dt.datetime,
+                cover_image: bytes | None = None) -> bytes:
     book = view.book
     out = epub.EpubBook()
     out.set_identifier(book.uid)
@@ -56,10 +57,15 @@ def render_epub(view: BookView, theme: Theme, moment: dt.datetime) -> bytes:
                  {"type": "bodymatter", "href": _first_body(view), "title": "Start of content"}]
     spine = list(documents.values())
     spine.insert(2, nav)  # after title and copyright pages, where a printed contents would be
+    if cover_image:
+        out.set_cover("cover.jpg", cover_image, create_page=True)
+        spine.insert(0, "cover")
+        out.guide.insert(0, {"type": "cover", "href": "cover.xhtml", "title": "Cover"})
     out.spine = spine
 
     buffer = io.BytesIO()
     epub.write_epub(buffer, out, {"mtime": moment, "epub2_guide": True, "epub3_landmark": True,
+                                  "epub3_pages": False,
                                   "landmark_title": "Landmarks"})
     return _repack(buffer.getvalue(), moment)
 
@@ -84,6 +90,7 @@ def _toc(view: BookView) -> list:
         else:
             toc.extend(stories)
     toc.append(link("contributors", "Contributors"))
+    toc.append(link("sources", "Sources and Permissions"))
     return toc
 
 

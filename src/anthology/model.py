@@ -8,12 +8,13 @@ import re
 import unicodedata
 import uuid
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
                       field_validator, model_validator)
 
+from . import profiles
 from .manifest import ManifestError, Problem, load_manifest, locate
 
 
@@ -101,6 +102,21 @@ class Part(_Entry):
     stories: Annotated[list[Story], Field(min_length=1)]
 
 
+class PrintSettings(_Entry):
+    """How the print edition is made; every key is optional."""
+
+    trim: Annotated[tuple[float, float], BeforeValidator(profiles.trim)] = profiles.TRIMS["5.5x8.5"]
+    paper: Literal["white", "cream"] = "cream"
+    bleed: Annotated[float, BeforeValidator(profiles.length), Field(ge=0, le=0.5)] = 0.0
+    recto_starts: bool = False
+    profile: Literal["kdp", "ingram"] = "kdp"
+    pdf_x: Literal["x-4", "x-1a"] = "x-4"
+
+    @property
+    def rules(self) -> profiles.Profile:
+        return profiles.PROFILES[self.profile]
+
+
 class Book(_Entry):
     title: Text
     subtitle: str | None = None
@@ -115,6 +131,7 @@ class Book(_Entry):
     foreword: Foreword | None = None
     stories: Annotated[list[Story], Field(min_length=1)] | None = None
     parts: Annotated[list[Part], Field(min_length=1)] | None = None
+    print: PrintSettings = PrintSettings()
 
     _language = field_validator("language")(_check_language)
 
@@ -210,6 +227,10 @@ def _problem(data, error: dict) -> Problem:
         message = "expected text, got an empty value"
     elif kind == "too_short":
         message = "expected a list with at least one entry"
+    elif kind == "literal_error":
+        message = f"expected {error['ctx']['expected']}, got {value!r}"
+    elif kind == "bool_type" or kind == "bool_parsing":
+        message = f"expected true or false, got {value!r}"
     return Problem(file, line, _path(loc), message)
 
 

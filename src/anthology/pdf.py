@@ -1,9 +1,10 @@
-"""BookView -> PDF with WeasyPrint.
+"""BookView -> PDF with WeasyPrint: the screen edition and the print interior.
 
-The body (parts, stories, contributors) is laid out first; its anchors give every story's
+The body (parts, stories, back matter) is laid out first; its anchors give every story's
 page number, which the front matter (title, copyright, contents, foreword) then prints as
 plain text. The two documents count their own pages (roman i, ii, ... and arabic 1, 2, ...),
-are joined into one file, and get matching PDF page labels.
+are joined into one file, and get matching PDF page labels. The inside margin follows the
+printer's gutter table for the final page count, so layout repeats until the count settles.
 """
 
 from __future__ import annotations
@@ -17,11 +18,16 @@ import pydyf
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
+from .model import PrintSettings
+from .profiles import gutter
 from .render import BookView, pdf_html
 from .theme import Theme
 
 logging.getLogger("weasyprint").setLevel(logging.ERROR)
 logging.getLogger("fontTools").setLevel(logging.ERROR)
+
+ICC_PROFILES = (Path("/usr/share/color/icc/ghostscript/default_cmyk.icc"),
+                Path("/usr/share/color/icc/ghostscript/ps_cmyk.icc"))
 
 
 class LocalFetcher(URLFetcher):
@@ -44,54 +50,115 @@ class LocalFetcher(URLFetcher):
 
 @dataclass(frozen=True)
 class PageSetup:
-    """Trim size and margins, in inches."""
-    width: float = 5.5
-    height: float = 8.5
-    top: float = 0.8
-    bottom: float = 0.85
-    inside: float = 0.75
-    outside: float = 0.6
+    """Trim size, bleed and margins in inches, for a book of a given page count."""
+    width: float
+    height: float
+    bleed: float
+    top: float
+    bottom: float
+    inside: float
+    outside: float
+
+    @classmethod
+    def for_book(cls, settings: PrintSettings, page_count: int, bleed: bool) -> PageSetup:
+        rules = settings.rules
+        floor = rules.min_margin_bleed if settings.bleed else rules.min_margin
+        width, height = settings.trim
+        return cls(width, height, settings.bleed if bleed else 0.0,
+                   top=max(0.9, floor), bottom=max(0.95, floor),
+                   inside=max(gutter(page_count) + 0.25, rules.min_inside, floor),
+                   outside=max(0.6, floor))
 
     def css(self) -> str:
-        return (f"@page {{ size: {self.width}in {self.height}in; "
+        bleed = f" bleed: {self.bleed}in; marks: none;" if self.bleed else ""
+        return (f"@page {{ size: {self.width}in {self.height}in;{bleed} "
                 f"margin: {self.top}in {self.outside}in {self.bottom}in {self.inside}in; }}\n"
                 f"@page :left {{ margin-left: {self.outside}in; margin-right: {self.inside}in; }}\n"
                 f"@page :right {{ margin-left: {self.inside}in; margin-right: {self.outside}in; }}\n")
 
 
+@dataclass
+class RenderedPdf:
+    data: bytes
+    setup: PageSetup
+    front_pages: int
+    page_count: int
+    labels: dict[str, str]  # anchor (story-1, contributors, ...) -> printed page label
+
+
 _ROMAN_FOLIOS = "@page { @bottom-center { content: counter(page, lower-roman); } }"
 
 
+def icc_profile() -> Path:
+    for path in ICC_PROFILES:
+        if path.is_file():
+            return path
+    raise FileNotFoundError("no CMYK ICC profile for the PDF/X output intent; install the "
+                            "Debian package libgs-common (it provides default_cmyk.icc)")
+
+
 def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
-               setup: PageSetup = PageSetup()) -> bytes:
-    """The whole book as PDF bytes."""
-    fetcher = LocalFetcher([book_dir, *theme.search_path])
-    base = [CSS(string=theme.read("book.css"), url_fetcher=fetcher,
-                base_url=theme.path("book.css").as_uri()),
-            CSS(string=setup.css())]
+               edition: str = "screen") -> RenderedPdf:
+    """The whole book as PDF: ``screen`` (RGB, hyperlinked) or ``print`` (PDF/X, CMYK black,
+    bleed, no link annotations)."""
+    settings = view.book.print
+    printing = edition == "print"
+    roots = [book_dir, *theme.search_path] + ([icc_profile().parent] if printing else [])
+    fetcher = LocalFetcher(roots)
+    stylesheets = [CSS(string=theme.read("book.css"), url_fetcher=fetcher,
+                       base_url=theme.path("book.css").as_uri())]
+    profiles: dict = {}  # filled by print.css's @color-profile, read by the PDF writer
+    if printing:
+        stylesheets.append(CSS(string=theme.render("print.css", icc=icc_profile().as_uri()),
+                               url_fetcher=fetcher, color_profiles=profiles))
+    if settings.recto_starts:
+        stylesheets.append(CSS(string=".story { break-before: right; }"))
 
-    def layout(html: str, extra: list[CSS] = ()):
-        return HTML(string=html, base_url=book_dir.as_uri() + "/",
-                    url_fetcher=fetcher).render(stylesheets=base + list(extra))
+    options = {"pdf_identifier": True, "color_profiles": profiles}
+    if printing:  # the output intent is fixed when the document is laid out
+        options.update(pdf_variant=f"pdf/{settings.pdf_x}", output_intent="device-cmyk")
+    guess = len(view.stories) + 8
+    for _ in range(4):
+        setup = PageSetup.for_book(settings, guess, bleed=printing)
+        sheets = stylesheets + [CSS(string=setup.css())]
 
-    body = layout(pdf_html(view, theme, front=False, timestamp=timestamp))
-    pages = {anchor: number for number, page in enumerate(body.pages, start=1)
-             for anchor in page.anchors}
-    front = layout(pdf_html(view, theme, front=True, timestamp=timestamp, pages=pages),
-                   [CSS(string=_ROMAN_FOLIOS)])
-    front_pages = list(front.pages)
-    if len(front_pages) % 2:  # the first story opens on a right-hand page
-        front_pages.append(layout('<div class="blank"></div>').pages[0])
-    book = front.copy(front_pages + list(body.pages))
-    labels = _page_labels(len(front_pages))
-    return book.write_pdf(finisher=labels, pdf_identifier=True)
+        def layout(html: str, extra: tuple = ()):
+            return HTML(string=html, base_url=book_dir.as_uri() + "/",
+                        url_fetcher=fetcher).render(stylesheets=sheets + list(extra), **options)
+
+        body = layout(pdf_html(view, theme, front=False, timestamp=timestamp))
+        pages = {anchor: number for number, page in enumerate(body.pages, start=1)
+                 for anchor in page.anchors}
+        front = layout(pdf_html(view, theme, front=True, timestamp=timestamp, pages=pages),
+                       (CSS(string=_ROMAN_FOLIOS),))
+        front_pages = list(front.pages)
+        if len(front_pages) % 2:  # the first story opens on a right-hand page
+            front_pages.append(layout('<div class="blank"></div>').pages[0])
+        body_pages = list(body.pages)
+        if len(body_pages) % 2:  # a printed book has an even number of pages
+            body_pages.append(layout('<div class="blank"></div>').pages[0])
+        total = len(front_pages) + len(body_pages)
+        if gutter(total) == gutter(guess):
+            break
+        guess = total
+
+    document = front.copy(front_pages + body_pages)
+    options.pop("color_profiles")
+    data = document.write_pdf(finisher=_finisher(len(front_pages), printing), **options)
+    labels = {anchor: str(number) for anchor, number in pages.items()}
+    return RenderedPdf(data, setup, len(front_pages), total, labels)
 
 
-def _page_labels(front_count: int):
-    """A finisher that labels the front matter i, ii, ... and the body 1, 2, ..."""
+def _finisher(front_count: int, printing: bool):
+    """Labels the front matter i, ii, ... and the body 1, 2, ...; the print edition drops its
+    link annotations (PDF/X allows none on the page)."""
     def finish(document, pdf):
         pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": pydyf.Array([
             0, pydyf.Dictionary({"S": "/r"}),
             front_count, pydyf.Dictionary({"S": "/D"}),
         ])})
+        if printing:
+            for obj in pdf.objects:
+                if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Page":
+                    obj.pop("Annots", None)
     return finish

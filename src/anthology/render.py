@@ -98,15 +98,17 @@ def layout(book: Book, image_prefix: str = "") -> BookView:
                     contributors, long_date(book.date), book.date.year if book.date else None)
 
 
-FRONT_MATTER = ("titlepage", "copyright", "contents", "foreword")
+FRONT_MATTER = ("halftitle", "titlepage", "copyright", "contents", "foreword")
 
 
-def sections(view: BookView, contents: bool = False) -> list[Section]:
-    """The book's documents in reading order (the EPUB spine; its nav replaces ``contents``)."""
+def sections(view: BookView, paged: bool = False) -> list[Section]:
+    """The book's documents in reading order: the EPUB spine, or with ``paged`` the printed
+    book's, which adds a half-title and a contents page (the EPUB's nav is its contents)."""
     book, lang = view.book, view.book.language
     out = [Section("titlepage", "titlepage.html", book.title, "titlepage", {}, lang),
            Section("copyright", "copyright.html", "Copyright", "copyright-page", {}, lang)]
-    if contents:
+    if paged:
+        out.insert(0, Section("halftitle", "halftitle.html", book.title, "halftitle", {}, lang))
         out.append(Section("contents", "contents.html", "Contents", "toc", {}, lang))
     if book.foreword:
         out.append(Section("foreword", "foreword.html", book.foreword.title, "foreword", {}, lang))
@@ -117,6 +119,7 @@ def sections(view: BookView, contents: bool = False) -> list[Section]:
             out.append(Section(story.id, "story.html", story.story.heading, "chapter",
                                {"item": story}, story.language))
     out.append(Section("contributors", "contributors.html", "Contributors", "appendix", {}, lang))
+    out.append(Section("sources", "sources.html", "Sources and Permissions", "appendix", {}, lang))
     first_story = next(s for s in out if s.template in ("story.html", "part.html"))
     first_story.landmark = "bodymatter"
     return out
@@ -126,7 +129,7 @@ def pdf_html(view: BookView, theme: Theme, front: bool, timestamp: str,
              pages: dict[str, int] | None = None) -> str:
     """The front matter (``front=True``, needs the body's ``pages``) or the body as one
     HTML document; the PDF writer lays them out separately so each counts its own pages."""
-    chosen = [s for s in sections(view, contents=True) if (s.id in FRONT_MATTER) == front]
+    chosen = [s for s in sections(view, paged=True) if (s.id in FRONT_MATTER) == front]
     return theme.render("book.html", view=view, book=view.book, sections=chosen, epub=False,
                         pages=pages or {}, timestamp=timestamp, link=lambda id: f"#{id}")
 

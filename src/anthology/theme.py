@@ -22,6 +22,7 @@ class Theme:
             autoescape=jinja2.select_autoescape(["html", "xhtml", "xml"]),
             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
             keep_trailing_newline=True)
+        self.env.filters["balance"] = balance_lines
 
     def render(self, template: str, **context) -> str:
         return self.env.get_template(template).render(**context)
@@ -35,3 +36,21 @@ class Theme:
 
     def read(self, name: str) -> str:
         return self.path(name).read_text(encoding="utf-8")
+
+
+def balance_lines(text: str, width: int = 16) -> list[str]:
+    """Split a display line (a cover title) into lines of about equal length, so that no
+    line is left with a single short word."""
+    words = text.split()
+    lines = max(1, -(-len(text) // width))
+    if lines == 1 or len(words) < 2:
+        return [text]
+    target = len(text) / lines
+    out, current = [], ""
+    for word in words:
+        if current and len(current) + 1 + len(word) / 2 > target and len(out) < lines - 1:
+            out.append(current)
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    return out + [current]

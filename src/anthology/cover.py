@@ -1,0 +1,87 @@
+"""The wrap-around cover (PDF, for print-on-demand) and its front as the EPUB's cover image.
+
+Width = bleed + back + spine + front + bleed, with the spine from the interior's real page
+count and the paper's thickness. The image is the same design's front panel, rasterised
+with pypdfium2.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from weasyprint import CSS, HTML
+
+from .model import Book
+from .pdf import LocalFetcher
+from .profiles import COVER_BLEED, PAPER_THICKNESS
+from .theme import Theme
+
+IMAGE_MIN = (1600, 2560)  # the EPUB cover image is at least this many pixels
+
+
+@dataclass(frozen=True)
+class CoverGeometry:
+    trim_width: float
+    trim_height: float
+    spine: float
+    spine_text: bool
+    bleed: float = COVER_BLEED
+    wrap: bool = True  # back, spine and front; False for the front panel alone
+
+    @classmethod
+    def for_book(cls, book: Book, page_count: int) -> CoverGeometry:
+        width, height = book.print.trim
+        spine = round(page_count * PAPER_THICKNESS[book.print.paper], 4)
+        return cls(width, height, spine, page_count >= book.print.rules.spine_text_min_pages)
+
+    @property
+    def spine_left(self) -> float:
+        return self.trim_width
+
+    @property
+    def front_left(self) -> float:
+        return self.trim_width + self.spine if self.wrap else 0.0
+
+    @property
+    def width(self) -> float:
+        """The full sheet, bleed included."""
+        return 2 * self.bleed + 2 * self.trim_width + self.spine
+
+    @property
+    def height(self) -> float:
+        return 2 * self.bleed + self.trim_height
+
+
+def _document(book: Book, theme: Theme, geometry: CoverGeometry, panels: tuple[str, ...],
+              page_css: str):
+    fetcher = LocalFetcher(theme.search_path)
+    html = theme.render("cover.html", book=book, geometry=geometry, panels=panels)
+    return HTML(string=html, url_fetcher=fetcher).render(stylesheets=[
+        CSS(string=theme.read("cover.css"), url_fetcher=fetcher), CSS(string=page_css)])
+
+
+def render_cover_pdf(book: Book, theme: Theme, page_count: int) -> tuple[bytes, CoverGeometry]:
+    geometry = CoverGeometry.for_book(book, page_count)
+    page_css = (f"@page {{ size: {2 * geometry.trim_width + geometry.spine}in "
+                f"{geometry.trim_height}in; bleed: {geometry.bleed}in; marks: none; }}")
+    document = _document(book, theme, geometry, ("back", "spine", "front"), page_css)
+    return document.write_pdf(pdf_identifier=True), geometry
+
+
+def render_cover_image(book: Book, theme: Theme) -> bytes:
+    """The front panel as a JPEG of at least 1600x2560 pixels."""
+    import pypdfium2
+
+    geometry = CoverGeometry(*book.print.trim, spine=0.0, spine_text=False, bleed=0.0, wrap=False)
+    page_css = f"@page {{ size: {geometry.trim_width}in {geometry.trim_height}in; }}"
+    pdf = _document(book, theme, geometry, ("front",), page_css).write_pdf()
+    dpi = max(IMAGE_MIN[0] / geometry.trim_width, IMAGE_MIN[1] / geometry.trim_height)
+    page = pypdfium2.PdfDocument(pdf)[0]
+    image = page.render(scale=math.ceil(dpi) / 72).to_pil().convert("RGB")
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90, optimize=True)
+    return out.getvalue()
+

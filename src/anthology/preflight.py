@@ -1,0 +1,215 @@
+"""Reads the produced print files back and checks them against the printer's rules.
+
+Nothing here trusts the settings the files were made with: sizes and boxes come from the
+PDF (pypdf), text positions from poppler's ``pdftotext -bbox``, colours from the content
+streams.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from pypdf import PdfReader
+from pypdf.generic import ContentStream
+
+from .cover import CoverGeometry
+from .model import Book
+from .profiles import gutter
+
+TOLERANCE = 0.01  # inches
+_WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)"')
+_PAGE = re.compile(r"<page width=")
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def check(book: Book, interior: Path | None, cover: Path | None) -> list[Check]:
+    checks: list[Check] = []
+    page_count = None
+    if interior is not None:
+        checks += check_interior(book, interior)
+        page_count = len(PdfReader(interior).pages)
+    if cover is not None:
+        if page_count is None:
+            raise ValueError("checking a cover needs its interior (the spine depends on it)")
+        checks += check_cover(book, cover, page_count)
+    return checks
+
+
+def _box(page, name: str) -> tuple[float, float, float, float] | None:
+    box = page.get(f"/{name}")
+    return tuple(float(v) for v in box) if box is not None else None
+
+
+def check_interior(book: Book, path: Path) -> list[Check]:
+    settings, rules = book.print, book.print.rules
+    reader = PdfReader(path)
+    pages = reader.pages
+    count = len(pages)
+    out = [
+        Check("page count", rules.min_pages <= count <= rules.max_pages,
+              f"{count} pages ({rules.name}: {rules.min_pages}-{rules.max_pages})"),
+        Check("even page count", count % 2 == 0 or not rules.even_pages,
+              f"{count} pages" + (" (must be even)" if rules.even_pages else "")),
+    ]
+    width, height = settings.trim
+    trims = {_box(p, "TrimBox") for p in pages}
+    trim = next(iter(trims)) if len(trims) == 1 else None
+    size_ok = trim is not None and None not in trims and \
+        abs((trim[2] - trim[0]) / 72 - width) < TOLERANCE and \
+        abs((trim[3] - trim[1]) / 72 - height) < TOLERANCE
+    out.append(Check("trim size", size_ok,
+                     f"TrimBox {_inches(trim)} on every page, expected {width}in x {height}in"
+                     if trim else "pages have no TrimBox or differing ones"))
+    media = _box(pages[0], "MediaBox")
+    bleed_box = _box(pages[0], "BleedBox")
+    bleed = settings.bleed
+    if trim:
+        grown = abs((media[2] - media[0]) / 72 - (width + 2 * bleed)) < TOLERANCE
+        out.append(Check("boxes", grown and (bleed == 0 or bleed_box is not None),
+                         f"MediaBox {_inches(media)}, bleed {bleed}in"
+                         + (", BleedBox present" if bleed_box else "")))
+    out += _check_margins(book, path, count, trim, media)
+    out.append(_check_fonts(reader))
+    out.append(_check_pdfx(reader, settings.pdf_x))
+    out.append(_check_black_text(reader))
+    return out
+
+
+def _inches(box) -> str:
+    if not box:
+        return "none"
+    return f"{(box[2] - box[0]) / 72:.3f}in x {(box[3] - box[1]) / 72:.3f}in"
+
+
+def _words_per_page(path: Path) -> list[list[tuple[float, float, float, float]]]:
+    if not shutil.which("pdftotext"):
+        raise FileNotFoundError("preflight measures text with pdftotext; install the Debian "
+                                "package poppler-utils")
+    html = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    return [[tuple(map(float, m)) for m in _WORD.findall(chunk)]
+            for chunk in _PAGE.split(html)[1:]]
+
+
+def _check_margins(book, path, count, trim, media) -> list[Check]:
+    """Measured distance from the trim to the nearest text on each side of every page."""
+    if trim is None:
+        return []
+    rules = book.print.rules
+    floor = rules.min_margin_bleed if book.print.bleed else rules.min_margin
+    need_gutter = max(gutter(count), rules.min_inside)
+    # pdftotext measures from the MediaBox's top-left corner.
+    left, top = trim[0] - media[0], media[3] - trim[3]
+    right, bottom = left + trim[2] - trim[0], top + trim[3] - trim[1]
+    inside = outside = top_m = bottom_m = float("inf")
+    for number, words in enumerate(_words_per_page(path)):
+        if not words:
+            continue
+        x0 = (min(w[0] for w in words) - left) / 72
+        x1 = (right - max(w[2] for w in words)) / 72
+        recto = number % 2 == 0  # page 1 is a right-hand page
+        inside = min(inside, x0 if recto else x1)
+        outside = min(outside, x1 if recto else x0)
+        top_m = min(top_m, (min(w[1] for w in words) - top) / 72)
+        bottom_m = min(bottom_m, (bottom - max(w[3] for w in words)) / 72)
+    return [
+        Check("gutter", inside >= need_gutter - TOLERANCE,
+              f"inside margin {inside:.3f}in, needs {need_gutter}in for {count} pages"),
+        Check("margins", min(outside, top_m, bottom_m) >= floor - TOLERANCE,
+              f"outside {outside:.3f}in, top {top_m:.3f}in, bottom {bottom_m:.3f}in; "
+              f"needs {floor}in"),
+    ]
+
+
+def _check_fonts(reader: PdfReader) -> Check:
+    names, missing = set(), set()
+    for page in reader.pages:
+        for font in page.get("/Resources", {}).get("/Font", {}).values():
+            font = font.get_object()
+            name = str(font.get("/BaseFont", "?")).split("+")[-1]
+            names.add(name)
+            descriptor = (font["/DescendantFonts"][0].get_object().get("/FontDescriptor")
+                          if "/DescendantFonts" in font else font.get("/FontDescriptor"))
+            descriptor = descriptor.get_object() if descriptor is not None else {}
+            if not any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+                missing.add(name)
+    return Check("fonts embedded", not missing and bool(names),
+                 f"not embedded: {', '.join(sorted(missing))}" if missing
+                 else ", ".join(sorted(names)))
+
+
+def _check_pdfx(reader: PdfReader, variant: str) -> Check:
+    intents = reader.trailer["/Root"].get("/OutputIntents")
+    kinds = [str(i.get_object().get("/S")) for i in intents] if intents else []
+    xmp = reader.trailer["/Root"].get("/Metadata")
+    xmp_text = xmp.get_object().get_data().decode("utf-8", "replace") if xmp else ""
+    wanted = {"x-4": "PDF/X-4", "x-1a": "PDF/X-1"}[variant]
+    ok = "/GTS_PDFX" in kinds and wanted in xmp_text
+    return Check("PDF/X output intent", ok,
+                 f"{variant}: OutputIntent {', '.join(kinds) or 'missing'}, "
+                 f"XMP {'names ' + wanted if wanted in xmp_text else 'lacks ' + wanted}")
+
+
+_FILL = {b"g": 1, b"rg": 3, b"k": 4, b"sc": None, b"scn": None}
+
+
+def _check_black_text(reader: PdfReader) -> Check:
+    """Every text-showing operator runs with a K-only black fill."""
+    colours = set()
+    for page in reader.pages:
+        contents = page.get_contents()
+        if contents is None:
+            continue
+        fill: tuple = ()
+        stack = []
+        for operands, operator in ContentStream(contents, reader).operations:
+            if operator in _FILL:
+                fill = tuple(round(float(v), 3) for v in operands if not hasattr(v, "startswith"))
+            elif operator == b"q":
+                stack.append(fill)
+            elif operator == b"Q" and stack:
+                fill = stack.pop()
+            elif operator in (b"Tj", b"TJ", b"'", b'"'):
+                colours.add(fill)
+    bad = {c for c in colours if c != (0.0, 0.0, 0.0, 1.0)}
+    return Check("text in pure black", not bad and bool(colours),
+                 f"text fills {sorted(bad)}" if bad else "all text 0/0/0/100 CMYK")
+
+
+def check_cover(book: Book, path: Path, page_count: int) -> list[Check]:
+    expected = CoverGeometry.for_book(book, page_count)
+    page = PdfReader(path).pages[0]
+    media, trim = _box(page, "MediaBox"), _box(page, "TrimBox")
+    width, height = (media[2] - media[0]) / 72, (media[3] - media[1]) / 72
+    spine_from = (expected.bleed + expected.trim_width) * 72
+    spine_to = spine_from + expected.spine * 72
+    on_spine = [w for w in _words_per_page(path)[0]
+                if w[0] >= spine_from - 1 and w[2] <= spine_to + 1]
+    return [
+        Check("cover width", abs(width - expected.width) < TOLERANCE,
+              f"{width:.4f}in = 2 x {expected.bleed}in bleed + 2 x {expected.trim_width}in "
+              f"+ {expected.spine:.4f}in spine ({page_count} pages, {book.print.paper})"),
+        Check("cover height", abs(height - expected.height) < TOLERANCE,
+              f"{height:.4f}in, expected {expected.height:.4f}in"),
+        Check("cover trim box", trim is not None, f"TrimBox {_inches(trim)}"),
+        Check("spine text", bool(on_spine) == expected.spine_text,
+              (f"{len(on_spine)} words on the spine" if on_spine else "no spine text")
+              + f" ({page_count} pages; {book.print.rules.name} allows spine text from "
+              f"{book.print.rules.spine_text_min_pages})"),
+    ]
+
+
+def table(checks: list[Check]) -> str:
+    width = max(len(c.name) for c in checks)
+    return "\n".join(f"{'PASS' if c.ok else 'FAIL'}  {c.name:<{width}}  {c.detail}"
+                     for c in checks)

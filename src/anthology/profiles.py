@@ -1,0 +1,79 @@
+"""Printers' rules, in inches: trim presets, gutters by page count, paper thickness, limits.
+
+One place for the numbers that the interior layout, the cover and preflight all rely on.
+KDP's figures are from its paperback manuscript guide; IngramSpark's from its file creation
+guide (at least 0.5in on every side).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+TRIMS = {  # preset name -> (width, height)
+    "5x8": (5.0, 8.0), "5.25x8": (5.25, 8.0), "5.5x8.5": (5.5, 8.5), "6x9": (6.0, 9.0),
+    "a5": (5.827, 8.268), "b-format": (5.079, 7.795),
+}
+UNITS = {"in": 1.0, "mm": 1 / 25.4, "cm": 1 / 2.54, "pt": 1 / 72}
+PAPER_THICKNESS = {"white": 0.002252, "cream": 0.0025}  # inches per page
+COVER_BLEED = 0.125
+
+# (last page count of the band, minimum gutter)
+KDP_GUTTERS = ((150, 0.375), (300, 0.5), (500, 0.625), (700, 0.75), (828, 0.875))
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    min_pages: int
+    max_pages: int
+    even_pages: bool
+    min_margin: float          # outside, top and bottom, without bleed
+    min_margin_bleed: float    # the same, with bleed
+    min_inside: float          # at least this on the gutter side too
+    spine_text_min_pages: int  # below this the spine is too thin for text
+
+
+PROFILES = {
+    "kdp": Profile("kdp", 24, 828, False, 0.25, 0.375, 0.0, 79),
+    "ingram": Profile("ingram", 18, 1200, True, 0.5, 0.5, 0.5, 48),
+}
+
+
+def gutter(page_count: int) -> float:
+    """KDP's minimum inside margin for a book of ``page_count`` pages."""
+    for last, inches in KDP_GUTTERS:
+        if page_count <= last:
+            return inches
+    return KDP_GUTTERS[-1][1]
+
+
+def length(value) -> float:
+    """'0.125in', '3mm', '0', 0.125 -> inches."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(in|mm|cm|pt)?\s*", str(value))
+    if not match:
+        raise ValueError(f"expected a length like 0.125in or 3mm, got {value!r}")
+    number, unit = float(match[1]), match[2] or "in"
+    if number and not match[2]:
+        raise ValueError(f"expected a unit (in, mm, cm or pt) after {match[1]}")
+    return number * UNITS[unit]
+
+
+def trim(value) -> tuple[float, float]:
+    """'5.5in x 8.5in', '148mm x 210mm' or a preset name -> (width, height) in inches."""
+    text = str(value).strip().lower()
+    if text in TRIMS:
+        return TRIMS[text]
+    parts = re.split(r"\s*[x×]\s*", text)
+    try:
+        if len(parts) != 2:
+            raise ValueError
+        width, height = (length(p if re.search(r"[a-z]$", p) else p + "in") for p in parts)
+    except ValueError:
+        raise ValueError(f"expected a trim like '5.5in x 8.5in' or one of "
+                         f"{', '.join(TRIMS)}, got {value!r}") from None
+    if not (3 <= width <= 12 and 4 <= height <= 15):
+        raise ValueError(f"expected a book-sized trim (3-12in wide, 4-15in high), got {value!r}")
+    return width, height
