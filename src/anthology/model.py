@@ -227,6 +227,9 @@ def _problem(data, error: dict) -> Problem:
         message = "expected text, got an empty value"
     elif kind == "too_short":
         message = "expected a list with at least one entry"
+    elif kind in ("less_than_equal", "greater_than_equal"):
+        bound = error["ctx"].get("le", error["ctx"].get("ge"))
+        message = f"expected {'at most' if kind == 'less_than_equal' else 'at least'} {bound}, got {value!r}"
     elif kind == "literal_error":
         message = f"expected {error['ctx']['expected']}, got {value!r}"
     elif kind == "bool_type" or kind == "bool_parsing":
