@@ -4,28 +4,36 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
+CHECKERS := node_modules/.ready
 
 .PHONY: book test test-fast bench setup clean
 
 book: $(READY)
 	$(BIN)/anthology build book/book.yaml
 
-test: $(READY)
+test: $(READY) $(CHECKERS)
 	$(BIN)/pytest
 
-test-fast: $(READY)
+test-fast: $(READY) $(CHECKERS)
 	$(BIN)/pytest -m "not slow"
 
 bench: $(READY)
 	$(BIN)/python benchmarks/run.py
 
-setup: $(READY)
+setup: $(READY) $(CHECKERS)
 
 $(READY): pyproject.toml scripts/setup-system.sh
 	bash scripts/setup-system.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+# Test-only checkers: Debian's chromium and Node.js, then Ace by DAISY and epub.js from npm
+# (--ignore-scripts: no browser download; the tests use /usr/bin/chromium).
+$(CHECKERS): package.json package-lock.json scripts/setup-system.sh
+	bash scripts/setup-system.sh --test
+	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
 clean:

@@ -84,8 +84,12 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
     if "cover" in formats or "epub" in formats:
         rendered["cover-image"] = render_cover_image(book, theme)
     if "epub" in formats:
+        if interior is None:  # the page-list needs the printed pages
+            progress("laying out pages for the EPUB's page list")
+            interior = render_pdf(view, theme, book_dir, stamp, "screen")
         progress("packing the EPUB")
-        rendered["epub"] = render_epub(view, theme, moment, rendered["cover-image"])
+        rendered["epub"] = render_epub(view, theme, moment, rendered["cover-image"],
+                                       interior.page_starts)
     if "cover" not in formats:
         rendered.pop("cover-image", None)
 

@@ -1,4 +1,5 @@
-"""BookView -> EPUB 3 with EbookLib: one XHTML document per section, nav + NCX, metadata.
+"""BookView -> EPUB 3 with EbookLib: one XHTML document per section, nav + NCX, landmarks,
+a page-list from the print edition, accessibility metadata and the book face (subset).
 
 EbookLib stamps zip entries with the current time; ``_repack`` rewrites the container with
 fixed timestamps so the same inputs give the same bytes.
@@ -7,24 +8,61 @@ fixed timestamps so the same inputs give the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
+import re
 import zipfile
 
 from ebooklib import epub
+from lxml import etree
 
+from . import fonts
 from .render import BookView, epub_documents
 from .theme import Theme
 
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
+# The faces embedded in the EPUB: (family, fontconfig pattern, style, file name).
+EMBEDDED_FACES = (("EB Garamond", "EB Garamond 12", "Regular", "normal", "EBGaramond-Regular"),
+                  ("EB Garamond", "EB Garamond 12", "Italic", "italic", "EBGaramond-Italic"))
+
+
+class _Writer(epub.EpubWriter):
+    """EbookLib's writer, plus the package's xml:lang and a page-list in the nav."""
+
+    page_list: list[tuple[str, str]] = []  # (page label, href)
+
+    def _write_opf_metadata(self, root):
+        root.set(XML_LANG, self.book.language)
+        super()._write_opf_metadata(root)
+
+    def _get_nav(self, item):
+        nav = super()._get_nav(item)
+        if not self.page_list:
+            return nav
+        tree = etree.fromstring(nav)
+        body = tree.find("{*}body")
+        pages = etree.SubElement(body, "nav", {EPUB_TYPE: "page-list", "id": "page-list",
+                                               "hidden": "hidden", "aria-label": "Page list"})
+        etree.SubElement(pages, "h2").text = "Pages"
+        ol = etree.SubElement(pages, "ol")
+        for label, href in self.page_list:
+            etree.SubElement(etree.SubElement(ol, "li"), "a", {"href": href}).text = label
+        return etree.tostring(tree, encoding="utf-8", xml_declaration=True, pretty_print=True)
+
 
 def render_epub(view: BookView, theme: Theme, moment: dt.datetime,
-                cover_image: bytes | None = None) -> bytes:
+                cover_image: bytes | None = None,
+                page_starts: list[tuple[str, str]] | None = None) -> bytes:
+    """The EPUB's bytes. ``page_starts`` (label, first anchor of the page) come from the print
+    edition's layout and become page-break markers and the nav's page-list."""
     book = view.book
     out = epub.EpubBook()
     out.set_identifier(book.uid)
     out.set_title(book.title)
     out.set_language(book.language)
-    for editor in book.editors:
-        out.add_author(editor, role="edt", uid=f"editor-{book.editors.index(editor)}")
+    for n, editor in enumerate(book.editors):
+        out.add_author(editor, role="edt", uid=f"editor-{n}")
     for n, person in enumerate(view.contributors):
         out.add_metadata("DC", "contributor", person.name, {"id": f"contributor-{n}"})
     for name, value in (("publisher", book.publisher), ("rights", book.rights),
@@ -36,38 +74,136 @@ def render_epub(view: BookView, theme: Theme, moment: dt.datetime,
     if book.date:
         out.add_metadata("DC", "date", book.date.isoformat())
 
-    css = epub.EpubItem(uid="css", file_name="book.css", media_type="text/css",
-                        content=theme.read("epub.css").encode())
-    out.add_item(css)
+    bodies = [(section, body) for section, body in epub_documents(view, theme)]
+    page_list = []
+    if page_starts:
+        bodies, page_list = _mark_pages(bodies, page_starts)
+        out.add_metadata(None, "meta", f"{book.uid}#print", {"property": "pageBreakSource"})
+    _accessibility_metadata(out, book, bool(page_list), bool(cover_image))
 
-    documents = {}
-    for section, body in epub_documents(view, theme):
-        doc = epub.EpubHtml(uid=section.id, file_name=f"{section.id}.xhtml", title=section.title,
-                            lang=section.language, content=body)
-        doc.add_item(css)
-        out.add_item(doc)
-        documents[section.id] = doc
+    styles = [epub.EpubItem(uid="css", file_name="book.css", media_type="text/css",
+                            content=theme.read("epub.css").encode())]
+    text = "".join(body for _, body in bodies) + book.title + "".join(book.editors)
+    styles[:0] = _embed_fonts(out, html.unescape(re.sub(r"<[^>]+>", "", text)))
+    for item in styles:
+        out.add_item(item)
 
+    documents = []
+    if cover_image:
+        out.set_cover("cover.jpg", cover_image, create_page=False)
+        alt = html.escape(f"Cover of {book.title}" + (f": {book.subtitle}" if book.subtitle else "")
+                          + (f", edited by {' and '.join(book.editors)}" if book.editors else ""))
+        documents.append(epub.EpubHtml(
+            uid="cover", file_name="cover.xhtml", title="Cover", lang=book.language,
+            content=f'<section epub:type="cover" class="cover" aria-label="Cover">'
+                    f'<img src="cover.jpg" alt="{alt}" /></section>'))
+    for section, body in bodies:
+        documents.append(epub.EpubHtml(uid=section.id, file_name=f"{section.id}.xhtml",
+                                       title=section.title, lang=section.language, content=body))
     nav = epub.EpubNav(uid="nav", file_name="nav.xhtml", title="Contents")
-    nav.add_item(css)
-    out.add_item(nav)
+    for doc in documents + [nav]:
+        for item in styles:
+            doc.add_item(item)
+        out.add_item(doc)
     out.add_item(epub.EpubNcx())
     out.toc = _toc(view)
-    out.guide = [{"type": "toc", "href": "nav.xhtml", "title": "Contents"},
-                 {"type": "bodymatter", "href": _first_body(view), "title": "Start of content"}]
-    spine = list(documents.values())
-    spine.insert(2, nav)  # after title and copyright pages, where a printed contents would be
-    if cover_image:
-        out.set_cover("cover.jpg", cover_image, create_page=True)
-        spine.insert(0, "cover")
-        out.guide.insert(0, {"type": "cover", "href": "cover.xhtml", "title": "Cover"})
+    out.guide = ([{"type": "cover", "href": "cover.xhtml", "title": "Cover"}] if cover_image else []) + [
+        {"type": "toc", "href": "nav.xhtml", "title": "Contents"},
+        {"type": "bodymatter", "href": _first_body(view), "title": "Start of content"}]
+    spine = list(documents)
+    spine.insert(3 if cover_image else 2, nav)  # after the title and copyright pages
     out.spine = spine
 
     buffer = io.BytesIO()
-    epub.write_epub(buffer, out, {"mtime": moment, "epub2_guide": True, "epub3_landmark": True,
-                                  "epub3_pages": False,
-                                  "landmark_title": "Landmarks"})
+    writer = _Writer(buffer, out, {"mtime": moment, "epub2_guide": True, "epub3_landmark": True,
+                                   "epub3_pages": False, "landmark_title": "Landmarks"})
+    writer.page_list = page_list
+    writer.process()
+    writer.write()
     return _repack(buffer.getvalue(), moment)
+
+
+def _mark_pages(bodies, page_starts):
+    """Insert a page-break marker where each printed page begins; return the new bodies and
+    the page-list entries (label, href) in reading order."""
+    bodies = list(bodies)
+    where = {}
+    for index, (_, body) in enumerate(bodies):
+        for anchor in re.findall(r'\sid="([^"]+)"', body):
+            where.setdefault(anchor, index)
+    page_list = []
+    for label, anchor in page_starts:
+        index = where.get(anchor)
+        if index is None:
+            continue  # a page of the print edition only (half-title, contents)
+        section, body = bodies[index]
+        marker = (f'<span epub:type="pagebreak" role="doc-pagebreak" id="page-{label}" '
+                  f'aria-label="{label}"></span>')
+        tag = re.search(rf'<(\w+)[^>]*\sid="{re.escape(anchor)}"[^>]*>', body)
+        at = tag.end() if tag[1] == "section" else tag.start()
+        bodies[index] = (section, body[:at] + marker + body[at:])
+        page_list.append((label, f"{section.id}.xhtml#page-{label}"))
+    order = {section.id: n for n, (section, _) in enumerate(bodies)}
+    page_list.sort(key=lambda entry: order[entry[1].split(".xhtml")[0]])
+    return bodies, page_list
+
+
+def _accessibility_metadata(out, book, has_pages: bool, has_cover: bool) -> None:
+    """EPUB Accessibility 1.1 metadata, true of what this writer produces."""
+    features = ["structuralNavigation", "tableOfContents", "readingOrder"]
+    if has_pages:
+        features.append("pageNavigation")
+    if has_cover:
+        features.append("alternativeText")
+    modes = ["textual"] + (["visual"] if has_cover else [])
+    aids = ["headings for every section and story", "a table of contents", "landmarks"]
+    if has_pages:
+        aids.append("a page list matching the print edition")
+    summary = ("All of this publication's content is text, in reading order, with "
+               + ", ".join(aids[:-1]) + " and " + aids[-1] + "."
+               + (" The cover image has a text description." if has_cover else "")
+               + " It meets WCAG 2.1 Level AA.")
+    entries = [("schema:accessMode", m) for m in modes] + [
+        ("schema:accessModeSufficient", "textual")] + [
+        ("schema:accessibilityFeature", f) for f in features] + [
+        ("schema:accessibilityHazard", "none"),
+        ("schema:accessibilitySummary", summary),
+        ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA")]
+    for prop, value in entries:
+        out.add_metadata(None, "meta", value, {"property": prop})
+
+
+def _embed_fonts(out, text: str) -> list:
+    """Subsets of the book face holding just the characters used (OFL allows it), and a
+    stylesheet declaring them; nothing when the face is not installed."""
+    from fontTools import subset
+
+    faces, rules = [], []
+    for family, pattern, style, css_style, name in EMBEDDED_FACES:
+        path = fonts.find(pattern, style) or fonts.find(family, style)
+        if path is None:
+            continue
+        options = subset.Options()
+        options.layout_features = ["kern", "liga", "smcp", "c2sc", "onum", "pnum", "lnum"]
+        options.flavor = "woff2"
+        options.name_IDs = ["*"]
+        font = subset.load_font(path, options)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(text=text + "0123456789")
+        subsetter.subset(font)
+        data = io.BytesIO()
+        subset.save_font(font, data, options)
+        faces.append(epub.EpubItem(uid=f"font-{name}", file_name=f"fonts/{name}.woff2",
+                                   media_type="font/woff2", content=data.getvalue()))
+        rules.append(f'@font-face {{ font-family: "{family}"; font-style: {css_style}; '
+                     f'font-weight: normal; src: url("fonts/{name}.woff2") format("woff2"); }}')
+    if not faces:
+        return []
+    css = epub.EpubItem(uid="fonts-css", file_name="fonts.css", media_type="text/css",
+                        content="\n".join(rules).encode() + b"\n")
+    for face in faces:
+        out.add_item(face)
+    return [css]
 
 
 def _first_body(view: BookView) -> str:
@@ -98,7 +234,8 @@ def _repack(data: bytes, moment: dt.datetime) -> bytes:
     """The same zip with every entry dated ``moment`` and the mimetype first and stored."""
     stamp = max(moment, dt.datetime(1980, 1, 1)).timetuple()[:6]
     source = zipfile.ZipFile(io.BytesIO(data))
-    names = sorted(source.namelist(), key=lambda n: (n != "mimetype", n != "META-INF/container.xml", n))
+    names = sorted(source.namelist(),
+                   key=lambda n: (n != "mimetype", n != "META-INF/container.xml", n))
     result = io.BytesIO()
     with zipfile.ZipFile(result, "w") as target:
         for name in names:

@@ -10,12 +10,15 @@ printer's gutter table for the final page count, so layout repeats until the cou
 from __future__ import annotations
 
 import logging
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pydyf
 from weasyprint import CSS, HTML
+from weasyprint.pdf import metadata as xmp
 from weasyprint.urls import URLFetcher
 
 from .model import PrintSettings
@@ -84,6 +87,7 @@ class RenderedPdf:
     front_pages: int
     page_count: int
     labels: dict[str, str]  # anchor (story-1, contributors, ...) -> printed page label
+    page_starts: list[tuple[str, str]]  # (page label, first anchor on that page), in order
 
 
 _ROMAN_FOLIOS = "@page { @bottom-center { content: counter(page, lower-roman); } }"
@@ -144,9 +148,45 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
 
     document = front.copy(front_pages + body_pages)
     options.pop("color_profiles")
-    data = document.write_pdf(finisher=_finisher(len(front_pages), printing), **options)
+    with _stable_xmp_ids(view.book.uid + edition):
+        data = document.write_pdf(finisher=_finisher(len(front_pages), printing), **options)
     labels = {anchor: str(number) for anchor, number in pages.items()}
-    return RenderedPdf(data, setup, len(front_pages), total, labels)
+    starts = _page_starts(front_pages, roman) + _page_starts(body_pages, str)
+    return RenderedPdf(data, setup, len(front_pages), total, labels, starts)
+
+
+def _page_starts(pages, label) -> list[tuple[str, str]]:
+    """(label, topmost anchor that starts there) for every page where an element starts.
+    A box split over pages lists its anchor on each of them; only its first page counts."""
+    seen, starts = set(), []
+    for number, page in enumerate(pages, start=1):
+        new = [a for a in page.anchors if a not in seen]
+        seen.update(page.anchors)
+        if new:
+            starts.append((label(number), min(new, key=lambda a: page.anchors[a][1::-1])))
+    return starts
+
+
+def roman(number: int) -> str:
+    out = ""
+    for value, letters in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"),
+                           (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"),
+                           (4, "iv"), (1, "i")):
+        count, number = divmod(number, value)
+        out += letters * count
+    return out
+
+
+@contextmanager
+def _stable_xmp_ids(seed: str):
+    """WeasyPrint gives PDF/X-4's XMP a random DocumentID (uuid4); derive it from the book
+    instead, so that the same book gives the same bytes."""
+    original = xmp.uuid4
+    xmp.uuid4 = lambda: uuid.uuid5(uuid.NAMESPACE_URL, seed)
+    try:
+        yield
+    finally:
+        xmp.uuid4 = original
 
 
 def _finisher(front_count: int, printing: bool):

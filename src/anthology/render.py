@@ -80,7 +80,8 @@ def layout(book: Book, image_prefix: str = "") -> BookView:
         for story in part.stories:
             number = len(stories) + 1
             view = StoryView(story, f"story-{number}", number,
-                             to_html(story.text, story.language or language, image_prefix),
+                             to_html(story.text, story.language or language, image_prefix,
+                                     id_prefix=f"story-{number}-p"),
                              story.language or language, long_date(story.date))
             views.append(view)
             stories.append(view)
@@ -94,7 +95,7 @@ def layout(book: Book, image_prefix: str = "") -> BookView:
     contributors = sorted(by_name.values(), key=lambda c: (c.name.casefold(), c.handle))
     foreword = book.foreword
     return BookView(book, parts, stories,
-                    to_html(foreword.text, language, image_prefix) if foreword else "",
+                    to_html(foreword.text, language, image_prefix, "foreword-p") if foreword else "",
                     contributors, long_date(book.date), book.date.year if book.date else None)
 
 

@@ -57,10 +57,19 @@ def markdown_images(text: str) -> list[str]:
     return found
 
 
-def to_html(text: str, language: str = "en", image_prefix: str = "") -> str:
-    """Render Markdown to an XHTML-compatible fragment; images get ``image_prefix``."""
+def to_html(text: str, language: str = "en", image_prefix: str = "", id_prefix: str = "") -> str:
+    """Render Markdown to an XHTML-compatible fragment; images get ``image_prefix``.
+
+    With ``id_prefix``, every top-level block gets an id (``prefix-1``, ``prefix-2``, ...), so
+    that a page of the print edition can be traced to the paragraph it starts with.
+    """
     md = _parser(language)
     tokens = md.parse(text)
+    if id_prefix:
+        blocks = (t for t in tokens if t.level == 0 and t.nesting in (0, 1) and t.block
+                  and t.type not in ("inline", "text"))
+        for number, token in enumerate(blocks, start=1):
+            token.attrSet("id", f"{id_prefix}-{number}")
     for token in tokens:
         for child in token.children or ():
             if child.type == "image":

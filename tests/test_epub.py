@@ -1,0 +1,275 @@
+"""The EPUB as reading systems and accessibility checkers see it."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import threading
+import zipfile
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from anthology.build import build
+from conftest import ROOT, epub_spine_texts, epubcheck, markdown_words, pdf_pages, squash
+
+NODE_MODULES = ROOT / "node_modules"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ACE = NODE_MODULES / "@daisy" / "ace-cli" / "bin" / "ace.js"
+
+VARIED = """\
+title: Voices
+language: en
+date: 2025-06-01
+editors: [Ada Editor]
+foreword:
+  text: A foreword.
+stories:
+  - author: No Handle Or Date
+    text: A story without a handle or a date.
+  - author: Long Teller
+    handle: "@long"
+    date: 2020-02-02
+    title: A Long Story
+    text: |
+{long}
+  - author: سارة أحمد
+    language: ar
+    title: قصة
+    text: كانت هناك مرة فتاة صغيرة تحب القراءة كثيرا.
+  - author: דוד כהן
+    language: he
+    text: היה היה ילד שאהב לקרוא ספרים.
+  - author: 山田太郎
+    language: ja
+    text: 昔々、ある村に本が好きな子供がいました。
+  - author: Emoji Fan
+    handle: "@emoji"
+    text: Dead for 20 min 😢 then back 🎉 — 450g of hope ❤️
+"""
+
+
+def varied_manifest() -> str:
+    paragraph = "      " + " ".join(["Words that go on and on."] * 40)
+    return VARIED.format(long="\n\n".join([paragraph] * 12))
+
+
+def many_manifest(count: int) -> str:
+    stories = "".join(f"  - author: Writer {n}\n    handle: '@w{n}'\n    date: 2019-01-{n % 28 + 1:02d}\n"
+                      f"    text: Story number {n}, told briefly.\n" for n in range(1, count + 1))
+    return f"title: Many\ndate: 2025-01-01\nstories:\n{stories}"
+
+
+@pytest.fixture(scope="module")
+def varied(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("varied")
+    (folder / "book.yaml").write_text(varied_manifest(), encoding="utf-8")
+    return build(folder / "book.yaml", folder / "out")
+
+
+@pytest.mark.slow
+def test_epubcheck_passes_on_varied_and_many_story_books(varied, tmp_path):
+    assert epubcheck(varied.outputs["epub"]) == []
+    (tmp_path / "book.yaml").write_text(many_manifest(150))
+    many = build(tmp_path / "book.yaml", tmp_path / "out", ["epub"])
+    assert epubcheck(many.outputs["epub"]) == []
+
+
+@pytest.mark.slow
+def test_languages_are_marked_on_every_document(varied):
+    with zipfile.ZipFile(varied.outputs["epub"]) as z:
+        opf = z.read("EPUB/content.opf").decode()
+        assert re.search(r'<package[^>]* xml:lang="en"', opf)
+        for name in z.namelist():
+            if name.endswith(".xhtml"):
+                head = z.read(name).decode()[:600]
+                assert re.search(r'<html[^>]* lang="[a-z]+"[^>]* xml:lang="[a-z]+"', head), name
+        assert 'lang="ar" xml:lang="ar"' in z.read("EPUB/story-3.xhtml").decode()[:600]
+        assert 'lang="ja" xml:lang="ja"' in z.read("EPUB/story-5.xhtml").decode()[:600]
+
+
+def test_accessibility_metadata_and_semantics(default_build):
+    with zipfile.ZipFile(default_build["epub"]) as z:
+        opf = z.read("EPUB/content.opf").decode()
+        nav = z.read("EPUB/nav.xhtml").decode()
+        story = z.read("EPUB/story-1.xhtml").decode()
+        docs = {n: z.read(n).decode() for n in z.namelist() if n.endswith(".xhtml")}
+    meta = dict.fromkeys(re.findall(r'<meta property="([^"]+)">([^<]*)</meta>', opf))
+    props = {}
+    for prop, value in meta:
+        props.setdefault(prop, []).append(value)
+    assert props["schema:accessMode"] == ["textual", "visual"]
+    assert props["schema:accessModeSufficient"] == ["textual"]
+    assert set(props["schema:accessibilityFeature"]) >= {
+        "structuralNavigation", "tableOfContents", "readingOrder", "pageNavigation",
+        "alternativeText"}
+    assert props["schema:accessibilityHazard"] == ["none"]
+    assert "page list" in props["schema:accessibilitySummary"][0]
+    assert props["dcterms:conformsTo"] == ["EPUB Accessibility 1.1 - WCAG 2.1 Level AA"]
+    assert props["pageBreakSource"]
+    assert 'properties="cover-image"' in opf
+    for kind in ("cover", "toc", "bodymatter"):
+        assert f'epub:type="{kind}"' in nav.split('epub:type="landmarks"')[1]
+    assert 'epub:type="chapter" role="doc-chapter"' in story
+    assert 'role="doc-credit" epub:type="credit"' in story
+    assert 'epub:type="titlepage"' in docs["EPUB/titlepage.xhtml"]
+    assert 'epub:type="copyright-page"' in docs["EPUB/copyright.xhtml"]
+    assert 'epub:type="foreword"' in docs["EPUB/foreword.xhtml"]
+    assert 'alt="Cover of Share a Story in One Tweet' in docs["EPUB/cover.xhtml"]
+
+
+def test_book_face_is_embedded_as_a_subset(default_build):
+    from fontTools.ttLib import TTFont
+    import io
+    with zipfile.ZipFile(default_build["epub"]) as z:
+        css = z.read("EPUB/fonts.css").decode()
+        face = TTFont(io.BytesIO(z.read("EPUB/fonts/EBGaramond-Regular.woff2")))
+    assert 'font-family: "EB Garamond"' in css and "woff2" in css
+    glyphs = len(face.getGlyphOrder())
+    assert 40 < glyphs < 400  # a subset: the full face has thousands
+    assert all(ord(c) in face.getBestCmap() for c in "Share a Story 450g “”’")
+
+
+@pytest.mark.slow
+def test_page_list_matches_the_print_edition(tmp_path):
+    built = build(ROOT / "book" / "book.yaml", tmp_path, ["print", "epub"])
+    pages = pdf_pages(built.outputs["print"])
+    contents = next(p for p in pages if p.lstrip().startswith("Contents"))
+    printed = {}
+    for line in contents.splitlines():
+        match = re.match(r"(.+?)[ .]*\s([ivxlc]+|\d+)$", line.strip())
+        if match:
+            printed[squash(match[1])] = match[2]
+    with zipfile.ZipFile(built.outputs["epub"]) as z:
+        nav = z.read("EPUB/nav.xhtml").decode()
+        page_list = dict(re.findall(r'<a href="(story-\d+)\.xhtml#page-[^"]+">([^<]+)</a>',
+                                    nav.split('epub:type="page-list"')[1]))
+        for n, story in enumerate(built.book.all_stories, start=1):
+            label = printed[squash(story.heading)]
+            assert page_list[f"story-{n}"] == label
+            doc = z.read(f"EPUB/story-{n}.xhtml").decode()
+            assert re.search(rf'<section id="story-{n}"[^>]*><span epub:type="pagebreak" '
+                             rf'role="doc-pagebreak" id="page-{label}" aria-label="{label}"', doc)
+    labels = [label for label, _ in re.findall(r'#page-([^"]+)">([^<]+)<', nav)]
+    assert labels[:2] == ["iii", "iv"] and "1" in labels
+
+
+@pytest.mark.slow
+def test_page_breaks_inside_a_long_story(varied):
+    reader = PdfReader(varied.outputs["pdf"])
+    labels = reader.page_labels
+    pages = pdf_pages(varied.outputs["pdf"])
+    long_pages = [labels[i] for i, p in enumerate(pages) if "Words that go on" in p]
+    assert len(long_pages) >= 3
+    with zipfile.ZipFile(varied.outputs["epub"]) as z:
+        doc = z.read("EPUB/story-2.xhtml").decode()
+    marked = re.findall(r'id="page-(\d+)"', doc)
+    assert marked[0] == long_pages[0] and set(marked) <= set(long_pages) and len(marked) >= 2
+
+
+@pytest.mark.slow
+def test_builds_are_byte_identical(tmp_path):
+    def digests(out, **env):
+        old = os.environ.copy()
+        os.environ.update(env)
+        if not env:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        try:
+            built = build(ROOT / "book" / "book.yaml", out)
+        finally:
+            os.environ.clear()
+            os.environ.update(old)
+        return {f: hashlib.sha256(p.read_bytes()).hexdigest() for f, p in built.outputs.items()}
+
+    first = digests(tmp_path / "a", SOURCE_DATE_EPOCH="1700000000")
+    second = digests(tmp_path / "b", SOURCE_DATE_EPOCH="1700000000")
+    assert first == second and set(first) == {"pdf", "print", "cover", "cover-image", "epub"}
+    plain = digests(tmp_path / "c")
+    assert plain == digests(tmp_path / "d")  # without SOURCE_DATE_EPOCH: the manifest's date
+    assert plain["epub"] != first["epub"]
+    with zipfile.ZipFile(tmp_path / "c" / "share-a-story-in-one-tweet.epub") as z:
+        assert "2026-11-23T00:00:00Z" in z.read("EPUB/content.opf").decode()
+        assert {i.date_time for i in z.infolist()} == {(2026, 11, 23, 0, 0, 0)}
+
+
+def _needs(*tools):
+    missing = [t for t in tools if not Path(t).exists()]
+    return pytest.mark.skipif(bool(missing), reason=f"not installed: {', '.join(missing)} "
+                              "(make test installs chromium, node and the npm packages)")
+
+
+@pytest.mark.slow
+@_needs(CHROMIUM, str(ACE))
+@pytest.mark.parametrize("which", ["default", "varied"])
+def test_ace_reports_no_violations(which, default_build, varied, tmp_path):
+    epub = default_build["epub"] if which == "default" else varied.outputs["epub"]
+    result = subprocess.run(["node", str(ACE), "-f", "-s", "-o", str(tmp_path), str(epub)],
+                            capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PUPPETEER_EXECUTABLE_PATH": CHROMIUM})
+    report = json.loads((tmp_path / "report.json").read_text())
+    violations = [(b["earl:test"]["dct:title"], a["earl:testSubject"]["url"])
+                  for a in report["assertions"] for b in a.get("assertions", [])
+                  if b["earl:result"]["earl:outcome"] == "fail"]
+    assert violations == [], result.stderr[-2000:]
+    assert report["earl:result"]["earl:outcome"] == "pass"
+
+
+EPUBJS_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8">
+<script src="jszip.min.js"></script><script src="epub.min.js"></script></head><body><script>
+(async () => {
+  const book = ePub("book.epub");
+  await book.ready;
+  const nav = await book.loaded.navigation;
+  const texts = [];
+  for (const section of book.spine.spineItems) {
+    const doc = await section.load(book.load.bind(book));
+    const body = doc.querySelector("body");
+    texts.push([section.href, body ? body.textContent : ""]);
+  }
+  window.result = {texts, toc: nav.toc.map(item => item.label.trim()),
+                   pages: book.pageList ? book.pageList.pages.map(String) : []};
+})().catch(e => { window.result = {error: String(e)}; });
+</script></body></html>"""
+
+
+@pytest.mark.slow
+@_needs(CHROMIUM, str(NODE_MODULES / "epubjs" / "dist" / "epub.min.js"))
+def test_epubjs_reads_every_story_in_order(default_build, default_book, tmp_path):
+    from playwright.sync_api import sync_playwright
+    shutil.copy(default_build["epub"], tmp_path / "book.epub")
+    shutil.copy(NODE_MODULES / "epubjs" / "dist" / "epub.min.js", tmp_path)
+    shutil.copy(NODE_MODULES / "jszip" / "dist" / "jszip.min.js", tmp_path)
+    (tmp_path / "index.html").write_text(EPUBJS_PAGE)
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+    handler = functools.partial(Quiet, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{server.server_port}/index.html")
+            page.wait_for_function("window.result !== undefined", timeout=60_000)
+            result = page.evaluate("window.result")
+            browser.close()
+    finally:
+        server.shutdown()
+    assert "error" not in result, result
+    text = squash(" ".join(t for _, t in result["texts"]))
+    positions = [text.find(markdown_words(s.text)) for s in default_book.all_stories]
+    assert all(p >= 0 for p in positions) and positions == sorted(positions)
+    assert [s.heading for s in default_book.all_stories] == \
+        [label for label in result["toc"] if label not in ("Foreword", "Contributors",
+                                                           "Sources and Permissions")]
+    # epub.js reads page labels as numbers, so the roman front-matter labels come out as NaN
+    assert [p for p in result["pages"] if p != "NaN"][:3] == ["1", "3", "5"]
