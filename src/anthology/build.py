@@ -88,7 +88,7 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
             progress("laying out pages for the EPUB's page list")
             interior = render_pdf(view, theme, book_dir, stamp, "screen")
         progress("packing the EPUB")
-        rendered["epub"] = render_epub(view, theme, moment, rendered["cover-image"],
+        rendered["epub"] = render_epub(view, theme, moment, book_dir, rendered["cover-image"],
                                        interior.page_starts)
     if "cover" not in formats:
         rendered.pop("cover-image", None)

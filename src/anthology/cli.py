@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 internal error, 2 invalid input (the manifest or the co
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -61,8 +62,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stop(signum, frame):
+    """SIGTERM unwinds like Ctrl-C, so temporary files are removed on the way out."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop)
     try:
         return _run(args)
     except ManifestError as error:

@@ -10,16 +10,21 @@ from __future__ import annotations
 import datetime as dt
 import html
 import io
+import posixpath
 import re
 import zipfile
+from pathlib import Path
 
 from ebooklib import epub
 from lxml import etree
 
 from . import fonts
+from .model import markdown_fields
 from .render import BookView, epub_documents
+from .text import image_path, markdown_images
 from .theme import Theme
 
+IMAGE_MEDIA = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif"}
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 # The faces embedded in the EPUB: (family, fontconfig pattern, style, file name).
@@ -51,13 +56,15 @@ class _Writer(epub.EpubWriter):
         return etree.tostring(tree, encoding="utf-8", xml_declaration=True, pretty_print=True)
 
 
-def render_epub(view: BookView, theme: Theme, moment: dt.datetime,
+def render_epub(view: BookView, theme: Theme, moment: dt.datetime, book_dir: Path,
                 cover_image: bytes | None = None,
                 page_starts: list[tuple[str, str]] | None = None) -> bytes:
     """The EPUB's bytes. ``page_starts`` (label, first anchor of the page) come from the print
     edition's layout and become page-break markers and the nav's page-list."""
     book = view.book
     out = epub.EpubBook()
+    if view.direction == "rtl":
+        out.set_direction("rtl")
     out.set_identifier(book.uid)
     out.set_title(book.title)
     out.set_language(book.language)
@@ -87,6 +94,12 @@ def render_epub(view: BookView, theme: Theme, moment: dt.datetime,
     styles[:0] = _embed_fonts(out, html.unescape(re.sub(r"<[^>]+>", "", text)))
     for item in styles:
         out.add_item(item)
+    images = sorted({image_path(src) for _, text in markdown_fields(book)
+                     for src, _ in markdown_images(text)})
+    for n, path in enumerate(images, start=1):
+        out.add_item(epub.EpubImage(uid=f"image-{n}", file_name=path,
+                                    media_type=IMAGE_MEDIA[posixpath.splitext(path)[1].lower()],
+                                    content=(book_dir / path).read_bytes()))
 
     documents = []
     if cover_image:

@@ -14,6 +14,13 @@ from pathlib import Path
 import yaml
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Characters XML 1.0 forbids (C0 controls but tab and newlines, lone surrogates, U+FFFE/F):
+# pasted text carries them, and neither XHTML nor the PDF's text layer can hold them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_text(text: str) -> str:
+    return _NOT_XML.sub("", text.replace("\r\n", "\n"))
 
 
 @dataclass(frozen=True)
@@ -82,12 +89,16 @@ def _loader_for(filename: str, problems: list[Problem]):
                 data.append(self.construct_object(child, deep=True))
                 data.origins[index] = (filename, child.start_mark.line + 1)
 
+        def construct_clean_str(self, node):
+            return clean_text(self.construct_scalar(node))
+
         def construct_timestamp_or_text(self, node):
             try:
                 return self.construct_yaml_timestamp(node)
             except ValueError:  # 2018-02-30: left as text for the model to report with its line
                 return self.construct_scalar(node)
 
+    Loader.add_constructor("tag:yaml.org,2002:str", Loader.construct_clean_str)
     Loader.add_constructor("tag:yaml.org,2002:timestamp", Loader.construct_timestamp_or_text)
     Loader.add_constructor("tag:yaml.org,2002:map", Loader.construct_mapping_with_origins)
     Loader.add_constructor("tag:yaml.org,2002:seq", Loader.construct_sequence_with_origins)
@@ -104,6 +115,12 @@ def parse_yaml(text: str, filename: str, first_line: int = 1) -> NodeDict:
         line = (mark.line + first_line) if mark else first_line
         reason = error.problem or error.context or "invalid YAML"
         raise ManifestError([Problem(filename, line, "", f"YAML syntax error: {reason}")]) from None
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow
+        line = text.count("\n", 0, error.position) + first_line
+        code = error.character if isinstance(error.character, int) else ord(error.character)
+        raise ManifestError([Problem(filename, line, "", f"character U+{code:04X} is not "
+                                     "allowed in YAML; remove it or write it as an escape")]) \
+            from None
     except yaml.YAMLError as error:
         raise ManifestError([Problem(filename, first_line, "", f"YAML error: {error}")]) from None
     if first_line != 1:
@@ -160,7 +177,7 @@ def load_manifest(path: Path) -> tuple[NodeDict, list[Problem]]:
     """
     name = path.name
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
     except FileNotFoundError:
         raise ManifestError([Problem(str(path), 0, "", "no such manifest file")]) from None
     except (OSError, UnicodeDecodeError) as error:
@@ -220,7 +237,7 @@ def _inline_file(entry: NodeDict, root: Path, where: str, problems: list[Problem
     if not target.is_file():
         return fail(f"no such file '{file_value}' (looked in {root})")
     try:
-        text = target.read_text(encoding="utf-8")
+        text = clean_text(target.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
         return fail(f"cannot read '{file_value}': {error}")
     try:

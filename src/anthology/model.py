@@ -15,7 +15,8 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationE
                       field_validator, model_validator)
 
 from . import profiles
-from .manifest import ManifestError, Problem, load_manifest, locate
+from .manifest import ManifestError, Problem, load_manifest, locate, resolve_inside
+from .text import IMAGE_TYPES, image_path, markdown_images
 
 
 def _as_date(value):
@@ -83,6 +84,9 @@ class Story(_HasText):
             parts = urlsplit(value)
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 raise ValueError(f"expected an http(s):// address, got {value!r}")
+            if re.search(r'[\s<>"{}|\\^`]', value):
+                raise ValueError(f"expected an address without spaces or any of <>\"{{}}|\\^`, "
+                                 f"got {value!r} (percent-encode them, e.g. %3C for <)")
         return value
 
     @property
@@ -252,6 +256,42 @@ def load_book(path: str | Path) -> Book:
             (m := re.fullmatch(r"missing required field '(\w+)'", p.message))
             and (p.path, m[1]) in suggested)]
         raise ManifestError(problems) from None
+    problems += _image_problems(book, data, path.resolve().parent)
     if problems:
         raise ManifestError(problems)
     return book
+
+
+def markdown_fields(book: Book):
+    """(location, Markdown text) of every Markdown field in the book that has text."""
+    fields = [(("foreword", "text"), book.foreword.text if book.foreword else None)]
+    if book.parts is not None:
+        for p, part in enumerate(book.parts):
+            fields.append((("parts", p, "intro"), part.intro))
+            fields += [(("parts", p, "stories", i, "text"), story.text)
+                       for i, story in enumerate(part.stories)]
+    else:
+        fields += [(("stories", i, "text"), story.text) for i, story in enumerate(book.stories)]
+    return [(loc, text) for loc, text in fields if text]
+
+
+def _image_problems(book: Book, data, root: Path) -> list[Problem]:
+    """Images may only be files inside the book folder, in formats both outputs carry, and
+    must say what they show."""
+    problems = []
+    for loc, text in markdown_fields(book):
+        for src, alt in markdown_images(text):
+            relative = image_path(src)
+            target = resolve_inside(root, relative) if relative else None
+            if relative is None or target is None:
+                message = (f"image '{src}' is not a file inside the book folder; expected a "
+                           f"relative path to a {'/'.join(sorted(IMAGE_TYPES))} file")
+            elif not target.is_file():
+                message = f"image '{src}' not found (looked in {root})"
+            elif not alt.strip():
+                message = f"image '{src}' needs a description: ![what it shows]({src})"
+            else:
+                continue
+            file, line = locate(data, loc)
+            problems.append(Problem(file, line, _path(loc), message))
+    return problems

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from .model import Book, Story
-from .text import to_html
+from .text import direction, to_html
 from .theme import Theme
 
 _MONTHS = ("January February March April May June July August September October November "
@@ -31,6 +31,7 @@ class StoryView:
     html: str
     language: str
     date_text: str
+    direction: str
 
 
 @dataclass
@@ -69,6 +70,7 @@ class BookView:
     contributors: list[Contributor]
     date_text: str
     year: int | None
+    direction: str
 
 
 def layout(book: Book, image_prefix: str = "") -> BookView:
@@ -82,7 +84,8 @@ def layout(book: Book, image_prefix: str = "") -> BookView:
             view = StoryView(story, f"story-{number}", number,
                              to_html(story.text, story.language or language, image_prefix,
                                      id_prefix=f"story-{number}-p"),
-                             story.language or language, long_date(story.date))
+                             story.language or language, long_date(story.date),
+                             direction(story.language or language))
             views.append(view)
             stories.append(view)
         parts.append(PartView(f"part-{p}", part.title,
@@ -96,7 +99,8 @@ def layout(book: Book, image_prefix: str = "") -> BookView:
     foreword = book.foreword
     return BookView(book, parts, stories,
                     to_html(foreword.text, language, image_prefix, "foreword-p") if foreword else "",
-                    contributors, long_date(book.date), book.date.year if book.date else None)
+                    contributors, long_date(book.date), book.date.year if book.date else None,
+                    direction(language))
 
 
 FRONT_MATTER = ("halftitle", "titlepage", "copyright", "contents", "foreword")

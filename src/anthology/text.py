@@ -7,6 +7,8 @@ http(s) and mailto; images only when they name a file inside the book folder.
 
 from __future__ import annotations
 
+import posixpath
+import re
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
@@ -18,7 +20,7 @@ _QUOTES = {
     "it": "«»“”", "pt": "«»“”", "ru": "«»„“", "pl": "„”‚’", "nl": "“”‘’", "sv": "””’’",
     "fi": "””’’", "no": "«»‘’", "nb": "«»‘’", "ja": "「」『』", "zh": "“”‘’",
 }
-IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
+IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif"}  # in both PDF and EPUB; no SVG (it can script)
 _LINK_SCHEMES = ("http", "https", "mailto")
 
 
@@ -26,13 +28,23 @@ def is_allowed_link(url: str) -> bool:
     return urlsplit(url.strip()).scheme.lower() in _LINK_SCHEMES
 
 
+RTL_LANGUAGES = {"ar", "he", "fa", "ur", "yi", "ps", "dv", "ug", "sd", "ckb"}
+
+
+def direction(language: str) -> str:
+    return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+
+
 def image_path(url: str) -> str | None:
-    """The book-relative path an image URL names, or None if it names anything else."""
+    """The book-relative path an image URL names (normalised), or None if it names anything
+    else: a URL, an absolute path, a name with unusual characters, a format not carried."""
     parts = urlsplit(url.strip())
     if parts.scheme or parts.netloc or parts.query or url.startswith("/"):
         return None
-    path = unquote(parts.path)
-    if not any(path.lower().endswith(ext) for ext in IMAGE_TYPES):
+    path = posixpath.normpath(unquote(parts.path))
+    if not re.fullmatch(r"[A-Za-z0-9._/-]+", path) or path.startswith(".."):
+        return None
+    if posixpath.splitext(path)[1].lower() not in IMAGE_TYPES:
         return None
     return path
 
@@ -47,14 +59,13 @@ def _parser(language: str) -> MarkdownIt:
     return md
 
 
-def markdown_images(text: str) -> list[str]:
-    """Every image URL the Markdown mentions (for validation before rendering)."""
-    found = []
-    for token in _parser("en").parse(text):
-        for child in token.children or ():
-            if child.type == "image":
-                found.append(child.attrGet("src") or "")
-    return found
+def markdown_images(text: str) -> list[tuple[str, str]]:
+    """(URL, alt text) of every image the Markdown shows (for validation before rendering)."""
+    md = MarkdownIt("commonmark", {"html": False})  # every image, whatever its URL
+    md.validateLink = lambda url: True
+    return [(child.attrGet("src") or "", child.content)
+            for token in md.parse(text) for child in token.children or ()
+            if child.type == "image"]
 
 
 def to_html(text: str, language: str = "en", image_prefix: str = "", id_prefix: str = "") -> str:
