@@ -138,3 +138,25 @@ def test_bad_format_option_is_invalid_input(make_book, tmp_path):
     result = subprocess.run([sys.executable, "-m", "anthology.cli", "build", str(path),
                              "--format", "pdf,docx"], capture_output=True, text=True)
     assert result.returncode == 2 and "unknown format docx" in result.stderr
+
+
+def test_broken_theme_template_is_invalid_input(make_book, tmp_path, capsys):
+    path = make_book("title: T\nstories:\n" + GOOD_STORY,
+                     {"styles/story.html": "<section>\n{{ item.story.author }\n</section>\n"})
+    code, err, written = run_build(path, tmp_path, capsys)
+    assert code == 2 and written == []
+    assert "story.html:2: template error: unexpected '}'" in err
+
+
+def test_internal_error_is_one_line_with_a_hint(monkeypatch, make_book, tmp_path, capsys):
+    import anthology.build
+    def explode(*args, **kwargs):
+        raise RuntimeError("the renderer fell over")
+    monkeypatch.setattr(anthology.build, "layout", explode)
+    path = make_book("title: T\nstories:\n" + GOOD_STORY)
+    code, err, written = run_build(path, tmp_path, capsys)
+    assert code == 1 and written == []
+    assert "internal error: RuntimeError: the renderer fell over" in err
+    assert "Rerun with --debug" in err and "Traceback" not in err
+    assert main(["--debug", "build", str(path), "--out", str(tmp_path / "out")]) == 1
+    assert "Traceback" in capsys.readouterr().err

@@ -12,6 +12,8 @@ import sys
 import traceback
 from pathlib import Path
 
+from jinja2 import TemplateError, TemplateSyntaxError
+
 from . import __version__
 from .build import FORMATS
 from .manifest import ManifestError
@@ -76,6 +78,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"anthology: the manifest has {len(error.problems)} problem"
               f"{'s' if len(error.problems) != 1 else ''}:", file=sys.stderr)
         print(error, file=sys.stderr)
+        return EXIT_INVALID
+    except TemplateSyntaxError as error:  # a publisher's own template in the book's styles/
+        print(f"anthology: {error.filename}:{error.lineno}: template error: {error.message}",
+              file=sys.stderr)
+        return EXIT_INVALID
+    except TemplateError as error:
+        print(f"anthology: template error: {error}", file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt:
         print("anthology: interrupted; earlier outputs are unchanged", file=sys.stderr)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import unicodedata
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
@@ -33,6 +34,17 @@ RTL_LANGUAGES = {"ar", "he", "fa", "ur", "yi", "ps", "dv", "ug", "sd", "ckb"}
 
 def direction(language: str) -> str:
     return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+
+
+def first_strong(text: str) -> str | None:
+    """The direction of a paragraph by its first strongly directional letter (as dir=auto)."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return None
 
 
 def image_path(url: str) -> str | None:
@@ -81,6 +93,11 @@ def to_html(text: str, language: str = "en", image_prefix: str = "", id_prefix: 
                   and t.type not in ("inline", "text"))
         for number, token in enumerate(blocks, start=1):
             token.attrSet("id", f"{id_prefix}-{number}")
+    for opener, inline in zip(tokens, tokens[1:]):
+        if opener.type == "paragraph_open":
+            strong = first_strong(inline.content)
+            if strong and strong != direction(language):
+                opener.attrSet("dir", strong)
     for token in tokens:
         for child in token.children or ():
             if child.type == "image":

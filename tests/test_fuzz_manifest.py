@@ -1,0 +1,116 @@
+"""Property-based: any mutation of a valid manifest gives a book or a located manifest error,
+never another exception."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from anthology.build import build
+from anthology.manifest import ManifestError
+from anthology.model import load_book
+from anthology.render import epub_documents, layout, pdf_html
+from anthology.theme import Theme
+
+BASE = {
+    "title": "Fuzz",
+    "editors": ["Ed"],
+    "date": dt.date(2024, 1, 2),
+    "print": {"trim": "6x9", "paper": "white"},
+    "foreword": {"title": "Foreword", "text": "Hello *there*."},
+    "stories": [
+        {"author": "A", "handle": "@a", "date": dt.date(2018, 5, 5), "text": "One.\n\nTwo."},
+        {"author": "B", "title": "Bee", "source": "https://example.org/b", "text": "Buzz."},
+    ],
+}
+KEYS = ["title", "subtitle", "editors", "language", "date", "identifier", "rights", "keywords",
+        "foreword", "stories", "parts", "print", "author", "handle", "text", "file", "source",
+        "trim", "paper", "bleed", "recto_starts", "profile", "pdf_x", "intro", "autor", "titel"]
+
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=True),
+    st.text(max_size=40), st.dates(), st.sampled_from(
+        ["2018-02-30", "5x8", "a5", "0.125in", "3mm", "cream", "ingram", "x-1a", "en", "pt-BR",
+         "http://x", "javascript:alert(1)", "../../etc/passwd", "/etc/passwd", "a.md",
+         "![i](http://127.0.0.1:9/x.png)", "<script>x</script>", "\u202e\u200b𝐁", "ﷺ"]))
+values = st.recursive(scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(KEYS), inner, max_size=3)),
+    max_leaves=6)
+
+
+def _containers(node, path=()):
+    yield path, node
+    children = node.items() if isinstance(node, dict) else enumerate(node) \
+        if isinstance(node, list) else ()
+    for key, child in children:
+        yield from _containers(child, path + (key,))
+
+
+@st.composite
+def mutated_manifests(draw):
+    data = copy.deepcopy(BASE)
+    for _ in range(draw(st.integers(1, 3))):
+        places = [(p, n) for p, n in _containers(data) if isinstance(n, (dict, list)) and n]
+        _, node = draw(st.sampled_from(places))
+        key = draw(st.sampled_from(list(node) if isinstance(node, dict) else range(len(node))))
+        action = draw(st.sampled_from(["replace", "delete", "rename", "add"]))
+        if action == "replace":
+            node[key] = draw(values)
+        elif action == "delete":
+            del node[key]
+        elif action == "rename" and isinstance(node, dict):
+            node[draw(st.sampled_from(KEYS))] = node.pop(key)
+        elif isinstance(node, dict):
+            node[draw(st.sampled_from(KEYS))] = draw(values)
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    if draw(st.booleans()):  # break the YAML itself now and then
+        at = draw(st.integers(0, len(text)))
+        text = text[:at] + draw(st.sampled_from(
+            [":", "- ", "\t", "{", "]", "'", '"', "&a", "*a", "!!python/object:os.system ",
+             "\n  bad: [", "\x07", "\ufeff", "key: value\nkey: again\n"])) + text[at:]
+    return text
+
+
+def check(text: str, folder: Path) -> None:
+    manifest = folder / "book.yaml"
+    manifest.write_text(text, encoding="utf-8")
+    try:
+        book = load_book(manifest)
+    except ManifestError as error:
+        assert error.problems
+        for problem in error.problems:
+            assert problem.line >= 1 and problem.file and problem.message, problem
+        return
+    view = layout(book)
+    theme = Theme(folder)
+    pdf_html(view, theme, front=False, timestamp="2024-01-01T00:00:00Z")
+    epub_documents(view, theme)
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck))
+@given(mutated_manifests())
+def test_mutated_manifests_give_a_book_or_a_located_error(text):
+    with tempfile.TemporaryDirectory() as folder:
+        check(text, Path(folder))
+
+
+@pytest.mark.slow
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(mutated_manifests())
+def test_mutated_manifests_build_end_to_end(text):
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        (folder / "book.yaml").write_text(text, encoding="utf-8")
+        try:
+            load_book(folder / "book.yaml")
+        except ManifestError:
+            return
+        built = build(folder / "book.yaml", folder / "out", ["pdf", "epub"])
+        assert all(path.stat().st_size > 0 for path in built.outputs.values())
