@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from anthology.build import build
 from anthology.manifest import ManifestError
 from anthology.model import load_book
-from anthology.render import epub_documents, layout, pdf_html
+from anthology.render import epub_documents, layout, pdf_html, sections
 from anthology.theme import Theme
 
 BASE = {
@@ -90,7 +90,8 @@ def check(text: str, folder: Path) -> None:
         return
     view = layout(book)
     theme = Theme(folder)
-    pdf_html(view, theme, front=False, timestamp="2024-01-01T00:00:00Z")
+    pdf_html(view, theme, sections(view, paged=True), "2024-01-01T00:00:00Z",
+             {s.id: 1 for s in sections(view, paged=True)})
     epub_documents(view, theme)
 
 

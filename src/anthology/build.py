@@ -13,7 +13,8 @@ from . import fonts, preflight
 from .cover import render_cover_image, render_cover_pdf
 from .epub import render_epub
 from .model import Book, load_book
-from .pdf import render_pdf
+from .cache import Cache
+from .pdf import Runner, default_jobs, render_pdf
 from .render import layout
 from .theme import Theme
 
@@ -47,7 +48,9 @@ def output_paths(book: Book, out_dir: Path) -> dict[str, Path]:
 
 def build(manifest: str | Path, out_dir: str | Path = "build",
           formats: Iterable[str] = FORMATS,
-          progress: Callable[[str], None] = lambda stage: None) -> Built:
+          progress: Callable[[str], None] = lambda stage: None,
+          jobs: int | None = None,
+          chunk_progress: Callable[[int, int], None] = lambda done, total: None) -> Built:
     """Validate the manifest and write the chosen formats into ``out_dir``.
 
     Every output is rendered in memory first and then moved into place atomically, so a
@@ -67,15 +70,16 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
     view = layout(book)
     warnings = fonts.missing_faces()
     paths = output_paths(book, Path(out_dir))
+    runner = Runner(jobs or default_jobs(), Cache(Path(out_dir) / ".cache"), chunk_progress)
     rendered: dict[str, bytes] = {}
     interior = None
     if "pdf" in formats:
         progress("laying out the screen PDF")
-        interior = render_pdf(view, theme, book_dir, stamp, "screen")
+        interior = render_pdf(view, theme, book_dir, stamp, "screen", runner)
         rendered["pdf"] = interior.data
     if "print" in formats or "cover" in formats:
         progress("laying out the print interior")
-        interior = render_pdf(view, theme, book_dir, stamp, "print")
+        interior = render_pdf(view, theme, book_dir, stamp, "print", runner)
         if "print" in formats:
             rendered["print"] = interior.data
     if "cover" in formats:
@@ -86,7 +90,7 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
     if "epub" in formats:
         if interior is None:  # the page-list needs the printed pages
             progress("laying out pages for the EPUB's page list")
-            interior = render_pdf(view, theme, book_dir, stamp, "screen")
+            interior = render_pdf(view, theme, book_dir, stamp, "screen", runner)
         progress("packing the EPUB")
         rendered["epub"] = render_epub(view, theme, moment, book_dir, rendered["cover-image"],
                                        interior.page_starts)

@@ -10,6 +10,7 @@ import argparse
 import signal
 import sys
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
 
 from jinja2 import TemplateError, TemplateSyntaxError
@@ -31,6 +32,12 @@ def _formats(value: str) -> list[str]:
     return list(dict.fromkeys(chosen))
 
 
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value!r}")
+    return int(value)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="anthology", description="Turn a YAML manifest of stories into a PDF and an EPUB 3.")
@@ -45,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--format", type=_formats, default=list(FORMATS),
                        help=f"comma-separated formats to write (default: {','.join(FORMATS)})")
     build.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+    build.add_argument("--jobs", "-j", type=_positive, default=None,
+                       help="worker processes for laying out pages (default: the machine's cores)")
 
     check = commands.add_parser("check", help="validate the manifest only; write nothing")
     check.add_argument("manifest", type=Path)
@@ -101,8 +110,9 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args) -> int:
     if args.command == "build":
         from .build import build
-        say = (lambda _: None) if args.quiet else (lambda stage: print(f"  {stage}", file=sys.stderr))
-        built = build(args.manifest, args.out, args.format, progress=say)
+        with _progress(args.quiet) as (say, chunks):
+            built = build(args.manifest, args.out, args.format, progress=say, jobs=args.jobs,
+                          chunk_progress=chunks)
         for warning in built.warnings:
             print(f"anthology: warning: {warning}", file=sys.stderr)
         if not args.quiet:
@@ -140,6 +150,29 @@ def _run(args) -> int:
         else:
             sys.stdout.write(manifest)
     return EXIT_OK
+
+
+@contextmanager
+def _progress(quiet: bool):
+    """A progress bar on a terminal; one line per stage otherwise; nothing with --quiet."""
+    if quiet:
+        yield (lambda stage: None), (lambda done, total: None)
+        return
+    if not sys.stderr.isatty():
+        yield (lambda stage: print(f"  {stage}", file=sys.stderr)), (lambda done, total: None)
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), transient=True) as bar:
+        task = bar.add_task("starting", total=None)
+
+        def stage(name):
+            bar.update(task, description=name, completed=0, total=None)
+
+        def chunks(done, total):
+            bar.update(task, completed=done, total=total)
+
+        yield stage, chunks
 
 
 def _report(book, checks, quiet: bool) -> int:

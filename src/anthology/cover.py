@@ -15,7 +15,7 @@ from pathlib import Path
 from weasyprint import CSS, HTML
 
 from .model import Book
-from .pdf import LocalFetcher
+from .pdf import local_fetcher
 from .profiles import COVER_BLEED, PAPER_THICKNESS
 from .theme import Theme
 
@@ -57,7 +57,7 @@ class CoverGeometry:
 
 def _document(book: Book, theme: Theme, geometry: CoverGeometry, panels: tuple[str, ...],
               page_css: str):
-    fetcher = LocalFetcher(theme.search_path)
+    fetcher = local_fetcher(theme.search_path)
     html = theme.render("cover.html", book=book, geometry=geometry, panels=panels)
     return HTML(string=html, url_fetcher=fetcher).render(stylesheets=[
         CSS(string=theme.read("cover.css"), url_fetcher=fetcher), CSS(string=page_css)])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import io
+import logging
 import posixpath
 import re
 import zipfile
@@ -191,6 +192,7 @@ def _embed_fonts(out, text: str) -> list:
     stylesheet declaring them; nothing when the face is not installed."""
     from fontTools import subset
 
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
     faces, rules = [], []
     for family, pattern, style, css_style, name in EMBEDDED_FACES:
         path = fonts.find(pattern, style) or fonts.find(family, style)

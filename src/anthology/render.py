@@ -104,6 +104,7 @@ def layout(book: Book, image_prefix: str = "") -> BookView:
 
 
 FRONT_MATTER = ("halftitle", "titlepage", "copyright", "contents", "foreword")
+BACK_MATTER = ("contributors", "sources")
 
 
 def sections(view: BookView, paged: bool = False) -> list[Section]:
@@ -130,13 +131,13 @@ def sections(view: BookView, paged: bool = False) -> list[Section]:
     return out
 
 
-def pdf_html(view: BookView, theme: Theme, front: bool, timestamp: str,
+def pdf_html(view: BookView, theme: Theme, chosen: list[Section], timestamp: str,
              pages: dict[str, int] | None = None) -> str:
-    """The front matter (``front=True``, needs the body's ``pages``) or the body as one
-    HTML document; the PDF writer lays them out separately so each counts its own pages."""
-    chosen = [s for s in sections(view, paged=True) if (s.id in FRONT_MATTER) == front]
+    """One document of the paged book holding the ``chosen`` sections. The front and back
+    matter print the body's page numbers (``pages``: anchor -> page) as plain text."""
     return theme.render("book.html", view=view, book=view.book, sections=chosen, epub=False,
-                        pages=pages or {}, timestamp=timestamp, link=lambda id: f"#{id}")
+                        pages={} if pages is None else pages, timestamp=timestamp,
+                        link=lambda id: f"anthology:{id}")  # merge.py makes them internal
 
 
 def epub_documents(view: BookView, theme: Theme) -> list[tuple[Section, str]]:
