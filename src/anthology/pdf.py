@@ -39,7 +39,9 @@ from .theme import Theme
 ICC_PROFILES = (Path("/usr/share/color/icc/ghostscript/default_cmyk.icc"),
                 Path("/usr/share/color/icc/ghostscript/ps_cmyk.icc"))
 CHUNK_STORIES = 100  # stories per chunk: small enough for flat memory, big enough to amortise
-_NO_MARGIN_BOXES = "@page { @top-center { content: none; } @bottom-center { content: none; } }"
+_NO_MARGIN_BOXES = "".join(  # as specific as book.css's rules, and later: they win
+    f"@page {side} {{ @top-center {{ content: none; }} @bottom-center {{ content: none; }} }}"
+    for side in ("", ":left", ":right"))
 _ROMAN_FOLIOS = "@page { @bottom-center { content: counter(page, lower-roman); } }"
 _BLANK = Section("blank", "blank.html", "", "", {}, "")
 
