@@ -54,6 +54,17 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
     build.add_argument("--jobs", "-j", type=_positive, default=None,
                        help="worker processes for laying out pages (default: the machine's cores)")
+    build.add_argument("--watch", action="store_true",
+                       help="rebuild whenever the manifest, a story file or a style changes")
+
+    new = commands.add_parser("new", help="create a book folder that builds as is")
+    new.add_argument("folder", type=Path)
+    new.add_argument("--title", default="My Anthology")
+
+    preview = commands.add_parser("preview", help="show the laid-out pages in a browser, "
+                                  "reloading on every change (127.0.0.1 only)")
+    preview.add_argument("manifest", type=Path)
+    preview.add_argument("--port", type=int, default=8000)
 
     check = commands.add_parser("check", help="validate the manifest only; write nothing")
     check.add_argument("manifest", type=Path)
@@ -110,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args) -> int:
     if args.command == "build":
         from .build import build
+        if args.watch:
+            return _watch_builds(args)
         with _progress(args.quiet) as (say, chunks):
             built = build(args.manifest, args.out, args.format, progress=say, jobs=args.jobs,
                           chunk_progress=chunks)
@@ -120,6 +133,22 @@ def _run(args) -> int:
                 print(path)
         if built.preflight is not None:
             return _report(built.book, built.preflight, args.quiet)
+    elif args.command == "new":
+        from .workflow import new_book
+        try:
+            manifest = new_book(args.folder, args.title)
+        except FileExistsError as error:
+            print(f"anthology: {error}", file=sys.stderr)
+            return EXIT_INVALID
+        print(f"{manifest}\nNext: anthology build {manifest}  (or: anthology preview {manifest})")
+    elif args.command == "preview":
+        from .workflow import serve
+        if not args.manifest.is_file():
+            print(f"anthology: {args.manifest}: no such manifest file", file=sys.stderr)
+            return EXIT_INVALID
+        serve(args.manifest, args.port,
+              ready=lambda url: print(f"Previewing {args.manifest} at {url} (Ctrl-C stops)",
+                                      flush=True))
     elif args.command == "preflight":
         from .build import output_paths
         from .model import load_book
@@ -149,6 +178,28 @@ def _run(args) -> int:
             write_atomically(args.output, manifest.encode())
         else:
             sys.stdout.write(manifest)
+    return EXIT_OK
+
+
+def _watch_builds(args) -> int:
+    """Build now and after every change of the book's files, until interrupted."""
+    import threading
+
+    from .build import build
+    from .workflow import watch
+
+    def rebuild():
+        try:
+            built = build(args.manifest, args.out, args.format, jobs=args.jobs)
+            print(f"built {', '.join(str(p) for p in built.outputs.values())}", flush=True)
+        except ManifestError as error:
+            print(f"anthology: the manifest has problems:\n{error}", file=sys.stderr, flush=True)
+        except Exception as error:  # noqa: BLE001 - keep watching
+            print(f"anthology: build failed: {type(error).__name__}: {error}", file=sys.stderr,
+                  flush=True)
+        print("watching for changes (Ctrl-C stops)", flush=True)
+
+    watch(args.manifest.resolve().parent, rebuild, threading.Event(), ignore=(args.out,))
     return EXIT_OK
 
 

@@ -1,0 +1,121 @@
+"""The editor's workflow: new, a theme override, build --watch, live preview in a browser."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from anthology.build import build
+from anthology.cli import main
+from anthology.theme import BUILTIN
+from conftest import pdf_pages
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def test_new_book_builds_as_is(tmp_path, capsys):
+    folder = tmp_path / "tales"
+    assert main(["new", str(folder), "--title", 'Tales "of" Night']) == 0
+    assert (folder / "styles").is_dir() and (folder / "styles" / "README.md").is_file()
+    built = build(folder / "book.yaml", tmp_path / "out", ["pdf", "epub"])
+    assert built.book.title == 'Tales "of" Night' and len(built.book.all_stories) == 2
+    assert built.book.foreword is not None
+    assert main(["new", str(folder)]) == 2  # never overwrites a book
+    assert "exists and is not empty" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_book_style_overrides_one_template(tmp_path):
+    folder = tmp_path / "book"
+    main(["new", str(folder)])
+    story = (BUILTIN / "story.html").read_text().replace(
+        '<div class="story-text">', '<p class="stamp">OVERRIDDEN STORY</p><div class="story-text">')
+    (folder / "styles" / "story.html").write_text(story)
+    built = build(folder / "book.yaml", tmp_path / "out", ["pdf"])
+    text = "\n".join(pdf_pages(built.outputs["pdf"]))
+    assert text.count("OVERRIDDEN STORY") == 2  # both stories, and the rest is built in
+    assert "Contents" in text and "Contributors" in text
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for(predicate, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.slow
+def test_build_watch_rebuilds_on_change(tmp_path):
+    folder = tmp_path / "book"
+    main(["new", str(folder)])
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-m", "anthology.cli", "build",
+                                str(folder / "book.yaml"), "--out", str(out), "--format", "pdf",
+                                "--watch"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    try:
+        pdf = out / "my-anthology.pdf"
+        assert _wait_for(pdf.exists)
+        first = pdf.stat().st_mtime_ns
+        story = folder / "stories" / "second.md"
+        story.write_text(story.read_text().replace("believed in me", "believed in us all"))
+        assert _wait_for(lambda: pdf.stat().st_mtime_ns != first)
+        assert _wait_for(lambda: "believed in us all" in " ".join(pdf_pages(pdf)), 20)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed "
+                    "(make test installs Debian's chromium)")
+def test_preview_reloads_in_a_real_browser(tmp_path):
+    from playwright.sync_api import sync_playwright
+    folder = tmp_path / "book"
+    main(["new", str(folder)])
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "anthology.cli", "preview",
+                               str(folder / "book.yaml"), "--port", str(port)],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            page = browser.new_page()
+            assert _wait_for(lambda: _reachable(port))
+            page.goto(f"http://127.0.0.1:{port}/")
+            page.wait_for_function("document.body.innerText.includes('believed in me')",
+                                   timeout=60_000)
+            assert page.locator("figure.page").count() >= 8
+            labels = page.locator("figcaption").all_inner_texts()  # page numbers, visible
+            assert labels[:3] == ["i", "ii", "iii"] and "1" in labels
+            story = folder / "stories" / "second.md"
+            story.write_text(story.read_text().replace("believed in me", "believed in you"))
+            page.wait_for_function("document.body.innerText.includes('believed in you')",
+                                   timeout=30_000)  # no reload by hand: the page reloads itself
+            (folder / "book.yaml").write_text((folder / "book.yaml").read_text() + "autor: x\n")
+            page.wait_for_selector("pre.error", timeout=30_000)
+            assert "unknown key 'autor'" in page.inner_text("pre.error")
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _reachable(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
