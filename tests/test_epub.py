@@ -18,7 +18,7 @@ import pytest
 from pypdf import PdfReader
 
 from anthology.build import build
-from conftest import ROOT, epub_spine_texts, epubcheck, markdown_words, pdf_pages, squash
+from conftest import ROOT, epubcheck, markdown_words, pdf_pages, squash
 
 NODE_MODULES = ROOT / "node_modules"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import re
 import socket
 import threading
 import zipfile

@@ -13,7 +13,6 @@ from pypdf import PdfReader
 
 from anthology.build import build
 from anthology.cli import main
-from anthology.preflight import check
 from conftest import markdown_words, pdf_pages, squash
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 from weasyprint import CSS, HTML
 

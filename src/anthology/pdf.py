@@ -25,7 +25,7 @@ import os
 import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -215,7 +215,6 @@ class RenderedPdf:
     labels: dict[str, str]              # anchor (story-1, contributors, ...) -> printed label
     page_starts: list[tuple[str, str]]  # (page label, first anchor starting on that page)
     chunks: int = 1
-    timings: dict = field(default_factory=dict)
 
 
 def icc_profile() -> Path:
