@@ -70,7 +70,8 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
     view = layout(book)
     warnings = fonts.missing_faces()
     paths = output_paths(book, Path(out_dir))
-    runner = Runner(jobs or default_jobs(), Cache(Path(out_dir) / ".cache"), chunk_progress)
+    cache = Cache(Path(out_dir) / ".cache")
+    runner = Runner(jobs or default_jobs(), cache, chunk_progress)
     rendered: dict[str, bytes] = {}
     interior = None
     if "pdf" in formats:
@@ -86,11 +87,11 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
         progress("drawing the cover")
         rendered["cover"], _ = render_cover_pdf(book, theme, interior.page_count)
     if "cover" in formats or "epub" in formats:
-        rendered["cover-image"] = render_cover_image(book, theme)
+        rendered["cover-image"] = render_cover_image(book, theme, cache)
     if "epub" in formats:
         if interior is None:  # the page-list needs the printed pages
             progress("laying out pages for the EPUB's page list")
-            interior = render_pdf(view, theme, book_dir, stamp, "screen", runner)
+            interior = render_pdf(view, theme, book_dir, stamp, "screen", runner, join=False)
         progress("packing the EPUB")
         rendered["epub"] = render_epub(view, theme, moment, book_dir, rendered["cover-image"],
                                        interior.page_starts)

@@ -7,12 +7,14 @@ with pypdfium2.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 from dataclasses import dataclass
 
 from weasyprint import CSS, HTML
 
+from .cache import Cache
 from .model import Book
 from .pdf import local_fetcher
 from .profiles import COVER_BLEED, PAPER_THICKNESS
@@ -70,17 +72,23 @@ def render_cover_pdf(book: Book, theme: Theme, page_count: int) -> tuple[bytes, 
     return document.write_pdf(pdf_identifier=True), geometry
 
 
-def render_cover_image(book: Book, theme: Theme) -> bytes:
-    """The front panel as a JPEG of at least 1600x2560 pixels."""
+def render_cover_image(book: Book, theme: Theme, cache: Cache | None = None) -> bytes:
+    """The front panel as a JPEG of at least 1600x2560 pixels (cached by its design)."""
     import pypdfium2
 
     geometry = CoverGeometry(*book.print.trim, spine=0.0, spine_text=False, bleed=0.0, wrap=False)
     page_css = f"@page {{ size: {geometry.trim_width}in {geometry.trim_height}in; }}"
+    design = theme.render("cover.html", book=book, geometry=geometry, panels=("front",))
+    key = hashlib.sha256(repr((design, theme.read("cover.css"), page_css, 1)).encode()).hexdigest()
+    if cache and (image := cache.get(key)):
+        return image
     pdf = _document(book, theme, geometry, ("front",), page_css).write_pdf()
     dpi = max(IMAGE_MIN[0] / geometry.trim_width, IMAGE_MIN[1] / geometry.trim_height)
     page = pypdfium2.PdfDocument(pdf)[0]
     image = page.render(scale=math.ceil(dpi) / 72).to_pil().convert("RGB")
     out = io.BytesIO()
     image.save(out, "JPEG", quality=90, optimize=True)
+    if cache:
+        cache.put(key, out.getvalue())
     return out.getvalue()
 

@@ -244,9 +244,10 @@ def plan_chunks(body: list[Section], size: int) -> list[list[Section]]:
 
 def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
                edition: str = "screen", runner: Runner | None = None,
-               chunk_stories: int = CHUNK_STORIES) -> RenderedPdf:
+               chunk_stories: int = CHUNK_STORIES, join: bool = True) -> RenderedPdf:
     """The whole book as PDF: ``screen`` (RGB, hyperlinked) or ``print`` (PDF/X, CMYK black,
-    bleed, no link annotations)."""
+    bleed, no link annotations). With ``join=False`` only the pagination is wanted (for the
+    EPUB's page list): the pieces are laid out (or found in the cache) but not joined."""
     from .merge import assemble
 
     runner = runner or Runner()
@@ -295,7 +296,7 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
 
     blank = lay_out_cached(runner, job(pdf_html(view, theme, [_BLANK], timestamp), setup=setup))
     data = assemble(view, front, layout, laid, folios, back, blank, pages, setup,
-                    title=view.book.title, printing=printing, pdf_x=settings.pdf_x)
+                    title=view.book.title, printing=printing, pdf_x=settings.pdf_x) if join else b""
     labels = {anchor: str(number) for anchor, number in pages.items()}
     starts = [(roman(i), a[0]) for i, a in enumerate(front.anchors, start=1) if a]
     starts += [(str(n), a) for n, a in layout.starts]
