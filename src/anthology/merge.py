@@ -21,7 +21,7 @@ LINK_SCHEME = "anthology:"  # see render.pdf_html
 
 
 def assemble(view: BookView, front, layout, chunks, folios, back, blank, pages: dict[str, int],
-             setup, title: str, printing: bool, pdf_x: str) -> bytes:
+             setup, printing: bool, pdf_x: str) -> bytes:
     out = pikepdf.open(io.BytesIO(front.pdf))
     blank_pdf = pikepdf.open(io.BytesIO(blank.pdf))
     blank_page = blank_pdf.pages[0]

@@ -296,7 +296,7 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
 
     blank = lay_out_cached(runner, job(pdf_html(view, theme, [_BLANK], timestamp), setup=setup))
     data = assemble(view, front, layout, laid, folios, back, blank, pages, setup,
-                    title=view.book.title, printing=printing, pdf_x=settings.pdf_x) if join else b""
+                    printing=printing, pdf_x=settings.pdf_x) if join else b""
     labels = {anchor: str(number) for anchor, number in pages.items()}
     starts = [(roman(i), a[0]) for i, a in enumerate(front.anchors, start=1) if a]
     starts += [(str(n), a) for n, a in layout.starts]
