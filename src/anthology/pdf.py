@@ -43,7 +43,7 @@ _NO_MARGIN_BOXES = "".join(  # as specific as book.css's rules, and later: they 
     f"@page {side} {{ @top-center {{ content: none; }} @bottom-center {{ content: none; }} }}"
     for side in ("", ":left", ":right"))
 _ROMAN_FOLIOS = "@page { @bottom-center { content: counter(page, lower-roman); } }"
-_BLANK = Section("blank", "blank.html", "", "", {}, "")
+_BLANK = Section("blank", "blank.html", "", {}, "")
 
 
 def local_fetcher(roots):

@@ -55,10 +55,8 @@ class Section:
     id: str
     template: str
     title: str
-    epub_type: str
     context: dict
     language: str
-    landmark: str = ""
 
 
 @dataclass
@@ -69,7 +67,6 @@ class BookView:
     foreword_html: str
     contributors: list[Contributor]
     date_text: str
-    year: int | None
     direction: str
 
 
@@ -99,8 +96,7 @@ def layout(book: Book, image_prefix: str = "") -> BookView:
     foreword = book.foreword
     return BookView(book, parts, stories,
                     to_html(foreword.text, language, image_prefix, "foreword-p") if foreword else "",
-                    contributors, long_date(book.date), book.date.year if book.date else None,
-                    direction(language))
+                    contributors, long_date(book.date), direction(language))
 
 
 FRONT_MATTER = ("halftitle", "titlepage", "copyright", "contents", "foreword")
@@ -111,23 +107,21 @@ def sections(view: BookView, paged: bool = False) -> list[Section]:
     """The book's documents in reading order: the EPUB spine, or with ``paged`` the printed
     book's, which adds a half-title and a contents page (the EPUB's nav is its contents)."""
     book, lang = view.book, view.book.language
-    out = [Section("titlepage", "titlepage.html", book.title, "titlepage", {}, lang),
-           Section("copyright", "copyright.html", "Copyright", "copyright-page", {}, lang)]
+    out = [Section("titlepage", "titlepage.html", book.title, {}, lang),
+           Section("copyright", "copyright.html", "Copyright", {}, lang)]
     if paged:
-        out.insert(0, Section("halftitle", "halftitle.html", book.title, "halftitle", {}, lang))
-        out.append(Section("contents", "contents.html", "Contents", "toc", {}, lang))
+        out.insert(0, Section("halftitle", "halftitle.html", book.title, {}, lang))
+        out.append(Section("contents", "contents.html", "Contents", {}, lang))
     if book.foreword:
-        out.append(Section("foreword", "foreword.html", book.foreword.title, "foreword", {}, lang))
+        out.append(Section("foreword", "foreword.html", book.foreword.title, {}, lang))
     for part in view.parts:
         if part.title:
-            out.append(Section(part.id, "part.html", part.title, "part", {"part": part}, lang))
+            out.append(Section(part.id, "part.html", part.title, {"part": part}, lang))
         for story in part.stories:
-            out.append(Section(story.id, "story.html", story.story.heading, "chapter",
-                               {"item": story}, story.language))
-    out.append(Section("contributors", "contributors.html", "Contributors", "appendix", {}, lang))
-    out.append(Section("sources", "sources.html", "Sources and Permissions", "appendix", {}, lang))
-    first_story = next(s for s in out if s.template in ("story.html", "part.html"))
-    first_story.landmark = "bodymatter"
+            out.append(Section(story.id, "story.html", story.story.heading, {"item": story},
+                               story.language))
+    out.append(Section("contributors", "contributors.html", "Contributors", {}, lang))
+    out.append(Section("sources", "sources.html", "Sources and Permissions", {}, lang))
     return out
 
 
