@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import fonts, preflight
+from .cache import Cache
 from .cover import render_cover_image, render_cover_pdf
 from .epub import render_epub
 from .model import Book, load_book
-from .cache import Cache
 from .pdf import Runner, default_jobs, render_pdf
 from .render import layout
 from .theme import Theme

@@ -56,19 +56,26 @@ class CoverGeometry:
         return 2 * self.bleed + self.trim_height
 
 
-def _document(book: Book, theme: Theme, geometry: CoverGeometry, panels: tuple[str, ...],
-              page_css: str):
-    fetcher = local_fetcher(theme.search_path)
+def _design(book: Book, theme: Theme, geometry: CoverGeometry, panels: tuple[str, ...],
+            page_css: str) -> tuple[str, str, str]:
+    """The cover's HTML and stylesheets: what it is laid out from, and cached by."""
     html = theme.render("cover.html", book=book, geometry=geometry, panels=panels)
+    return html, theme.read("cover.css"), page_css
+
+
+def _document(design: tuple[str, str, str], theme: Theme):
+    html, css, page_css = design
+    fetcher = local_fetcher(theme.search_path)
     return HTML(string=html, url_fetcher=fetcher).render(stylesheets=[
-        CSS(string=theme.read("cover.css"), url_fetcher=fetcher), CSS(string=page_css)])
+        CSS(string=css, url_fetcher=fetcher), CSS(string=page_css)])
 
 
 def render_cover_pdf(book: Book, theme: Theme, page_count: int) -> tuple[bytes, CoverGeometry]:
     geometry = CoverGeometry.for_book(book, page_count)
     page_css = (f"@page {{ size: {2 * geometry.trim_width + geometry.spine}in "
                 f"{geometry.trim_height}in; bleed: {geometry.bleed}in; marks: none; }}")
-    document = _document(book, theme, geometry, ("back", "spine", "front"), page_css)
+    document = _document(_design(book, theme, geometry, ("back", "spine", "front"), page_css),
+                         theme)
     return document.write_pdf(pdf_identifier=True), geometry
 
 
@@ -78,11 +85,11 @@ def render_cover_image(book: Book, theme: Theme, cache: Cache | None = None) -> 
 
     geometry = CoverGeometry(*book.print.trim, spine=0.0, spine_text=False, bleed=0.0, wrap=False)
     page_css = f"@page {{ size: {geometry.trim_width}in {geometry.trim_height}in; }}"
-    design = theme.render("cover.html", book=book, geometry=geometry, panels=("front",))
-    key = hashlib.sha256(repr((design, theme.read("cover.css"), page_css, 1)).encode()).hexdigest()
+    design = _design(book, theme, geometry, ("front",), page_css)
+    key = hashlib.sha256(repr((design, 1)).encode()).hexdigest()
     if cache and (image := cache.get(key)):
         return image
-    pdf = _document(book, theme, geometry, ("front",), page_css).write_pdf()
+    pdf = _document(design, theme).write_pdf()
     dpi = max(IMAGE_MIN[0] / geometry.trim_width, IMAGE_MIN[1] / geometry.trim_height)
     page = pypdfium2.PdfDocument(pdf)[0]
     image = page.render(scale=math.ceil(dpi) / 72).to_pil().convert("RGB")

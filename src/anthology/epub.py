@@ -82,7 +82,7 @@ def render_epub(view: BookView, theme: Theme, moment: dt.datetime, book_dir: Pat
     if book.date:
         out.add_metadata("DC", "date", book.date.isoformat())
 
-    bodies = [(section, body) for section, body in epub_documents(view, theme)]
+    bodies = epub_documents(view, theme)
     page_list = []
     if page_starts:
         bodies, page_list = _mark_pages(bodies, page_starts)
