@@ -94,7 +94,7 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
             interior = render_pdf(view, theme, book_dir, stamp, "screen", runner, join=False)
         progress("packing the EPUB")
         rendered["epub"] = render_epub(view, theme, moment, book_dir, rendered["cover-image"],
-                                       interior.page_starts)
+                                       interior.page_starts, cache)
     if "cover" not in formats:
         rendered.pop("cover-image", None)
 

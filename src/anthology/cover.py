@@ -12,8 +12,6 @@ import io
 import math
 from dataclasses import dataclass
 
-from weasyprint import CSS, HTML
-
 from .cache import Cache
 from .model import Book
 from .pdf import local_fetcher
@@ -64,6 +62,8 @@ def _design(book: Book, theme: Theme, geometry: CoverGeometry, panels: tuple[str
 
 
 def _document(design: tuple[str, str, str], theme: Theme):
+    from weasyprint import CSS, HTML
+
     html, css, page_css = design
     fetcher = local_fetcher(theme.search_path)
     return HTML(string=html, url_fetcher=fetcher).render(stylesheets=[

@@ -8,6 +8,7 @@ fixed timestamps so the same inputs give the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import html
 import io
 import logging
@@ -20,6 +21,7 @@ from ebooklib import epub
 from lxml import etree
 
 from . import fonts
+from .cache import Cache
 from .model import markdown_fields
 from .render import BookView, epub_documents
 from .text import image_path, markdown_images
@@ -59,7 +61,8 @@ class _Writer(epub.EpubWriter):
 
 def render_epub(view: BookView, theme: Theme, moment: dt.datetime, book_dir: Path,
                 cover_image: bytes | None = None,
-                page_starts: list[tuple[str, str]] | None = None) -> bytes:
+                page_starts: list[tuple[str, str]] | None = None,
+                cache: Cache | None = None) -> bytes:
     """The EPUB's bytes. ``page_starts`` (label, first anchor of the page) come from the print
     edition's layout and become page-break markers and the nav's page-list."""
     book = view.book
@@ -92,7 +95,7 @@ def render_epub(view: BookView, theme: Theme, moment: dt.datetime, book_dir: Pat
     styles = [epub.EpubItem(uid="css", file_name="book.css", media_type="text/css",
                             content=theme.read("epub.css").encode())]
     text = "".join(body for _, body in bodies) + book.title + "".join(book.editors)
-    styles[:0] = _embed_fonts(out, html.unescape(re.sub(r"<[^>]+>", "", text)))
+    styles[:0] = _embed_fonts(out, html.unescape(re.sub(r"<[^>]+>", "", text)), cache)
     for item in styles:
         out.add_item(item)
     images = sorted({image_path(src) for _, text in markdown_fields(book)
@@ -187,29 +190,25 @@ def _accessibility_metadata(out, book, has_pages: bool, has_cover: bool) -> None
         out.add_metadata(None, "meta", value, {"property": prop})
 
 
-def _embed_fonts(out, text: str) -> list:
+def _embed_fonts(out, text: str, cache: Cache | None = None) -> list:
     """Subsets of the book face holding just the characters used (OFL allows it), and a
     stylesheet declaring them; nothing when the face is not installed."""
-    from fontTools import subset
-
-    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    characters = "".join(sorted(set(text + "0123456789")))
     faces, rules = [], []
     for family, pattern, style, css_style, name in EMBEDDED_FACES:
         path = fonts.find(pattern, style) or fonts.find(family, style)
         if path is None:
             continue
-        options = subset.Options()
-        options.layout_features = ["kern", "liga", "smcp", "c2sc", "onum", "pnum", "lnum"]
-        options.flavor = "woff2"
-        options.name_IDs = ["*"]
-        font = subset.load_font(path, options)
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(text=text + "0123456789")
-        subsetter.subset(font)
-        data = io.BytesIO()
-        subset.save_font(font, data, options)
+        stat = Path(path).stat()
+        key = hashlib.sha256(repr((path, stat.st_size, stat.st_mtime_ns, characters, 1))
+                             .encode("utf-8", "surrogatepass")).hexdigest()
+        data = cache.get(key) if cache else None
+        if data is None:
+            data = _subset_woff2(path, characters)
+            if cache:
+                cache.put(key, data)
         faces.append(epub.EpubItem(uid=f"font-{name}", file_name=f"fonts/{name}.woff2",
-                                   media_type="font/woff2", content=data.getvalue()))
+                                   media_type="font/woff2", content=data))
         rules.append(f'@font-face {{ font-family: "{family}"; font-style: {css_style}; '
                      f'font-weight: normal; src: url("fonts/{name}.woff2") format("woff2"); }}')
     if not faces:
@@ -219,6 +218,23 @@ def _embed_fonts(out, text: str) -> list:
     for face in faces:
         out.add_item(face)
     return [css]
+
+
+def _subset_woff2(path: str, characters: str) -> bytes:
+    from fontTools import subset
+
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    options = subset.Options()
+    options.layout_features = ["kern", "liga", "smcp", "c2sc", "onum", "pnum", "lnum"]
+    options.flavor = "woff2"
+    options.name_IDs = ["*"]
+    font = subset.load_font(path, options)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=characters)
+    subsetter.subset(font)
+    data = io.BytesIO()
+    subset.save_font(font, data, options)
+    return data.getvalue()
 
 
 def _first_body(view: BookView) -> str:

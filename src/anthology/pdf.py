@@ -20,12 +20,14 @@ a rebuild after one corrected story lays out one chunk.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import logging
 import os
 import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -108,9 +110,15 @@ class LayoutJob:
     variant: str | None                       # "pdf/x-4", "pdf/x-1a" or None (screen)
 
     def key(self) -> str:
-        from weasyprint import __version__
-        text = repr((self, __version__, 2))
+        text = repr((self, weasyprint_version(), 2))
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def weasyprint_version() -> str:
+    """Part of every cache key; read from the package metadata (importing WeasyPrint takes
+    most of a second, and an EPUB-only or cached build need not)."""
+    return importlib.metadata.version("weasyprint")
 
 
 @dataclass

@@ -71,12 +71,19 @@ def _parser(language: str) -> MarkdownIt:
     return md
 
 
-def markdown_images(text: str) -> list[tuple[str, str]]:
-    """(URL, alt text) of every image the Markdown shows (for validation before rendering)."""
+@lru_cache(maxsize=1)
+def _image_scanner() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False})  # every image, whatever its URL
     md.validateLink = lambda url: True
+    return md
+
+
+def markdown_images(text: str) -> list[tuple[str, str]]:
+    """(URL, alt text) of every image the Markdown shows (for validation before rendering)."""
+    if "![" not in text:  # no image syntax, nothing to parse
+        return []
     return [(child.attrGet("src") or "", child.content)
-            for token in md.parse(text) for child in token.children or ()
+            for token in _image_scanner().parse(text) for child in token.children or ()
             if child.type == "image"]
 
 
