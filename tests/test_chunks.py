@@ -33,8 +33,9 @@ def test_chunked_layout_matches_a_single_pass(make_book, tmp_path):
     view, theme = layout(book), Theme(path.parent)
 
     def render(jobs, chunk):
-        pdf = render_pdf(view, theme, path.parent, "2024-01-01T00:00:00Z", "screen",
-                         Runner(jobs), chunk_stories=chunk)
+        with Runner(jobs) as runner:
+            pdf = render_pdf(view, theme, path.parent, "2024-01-01T00:00:00Z", "screen",
+                             runner, chunk_stories=chunk)
         out = tmp_path / f"book-{jobs}-{chunk}.pdf"
         out.write_bytes(pdf.data)
         return pdf, out

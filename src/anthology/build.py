@@ -71,30 +71,30 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
     warnings = fonts.missing_faces()
     paths = output_paths(book, Path(out_dir))
     cache = Cache(Path(out_dir) / ".cache")
-    runner = Runner(jobs or default_jobs(), cache, chunk_progress)
     rendered: dict[str, bytes] = {}
-    interior = None
-    if "pdf" in formats:
-        progress("laying out the screen PDF")
-        interior = render_pdf(view, theme, book_dir, stamp, "screen", runner)
-        rendered["pdf"] = interior.data
-    if "print" in formats or "cover" in formats:
-        progress("laying out the print interior")
-        interior = render_pdf(view, theme, book_dir, stamp, "print", runner)
-        if "print" in formats:
-            rendered["print"] = interior.data
-    if "cover" in formats:
-        progress("drawing the cover")
-        rendered["cover"], _ = render_cover_pdf(book, theme, interior.page_count)
-    if "cover" in formats or "epub" in formats:
-        rendered["cover-image"] = render_cover_image(book, theme, cache)
-    if "epub" in formats:
-        if interior is None:  # the page-list needs the printed pages
-            progress("laying out pages for the EPUB's page list")
-            interior = render_pdf(view, theme, book_dir, stamp, "screen", runner, join=False)
-        progress("packing the EPUB")
-        rendered["epub"] = render_epub(view, theme, moment, book_dir, rendered["cover-image"],
-                                       interior.page_starts, cache)
+    with Runner(jobs or default_jobs(), cache, chunk_progress) as runner:
+        interior = None
+        if "pdf" in formats:
+            progress("laying out the screen PDF")
+            interior = render_pdf(view, theme, book_dir, stamp, "screen", runner)
+            rendered["pdf"] = interior.data
+        if "print" in formats or "cover" in formats:
+            progress("laying out the print interior")
+            interior = render_pdf(view, theme, book_dir, stamp, "print", runner)
+            if "print" in formats:
+                rendered["print"] = interior.data
+        if "cover" in formats:
+            progress("drawing the cover")
+            rendered["cover"], _ = render_cover_pdf(book, theme, interior.page_count)
+        if "cover" in formats or "epub" in formats:
+            rendered["cover-image"] = render_cover_image(book, theme, cache)
+        if "epub" in formats:
+            if interior is None:  # the page-list needs the printed pages
+                progress("laying out pages for the EPUB's page list")
+                interior = render_pdf(view, theme, book_dir, stamp, "screen", runner, join=False)
+            progress("packing the EPUB")
+            rendered["epub"] = render_epub(view, theme, moment, book_dir, rendered["cover-image"],
+                                           interior.page_starts, cache)
     if "cover" not in formats:
         rendered.pop("cover-image", None)
 

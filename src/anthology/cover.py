@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .cache import Cache
 from .model import Book
-from .pdf import local_fetcher
+from .typeset import local_fetcher
 from .profiles import COVER_BLEED, PAPER_THICKNESS
 from .theme import Theme
 

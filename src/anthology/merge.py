@@ -20,8 +20,8 @@ log = logging.getLogger(__name__)
 LINK_SCHEME = "anthology:"  # see render.pdf_html
 
 
-def assemble(view: BookView, front, layout, chunks, folios, back, blank, pages: dict[str, int],
-             setup, printing: bool, pdf_x: str) -> bytes:
+def assemble(view: BookView, front, layout, chunks, folios, backs, blank,
+             pages: dict[str, int], setup, printing: bool, pdf_x: str) -> bytes:
     out = pikepdf.open(io.BytesIO(front.pdf))
     blank_pdf = pikepdf.open(io.BytesIO(blank.pdf))
     blank_page = blank_pdf.pages[0]
@@ -36,7 +36,8 @@ def assemble(view: BookView, front, layout, chunks, folios, back, blank, pages: 
     front_count = len(out.pages)
 
     chunk_pdfs = [pikepdf.open(io.BytesIO(c.pdf)) for c in chunks]
-    folio_pdf = pikepdf.open(io.BytesIO(folios.pdf))
+    folio_pdfs = [pikepdf.open(io.BytesIO(laid.pdf)) for laid in folios]
+    folio_pages = [page for pdf in folio_pdfs for page in pdf.pages]
     shift = (setup.outside - setup.inside) * 72  # a right-hand layout moved to a left page
     pairs: dict[int, list] = {}
     shifts: dict[int, dict[int, float]] = {}
@@ -51,16 +52,17 @@ def assemble(view: BookView, front, layout, chunks, folios, back, blank, pages: 
                 dx = shift if laid_right else -shift
                 _shift_page(out, page, dx)
                 shifts.setdefault(chunk, {})[index] = dx
-        _overlay(out, page, folio_pdf.pages[number - 1])
+        _overlay(out, page, folio_pages[number - 1])
     for chunk, pdf in enumerate(chunk_pdfs):
         register(pdf, pairs.get(chunk, []), shifts.get(chunk))
 
-    back_pdf = pikepdf.open(io.BytesIO(back.pdf))
-    first_back = len(out.pages)
-    out.pages.extend(back_pdf.pages)
-    register(back_pdf, [(i, first_back + i) for i in range(len(back_pdf.pages))])
-    if len(out.pages) % 2:
-        out.pages.append(blank_page)
+    for back in backs:  # each opens on a right-hand page
+        back_pdf = pikepdf.open(io.BytesIO(back.pdf))
+        first_back = len(out.pages)
+        out.pages.extend(back_pdf.pages)
+        register(back_pdf, [(i, first_back + i) for i in range(len(back_pdf.pages))])
+        if len(out.pages) % 2:
+            out.pages.append(blank_page)
 
     _named_destinations(out, sources)
     _link_across_documents(out)

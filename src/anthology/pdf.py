@@ -19,56 +19,28 @@ a rebuild after one corrected story lays out one chunk.
 
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
-import logging
 import os
-import uuid
 from collections.abc import Callable
-from contextlib import contextmanager
+from concurrent.futures import Future
 from dataclasses import dataclass
-from functools import lru_cache
-from multiprocessing import get_context
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from .cache import Cache
 from .model import PrintSettings
 from .profiles import gutter
 from .render import BACK_MATTER, FRONT_MATTER, BookView, Section, pdf_html, sections
 from .theme import Theme
+from .typeset import Laid, LayoutJob, Workers, lay_out
 
 ICC_PROFILES = (Path("/usr/share/color/icc/ghostscript/default_cmyk.icc"),
                 Path("/usr/share/color/icc/ghostscript/ps_cmyk.icc"))
 CHUNK_STORIES = 100  # stories per chunk: small enough for flat memory, big enough to amortise
+FOLIO_PAGES = 200    # pages per document of the folio layer
 _NO_MARGIN_BOXES = "".join(  # as specific as book.css's rules, and later: they win
     f"@page {side} {{ @top-center {{ content: none; }} @bottom-center {{ content: none; }} }}"
     for side in ("", ":left", ":right"))
 _ROMAN_FOLIOS = "@page { @bottom-center { content: counter(page, lower-roman); } }"
 _BLANK = Section("blank", "blank.html", "", {}, "")
-
-
-def local_fetcher(roots):
-    from weasyprint.urls import URLFetcher
-
-    class LocalFetcher(URLFetcher):
-        """Lets WeasyPrint read files inside the given folders and nothing else: no
-        network, no file elsewhere on the machine. A refused URL is left out of the page."""
-
-        def __init__(self):
-            super().__init__(allowed_protocols={"file"})
-            self.roots = [Path(root).resolve() for root in roots]
-
-        def fetch(self, url, headers=None):
-            parts = urlsplit(url)
-            if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
-                raise ValueError(f"anthology does not fetch {url!r}")
-            path = Path(unquote(parts.path)).resolve()
-            if not any(path.is_relative_to(root) for root in self.roots):
-                raise ValueError(f"anthology does not read files outside the book: {path}")
-            return super().fetch(path.as_uri(), headers)
-
-    return LocalFetcher()
 
 
 @dataclass(frozen=True)
@@ -100,118 +72,62 @@ class PageSetup:
                 f"@page :right {{ margin-left: {self.inside}in; margin-right: {self.outside}in; }}\n")
 
 
-@dataclass(frozen=True)
-class LayoutJob:
-    """Everything one WeasyPrint layout needs, as plain data a worker process can receive."""
-    html: str
-    stylesheets: tuple[tuple[str, str], ...]  # (CSS text, base URL)
-    roots: tuple[str, ...]                    # folders the layout may read
-    base_url: str
-    variant: str | None                       # "pdf/x-4", "pdf/x-1a" or None (screen)
-
-    def key(self) -> str:
-        text = repr((self, weasyprint_version(), 2))
-        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-@lru_cache(maxsize=1)
-def weasyprint_version() -> str:
-    """Part of every cache key; read from the package metadata (importing WeasyPrint takes
-    most of a second, and an EPUB-only or cached build need not)."""
-    return importlib.metadata.version("weasyprint")
-
-
-@dataclass
-class Laid:
-    """A laid-out document: its PDF, and per page the anchors that start there (topmost
-    first) and whether WeasyPrint left it blank."""
-    pdf: bytes
-    anchors: list[list[str]]
-    blanks: list[bool]
-
-
-def lay_out(job: LayoutJob) -> Laid:
-    """Run WeasyPrint on one document (in a worker process, or in this one)."""
-    from weasyprint import CSS, HTML
-    logging.getLogger("weasyprint").setLevel(logging.CRITICAL)  # refusals are by design
-    logging.getLogger("fontTools").setLevel(logging.ERROR)
-    fetcher = local_fetcher(job.roots)
-    profiles: dict = {}  # print.css's @color-profile lands here; the PDF writer reads it
-    sheets = [CSS(string=text, base_url=base, url_fetcher=fetcher, color_profiles=profiles)
-              for text, base in job.stylesheets]
-    options = {"output_intent": "device-cmyk", "pdf_variant": job.variant} if job.variant else {}
-    document = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
-        stylesheets=sheets, color_profiles=profiles, **options)
-    seen: set[str] = set()
-    anchors, blanks = [], []
-    for page in document.pages:
-        new = sorted((a for a in page.anchors if a not in seen),
-                     key=lambda a: (page.anchors[a][1], page.anchors[a][0]))
-        seen.update(page.anchors)
-        anchors.append(new)
-        blanks.append(bool(page._page_box.page_type.blank))
-    with _stable_xmp_ids(job.key()):
-        pdf = document.write_pdf(finisher=_drop_links if job.variant else None, **options)
-    return Laid(pdf, anchors, blanks)
-
-
-def _lay_out_numbered(item: tuple[int, LayoutJob]) -> tuple[int, Laid]:
-    return item[0], lay_out(item[1])
-
-
-def _drop_links(document, pdf):
-    """PDF/X allows no link annotations on the page."""
-    import pydyf
-    for obj in pdf.objects:
-        if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Page":
-            obj.pop("Annots", None)
-
-
-@contextmanager
-def _stable_xmp_ids(seed: str):
-    """WeasyPrint gives PDF/X-4's XMP a random DocumentID (uuid4); derive it from the content
-    instead, so that the same book gives the same bytes."""
-    from weasyprint.pdf import metadata as xmp
-    original = xmp.uuid4
-    xmp.uuid4 = lambda: uuid.uuid5(uuid.NAMESPACE_URL, seed)
-    try:
-        yield
-    finally:
-        xmp.uuid4 = original
-
-
 class Runner:
-    """Lays out jobs: from the cache when it has them, else in up to ``jobs`` processes."""
+    """Lays out jobs: from the cache when it has them, else in ``jobs`` worker processes,
+    started on first need (use it as a context manager). The parent lays out nothing
+    itself unless ``jobs`` is 1, so its memory stays small."""
 
     def __init__(self, jobs: int = 1, cache: Cache | None = None,
                  progress: Callable[[int, int], None] = lambda done, total: None):
         self.jobs, self.cache, self.progress = max(1, jobs), cache, progress
+        self._workers: Workers | None = None
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        self.release(failed=kind is not None)
+
+    def release(self, failed: bool = False) -> None:
+        """Stop the workers (they are started again if more is submitted)."""
+        if self._workers is not None:
+            self._workers.kill() if failed else self._workers.close()
+            self._workers = None
+
+    def submit(self, job: LayoutJob) -> Pending:
+        """Start laying out ``job`` (unless the cache has it); ``.result()`` waits for it."""
+        key = job.key()
+        cached = self.cache.get(key) if self.cache else None
+        if cached is not None:
+            return Pending(self, key, done=cached)
+        if self.jobs == 1:
+            return Pending(self, key, job=job)
+        if self._workers is None:
+            self._workers = Workers(self.jobs)
+        return Pending(self, key, running=self._workers.submit(job))
 
     def run(self, jobs: list[LayoutJob]) -> list[Laid]:
-        keys = [job.key() for job in jobs]
-        results = [self.cache.get(k) if self.cache else None for k in keys]
-        todo = [i for i, r in enumerate(results) if r is None]
-        done = len(jobs) - len(todo)
-        self.progress(done, len(jobs))
-        if len(todo) > 1 and self.jobs > 1:
-            # Fresh processes (spawn: nothing inherited); a worker's memory is bounded by the
-            # chunk size, not by the book's length.
-            with get_context("spawn").Pool(min(self.jobs, len(todo))) as pool:
-                for i, laid in pool.imap_unordered(_lay_out_numbered, [(i, jobs[i]) for i in todo]):
-                    results[i] = self._store(keys[i], laid)
-                    done += 1
-                    self.progress(done, len(jobs))
-        else:
-            for i in todo:
-                results[i] = self._store(keys[i], lay_out(jobs[i]))
-                done += 1
-                self.progress(done, len(jobs))
+        pending = [self.submit(job) for job in jobs]
+        results = []
+        for pending_job in pending:
+            results.append(pending_job.result())
+            self.progress(len(results), len(jobs))
         return results
 
-    def _store(self, key: str, laid: Laid) -> Laid:
-        if self.cache:
-            self.cache.put(key, laid)
-        return laid
+
+class Pending:
+    """A layout on its way: found in the cache, running in a worker, or to run here."""
+
+    def __init__(self, runner: Runner, key: str, done: Laid | None = None,
+                 running: Future | None = None, job: LayoutJob | None = None):
+        self.runner, self.key, self.done, self.running, self.job = runner, key, done, running, job
+
+    def result(self) -> Laid:
+        if self.done is None:
+            self.done = self.running.result() if self.running is not None else lay_out(self.job)
+            if self.runner.cache:
+                self.runner.cache.put(self.key, self.done)
+        return self.done
 
 
 @dataclass
@@ -286,34 +202,55 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
         laid = runner.run([job(pdf_html(view, theme, chunk, timestamp), _NO_MARGIN_BOXES,
                                setup=setup) for chunk in chunks])
         layout = BodyLayout.join(chunks, laid, settings.recto_starts)
-        start = layout.page_count + 1
-        back, folios = runner.run([  # independent of each other: laid out side by side
-            job(pdf_html(view, theme, back_matter, timestamp, layout.pages),
-                f"@page :first {{ counter-reset: page {start}; }}", setup=setup),
-            job(layout.folio_html(view, theme, timestamp), setup=setup)])
-        pages = {**layout.pages, **{a: start + i for i, anchors in enumerate(back.anchors)
-                                    for a in anchors}}
-        front = lay_out_cached(runner, job(pdf_html(view, theme, front_matter, timestamp, pages),
-                                           _ROMAN_FOLIOS, setup=setup))
-        front_count = len(front.blanks) + len(front.blanks) % 2
-        back_count = len(back.blanks) + len(back.blanks) % 2
-        total = front_count + layout.page_count + back_count
+        # Each back-matter section is a document that opens on a right-hand page after the
+        # one before it; the front matter needs only where they start, so it is laid out
+        # beside the last of them (and beside the folio layer).
+        backs, back_starts, start = [], [], layout.page_count + 1
+        for section in back_matter:
+            if backs:
+                start += even(len(backs[-1].result().blanks))
+            back_starts.append(start)
+            backs.append(runner.submit(job(
+                pdf_html(view, theme, [section], timestamp, layout.pages),
+                _numbered_from(start), setup=setup)))
+            if len(backs) == 1 and join:
+                folios = [runner.submit(job(html, _numbered_from(first), setup=setup))
+                          for first, html in layout.folio_html(view, theme, timestamp)]
+        starting = {s.id: n for s, n in zip(back_matter, back_starts)}
+        front = runner.submit(job(pdf_html(view, theme, front_matter, timestamp,
+                                           {**layout.pages, **starting}),
+                                  _ROMAN_FOLIOS, setup=setup)).result()
+        backs = [b.result() for b in backs]
+        pages = {**layout.pages, **{a: n + i for n, back in zip(back_starts, backs)
+                                    for i, anchors in enumerate(back.anchors) for a in anchors}}
+        front_count = even(len(front.blanks))
+        total = front_count + layout.page_count + sum(even(len(b.blanks)) for b in backs)
         if gutter(total) == gutter(guess):
             break
         guess = total
 
-    blank = lay_out_cached(runner, job(pdf_html(view, theme, [_BLANK], timestamp), setup=setup))
-    data = assemble(view, front, layout, laid, folios, back, blank, pages, setup,
-                    printing=printing, pdf_x=settings.pdf_x) if join else b""
+    data = b""
+    if join:
+        blank = runner.submit(job(pdf_html(view, theme, [_BLANK], timestamp), setup=setup))
+        folios, blank = [f.result() for f in folios], blank.result()
+        runner.release()  # the workers' memory is not needed while the pieces are joined
+        data = assemble(view, front, layout, laid, folios, backs, blank, pages, setup,
+                        printing=printing, pdf_x=settings.pdf_x)
     labels = {anchor: str(number) for anchor, number in pages.items()}
     starts = [(roman(i), a[0]) for i, a in enumerate(front.anchors, start=1) if a]
     starts += [(str(n), a) for n, a in layout.starts]
-    starts += [(str(start + i), a[0]) for i, a in enumerate(back.anchors) if a]
+    starts += [(str(n + i), a[0]) for n, back in zip(back_starts, backs)
+               for i, a in enumerate(back.anchors) if a]
     return RenderedPdf(data, setup, front_count, total, labels, starts, len(chunks))
 
 
-def lay_out_cached(runner: Runner, job: LayoutJob) -> Laid:
-    return runner.run([job])[0]
+def _numbered_from(page: int) -> str:
+    return f"@page :first {{ counter-reset: page {page}; }}"
+
+
+def even(pages: int) -> int:
+    """A document's pages once padded to an even count (the next one opens on a recto)."""
+    return pages + pages % 2
 
 
 @dataclass
@@ -356,12 +293,18 @@ class BodyLayout:
             placements.append((-1, 0, number))
         return cls(placements, blanks, pages, starts, openers, heads, number)
 
-    def folio_html(self, view: BookView, theme: Theme, timestamp: str) -> str:
+    def folio_html(self, view: BookView, theme: Theme, timestamp: str,
+                   size: int = FOLIO_PAGES) -> list[tuple[int, str]]:
+        """The folio layer as (first page number, HTML) documents of ``size`` pages (an even
+        number, so that each starts on a right-hand page, as a document's first page does)."""
         kinds = ["blank" if self.blanks[n] else "opener" if n in self.openers else "running"
                  for n in range(1, self.page_count + 1)]
-        return theme.render("folios.html", book=view.book, view=view, timestamp=timestamp,
-                            pages=list(zip(kinds, (self.heads.get(n, "") for n in
-                                                   range(1, self.page_count + 1)))))
+        heads = [self.heads.get(n, "") for n in range(1, self.page_count + 1)]
+        return [(first + 1, theme.render("folios.html", book=view.book, view=view,
+                                         timestamp=timestamp,
+                                         pages=list(zip(kinds[first:first + size],
+                                                        heads[first:first + size]))))
+                for first in range(0, self.page_count, size)]
 
 
 def roman(number: int) -> str:

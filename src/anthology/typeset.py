@@ -1,0 +1,263 @@
+"""One WeasyPrint layout, and the worker processes that run them.
+
+This is the only module that lays pages out with WeasyPrint. It imports nothing else of
+anthology, so a worker process (``python -m anthology.typeset``) carries WeasyPrint and
+nothing more: jobs come down its stdin and laid-out documents go back up its stdout, as
+length-prefixed pickles. Workers are plain subprocesses rather than a multiprocessing pool:
+no resource-tracker process, no re-import of the caller's ``__main__``, and a worker is
+replaced after ``JOBS_PER_WORKER`` jobs so that WeasyPrint's caches cannot grow with the book.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import importlib.metadata
+import logging
+import os
+import pickle
+import queue
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import uuid
+from concurrent.futures import Future
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+JOBS_PER_WORKER = 12
+
+
+def local_fetcher(roots):
+    from weasyprint.urls import URLFetcher
+
+    class LocalFetcher(URLFetcher):
+        """Lets WeasyPrint read files inside the given folders and nothing else: no
+        network, no file elsewhere on the machine. A refused URL is left out of the page."""
+
+        def __init__(self):
+            super().__init__(allowed_protocols={"file"})
+            self.roots = [Path(root).resolve() for root in roots]
+
+        def fetch(self, url, headers=None):
+            parts = urlsplit(url)
+            if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+                raise ValueError(f"anthology does not fetch {url!r}")
+            path = Path(unquote(parts.path)).resolve()
+            if not any(path.is_relative_to(root) for root in self.roots):
+                raise ValueError(f"anthology does not read files outside the book: {path}")
+            return super().fetch(path.as_uri(), headers)
+
+    return LocalFetcher()
+
+
+@dataclass(frozen=True)
+class LayoutJob:
+    """Everything one WeasyPrint layout needs, as plain data a worker process can receive."""
+    html: str
+    stylesheets: tuple[tuple[str, str], ...]  # (CSS text, base URL)
+    roots: tuple[str, ...]                    # folders the layout may read
+    base_url: str
+    variant: str | None                       # "pdf/x-4", "pdf/x-1a" or None (screen)
+
+    def key(self) -> str:
+        text = repr((self, weasyprint_version(), 2))
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def weasyprint_version() -> str:
+    """Part of every cache key; read from the package metadata (importing WeasyPrint takes
+    most of a second, and an EPUB-only or cached build need not)."""
+    return importlib.metadata.version("weasyprint")
+
+
+@dataclass
+class Laid:
+    """A laid-out document: its PDF, and per page the anchors that start there (topmost
+    first) and whether WeasyPrint left it blank."""
+    pdf: bytes
+    anchors: list[list[str]]
+    blanks: list[bool]
+
+
+def lay_out(job: LayoutJob) -> Laid:
+    """Run WeasyPrint on one document (in a worker process, or in this one)."""
+    from weasyprint import CSS, HTML
+    logging.getLogger("weasyprint").setLevel(logging.CRITICAL)  # refusals are by design
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    fetcher = local_fetcher(job.roots)
+    profiles: dict = {}  # print.css's @color-profile lands here; the PDF writer reads it
+    sheets = [CSS(string=text, base_url=base, url_fetcher=fetcher, color_profiles=profiles)
+              for text, base in job.stylesheets]
+    options = {"output_intent": "device-cmyk", "pdf_variant": job.variant} if job.variant else {}
+    document = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
+        stylesheets=sheets, color_profiles=profiles, **options)
+    seen: set[str] = set()
+    anchors, blanks = [], []
+    for page in document.pages:
+        new = sorted((a for a in page.anchors if a not in seen),
+                     key=lambda a: (page.anchors[a][1], page.anchors[a][0]))
+        seen.update(page.anchors)
+        anchors.append(new)
+        blanks.append(bool(page._page_box.page_type.blank))
+    with _stable_xmp_ids(job.key()):
+        pdf = document.write_pdf(finisher=_drop_links if job.variant else None, **options)
+    return Laid(pdf, anchors, blanks)
+
+
+def _drop_links(document, pdf):
+    """PDF/X allows no link annotations on the page."""
+    import pydyf
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Page":
+            obj.pop("Annots", None)
+
+
+@contextmanager
+def _stable_xmp_ids(seed: str):
+    """WeasyPrint gives PDF/X-4's XMP a random DocumentID (uuid4); derive it from the content
+    instead, so that the same book gives the same bytes."""
+    from weasyprint.pdf import metadata as xmp
+    original = xmp.uuid4
+    xmp.uuid4 = lambda: uuid.uuid5(uuid.NAMESPACE_URL, seed)
+    try:
+        yield
+    finally:
+        xmp.uuid4 = original
+
+
+# ---- Worker processes ---------------------------------------------------------------------
+
+def _send(stream, value) -> None:
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(struct.pack("<Q", len(data)) + data)
+    stream.flush()
+
+
+def _receive(stream):
+    head = stream.read(8)
+    if len(head) < 8:
+        raise EOFError
+    return pickle.loads(stream.read(struct.unpack("<Q", head)[0]))
+
+
+def serve() -> None:
+    """A worker's loop: lay out each job read from stdin, answer on stdout, until EOF."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    replies = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # anything printed goes to stderr, never into the replies
+    requests = os.fdopen(0, "rb")
+    import weasyprint  # noqa: F401 - imported while the parent writes the first job
+    try:
+        from ctypes import CDLL
+        trim = CDLL("libc.so.6").malloc_trim
+    except OSError:
+        trim = None
+    while True:
+        try:
+            job = _receive(requests)
+        except EOFError:
+            return
+        try:
+            reply = ("done", lay_out(job))
+        except Exception as error:  # noqa: BLE001 - the parent raises it
+            reply = ("failed", error if _picklable(error) else RuntimeError(repr(error)))
+        _send(replies, reply)
+        del reply
+        gc.collect()  # WeasyPrint's box trees hold cycles: free them before the next job,
+        if trim:      # and hand the pages back to the system
+            trim(0)
+
+
+def _picklable(value) -> bool:
+    try:
+        pickle.dumps(value)
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+class Workers:
+    """``count`` worker processes fed from one queue; ``submit`` returns a Future."""
+
+    def __init__(self, count: int):
+        self._queue: queue.Queue = queue.Queue()
+        self._processes: set[subprocess.Popen] = set()
+        self._lock = threading.Lock()
+        self._killed = False
+        self._threads = [threading.Thread(target=self._feed, daemon=True) for _ in range(count)]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, job: LayoutJob) -> Future:
+        future: Future = Future()
+        self._queue.put((job, future))
+        return future
+
+    def close(self) -> None:
+        """Let the workers finish what was submitted, then stop them."""
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join()
+
+    def kill(self) -> None:
+        """Stop at once (on an error or an interrupt)."""
+        self._killed = True
+        with self._lock:
+            for process in self._processes:
+                process.kill()
+        for _ in self._threads:
+            self._queue.put(None)
+
+    def _start(self) -> subprocess.Popen:
+        process = subprocess.Popen([sys.executable, "-m", "anthology.typeset"],
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        with self._lock:
+            self._processes.add(process)
+        return process
+
+    def _stop(self, process: subprocess.Popen) -> None:
+        process.stdin.close()
+        process.wait()
+        with self._lock:
+            self._processes.discard(process)
+
+    def _feed(self) -> None:
+        process, done = None, 0
+        while (item := self._queue.get()) is not None:
+            job, future = item
+            if self._killed:
+                future.cancel()
+            if not future.set_running_or_notify_cancel():
+                continue
+            if process is None or done >= JOBS_PER_WORKER:
+                if process is not None:
+                    self._stop(process)
+                process, done = self._start(), 0
+            try:
+                _send(process.stdin, job)
+                status, value = _receive(process.stdout)
+            except Exception as error:  # noqa: BLE001 - never leave a Future waiting
+                future.set_exception(RuntimeError(f"a layout worker stopped unexpectedly: {error!r}"))
+                process.kill()
+                process = None
+                continue
+            done += 1
+            if status == "done":
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+        if process is not None:
+            self._stop(process)
+
+
+if __name__ == "__main__":  # run as the module itself, so that replies pickle as anthology.typeset.Laid
+    from anthology.typeset import serve as serve_jobs
+    serve_jobs()
