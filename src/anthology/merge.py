@@ -22,17 +22,40 @@ LINK_SCHEME = "anthology:"  # see render.pdf_html
 
 def assemble(view: BookView, front, layout, chunks, folios, backs, blank,
              pages: dict[str, int], setup, printing: bool, pdf_x: str) -> bytes:
-    out = pikepdf.open(io.BytesIO(front.pdf))
-    blank_pdf = pikepdf.open(io.BytesIO(blank.pdf))
-    blank_page = blank_pdf.pages[0]
+    """Join the pieces: ``front`` and each of ``backs`` are windows.Pages, ``chunks`` and
+    ``folios`` laid-out documents placed by ``layout`` (pdf.BodyLayout)."""
+    opened: dict[int, pikepdf.Pdf] = {}  # laid-out document -> its PDF, opened once
+
+    def pdf_of(laid) -> pikepdf.Pdf:
+        if id(laid) not in opened:
+            opened[id(laid)] = pikepdf.open(io.BytesIO(laid.pdf))
+        return opened[id(laid)]
+
+    first_window = front.pages[0][0]
+    out = pdf_of(first_window)
+    blank_page = pdf_of(blank).pages[0]
     sources = []  # (pdf, {page objgen: merged index}, horizontal shift per merged index)
 
     def register(pdf, pairs, shifts=None):
         sources.append((pdf, {pdf.pages[p].objgen: i for p, i in pairs}, shifts or {}))
 
-    register(out, [(i, i) for i in range(len(out.pages))])
-    if len(out.pages) % 2:
-        out.pages.append(blank_page)
+    def add_document(document) -> None:
+        """Append a windows.Pages document, padded to an even page count."""
+        pairs: dict[int, list] = {}
+        for laid, p in document.pages:
+            if laid is first_window:  # already there: ``out`` is its PDF
+                index = p
+            else:
+                out.pages.append(pdf_of(laid).pages[p])
+                index = len(out.pages) - 1
+            pairs.setdefault(id(laid), (laid, []))[1].append((p, index))
+        for laid, laid_pairs in pairs.values():
+            register(pdf_of(laid), laid_pairs)
+        if len(out.pages) % 2:
+            out.pages.append(blank_page)
+
+    del out.pages[len([1 for laid, _ in front.pages if laid is first_window]):]
+    add_document(front)
     front_count = len(out.pages)
 
     chunk_pdfs = [pikepdf.open(io.BytesIO(c.pdf)) for c in chunks]
@@ -57,12 +80,7 @@ def assemble(view: BookView, front, layout, chunks, folios, backs, blank,
         register(pdf, pairs.get(chunk, []), shifts.get(chunk))
 
     for back in backs:  # each opens on a right-hand page
-        back_pdf = pikepdf.open(io.BytesIO(back.pdf))
-        first_back = len(out.pages)
-        out.pages.extend(back_pdf.pages)
-        register(back_pdf, [(i, first_back + i) for i in range(len(back_pdf.pages))])
-        if len(out.pages) % 2:
-            out.pages.append(blank_page)
+        add_document(back)
 
     _named_destinations(out, sources)
     _link_across_documents(out)

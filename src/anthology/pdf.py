@@ -20,8 +20,9 @@ a rebuild after one corrected story lays out one chunk.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,10 +32,12 @@ from .profiles import gutter
 from .render import BACK_MATTER, FRONT_MATTER, BookView, Section, pdf_html, sections
 from .theme import Theme
 from .typeset import Laid, LayoutJob, Workers, lay_out
+from .windows import CONTINUED_HEADS, Pages, lay_out_in_windows
 
 ICC_PROFILES = (Path("/usr/share/color/icc/ghostscript/default_cmyk.icc"),
                 Path("/usr/share/color/icc/ghostscript/ps_cmyk.icc"))
-CHUNK_STORIES = 100  # stories per chunk: small enough for flat memory, big enough to amortise
+CHUNK_STORIES = 50     # stories per chunk: small enough for flat memory, big enough to amortise
+WINDOW_ENTRIES = 300   # entries of a long list (contents, indexes) per window: windows.py
 FOLIO_PAGES = 200    # pages per document of the folio layer
 _NO_MARGIN_BOXES = "".join(  # as specific as book.css's rules, and later: they win
     f"@page {side} {{ @top-center {{ content: none; }} @bottom-center {{ content: none; }} }}"
@@ -81,6 +84,7 @@ class Runner:
                  progress: Callable[[int, int], None] = lambda done, total: None):
         self.jobs, self.cache, self.progress = max(1, jobs), cache, progress
         self._workers: Workers | None = None
+        self._lock = threading.Lock()  # a second thread lays out the last back-matter section
 
     def __enter__(self) -> Runner:
         return self
@@ -94,17 +98,23 @@ class Runner:
             self._workers.kill() if failed else self._workers.close()
             self._workers = None
 
-    def submit(self, job: LayoutJob) -> Pending:
-        """Start laying out ``job`` (unless the cache has it); ``.result()`` waits for it."""
+    def submit(self, job: LayoutJob, urgent: bool = False) -> Pending:
+        """Start laying out ``job`` (unless the cache has it); ``.result()`` waits for it.
+        An ``urgent`` job (one that others wait for) goes before the rest of the queue."""
         key = job.key()
         cached = self.cache.get(key) if self.cache else None
         if cached is not None:
             return Pending(self, key, done=cached)
         if self.jobs == 1:
             return Pending(self, key, job=job)
-        if self._workers is None:
-            self._workers = Workers(self.jobs)
-        return Pending(self, key, running=self._workers.submit(job))
+        with self._lock:
+            if self._workers is None:
+                self._workers = Workers(self.jobs)
+        return Pending(self, key, running=self._workers.submit(job, urgent))
+
+    def lay_out(self, job: LayoutJob) -> Laid:
+        """Lay ``job`` out now, before anything queued."""
+        return self.submit(job, urgent=True).result()
 
     def run(self, jobs: list[LayoutJob]) -> list[Laid]:
         pending = [self.submit(job) for job in jobs]
@@ -124,7 +134,11 @@ class Pending:
 
     def result(self) -> Laid:
         if self.done is None:
-            self.done = self.running.result() if self.running is not None else lay_out(self.job)
+            if self.running is not None:
+                self.done = self.running.result()
+            else:
+                with self.runner._lock:  # one WeasyPrint layout at a time in this process
+                    self.done = lay_out(self.job)
             if self.runner.cache:
                 self.runner.cache.put(self.key, self.done)
         return self.done
@@ -168,7 +182,8 @@ def plan_chunks(body: list[Section], size: int) -> list[list[Section]]:
 
 def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
                edition: str = "screen", runner: Runner | None = None,
-               chunk_stories: int = CHUNK_STORIES, join: bool = True) -> RenderedPdf:
+               chunk_stories: int = CHUNK_STORIES, join: bool = True,
+               window_entries: int = WINDOW_ENTRIES) -> RenderedPdf:
     """The whole book as PDF: ``screen`` (RGB, hyperlinked) or ``print`` (PDF/X, CMYK black,
     bleed, no link annotations). With ``join=False`` only the pagination is wanted (for the
     EPUB's page list): the pieces are laid out (or found in the cache) but not joined."""
@@ -202,25 +217,65 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
         laid = runner.run([job(pdf_html(view, theme, chunk, timestamp), _NO_MARGIN_BOXES,
                                setup=setup) for chunk in chunks])
         layout = BodyLayout.join(chunks, laid, settings.recto_starts)
-        # Each back-matter section is a document that opens on a right-hand page after the
-        # one before it; the front matter needs only where they start, so it is laid out
-        # beside the last of them (and beside the folio layer).
-        backs, back_starts, start = [], [], layout.page_count + 1
-        for section in back_matter:
-            if backs:
-                start += even(len(backs[-1].result().blanks))
-            back_starts.append(start)
-            backs.append(runner.submit(job(
-                pdf_html(view, theme, [section], timestamp, layout.pages),
-                _numbered_from(start), setup=setup)))
-            if len(backs) == 1 and join:
-                folios = [runner.submit(job(html, _numbered_from(first), setup=setup))
-                          for first, html in layout.folio_html(view, theme, timestamp)]
-        starting = {s.id: n for s, n in zip(back_matter, back_starts)}
-        front = runner.submit(job(pdf_html(view, theme, front_matter, timestamp,
-                                           {**layout.pages, **starting}),
-                                  _ROMAN_FOLIOS, setup=setup)).result()
-        backs = [b.result() for b in backs]
+        if join:
+            folios = [runner.submit(job(html, _numbered_from(first), setup=setup))
+                      for first, html in layout.folio_html(view, theme, timestamp)]
+
+        def document(chosen: list[Section], pages: dict, first: int, *extra: str,
+                     fill: Callable[[str], str] = lambda html: html) -> Pages:
+            """A front- or back-matter document, its long lists laid out in windows."""
+            def window(html: str, number: int, continued: bool) -> LayoutJob:
+                sides = [CONTINUED_HEADS, "html { break-before: left; }" if number % 2 == 0
+                         else ""] if continued else []
+                return job(fill(html), *extra, _numbered_from(number), *sides, setup=setup)
+            return lay_out_in_windows(runner.lay_out, window,
+                                      pdf_html(view, theme, chosen, timestamp, pages),
+                                      first, window_entries)
+
+        # The back-matter sections open on right-hand pages one after another, so where each
+        # starts is known only when the one before is laid out. The front matter, laid out
+        # beside them, prints those page numbers in the last lines of its contents: they are
+        # written as placeholders and filled in when a window of the contents reaches them.
+        starts: dict[str, Future] = {s.id: Future() for s in back_matter}
+
+        def lay_out_back_matter() -> list[Pages]:
+            out, number = [], layout.page_count + 1
+            try:
+                for section in back_matter:
+                    starts[section.id].set_result(number)
+                    out.append(document([section], layout.pages, number))
+                    number += even(len(out[-1].blanks))
+            except BaseException as error:  # the front matter must not wait for it forever
+                for start in starts.values():
+                    if not start.done():
+                        start.set_exception(error)
+                raise
+            return out
+
+        def fill_in(html: str, foreword: str) -> str:
+            html = html.replace(_later("foreword"), foreword)
+            for anchor, start in starts.items():
+                if _later(anchor) in html:
+                    html = html.replace(_later(anchor), str(start.result()))
+            return html
+
+        beside = ThreadPoolExecutor(1)
+        try:
+            back_matter_done = beside.submit(lay_out_back_matter)
+            later = {anchor: _later(anchor) for anchor in [*starts, "foreword"]}
+            label = ""  # the foreword's page, shown by the contents: found by laying out
+            for _ in range(3):
+                front = document(front_matter, {**layout.pages, **later}, 1, _ROMAN_FOLIOS,
+                                 fill=lambda html: fill_in(html, label))
+                found = next((roman(i) for i, anchors in enumerate(front.anchors, start=1)
+                              if "foreword" in anchors), "")
+                if found == label:
+                    break
+                label = found
+            backs = back_matter_done.result()
+        finally:
+            beside.shutdown(wait=False)  # on an interrupt, stopping the workers ends it
+        back_starts = [starts[s.id].result() for s in back_matter]
         pages = {**layout.pages, **{a: n + i for n, back in zip(back_starts, backs)
                                     for i, anchors in enumerate(back.anchors) for a in anchors}}
         front_count = even(len(front.blanks))
@@ -231,8 +286,8 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
 
     data = b""
     if join:
-        blank = runner.submit(job(pdf_html(view, theme, [_BLANK], timestamp), setup=setup))
-        folios, blank = [f.result() for f in folios], blank.result()
+        blank = runner.lay_out(job(pdf_html(view, theme, [_BLANK], timestamp), setup=setup))
+        folios = [f.result() for f in folios]
         runner.release()  # the workers' memory is not needed while the pieces are joined
         data = assemble(view, front, layout, laid, folios, backs, blank, pages, setup,
                         printing=printing, pdf_x=settings.pdf_x)
@@ -242,6 +297,11 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
     starts += [(str(n + i), a[0]) for n, back in zip(back_starts, backs)
                for i, a in enumerate(back.anchors) if a]
     return RenderedPdf(data, setup, front_count, total, labels, starts, len(chunks))
+
+
+def _later(anchor: str) -> str:
+    """A placeholder for a page number not known yet (private-use characters: never text)."""
+    return f"\ue000{anchor}\ue001"
 
 
 def _numbered_from(page: int) -> str:

@@ -11,6 +11,7 @@ replaced after ``JOBS_PER_WORKER`` jobs so that WeasyPrint's caches cannot grow 
 from __future__ import annotations
 
 import gc
+import itertools
 import hashlib
 import importlib.metadata
 import logging
@@ -30,7 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-JOBS_PER_WORKER = 12
+JOBS_PER_WORKER = 25
 
 
 def local_fetcher(roots):
@@ -187,7 +188,8 @@ class Workers:
     """``count`` worker processes fed from one queue; ``submit`` returns a Future."""
 
     def __init__(self, count: int):
-        self._queue: queue.Queue = queue.Queue()
+        self._queue: queue.PriorityQueue = queue.PriorityQueue()
+        self._order = itertools.count()  # first in, first out within a priority
         self._processes: set[subprocess.Popen] = set()
         self._lock = threading.Lock()
         self._killed = False
@@ -195,15 +197,19 @@ class Workers:
         for thread in self._threads:
             thread.start()
 
-    def submit(self, job: LayoutJob) -> Future:
+    def submit(self, job: LayoutJob, urgent: bool = False) -> Future:
+        """Queue ``job``; an ``urgent`` one goes before every job that is not."""
         future: Future = Future()
-        self._queue.put((job, future))
+        self._queue.put((0 if urgent else 1, next(self._order), (job, future)))
         return future
+
+    def _stop_feeders(self) -> None:
+        for _ in self._threads:
+            self._queue.put((2, next(self._order), None))
 
     def close(self) -> None:
         """Let the workers finish what was submitted, then stop them."""
-        for _ in self._threads:
-            self._queue.put(None)
+        self._stop_feeders()
         for thread in self._threads:
             thread.join()
 
@@ -213,8 +219,7 @@ class Workers:
         with self._lock:
             for process in self._processes:
                 process.kill()
-        for _ in self._threads:
-            self._queue.put(None)
+        self._stop_feeders()
 
     def _start(self) -> subprocess.Popen:
         process = subprocess.Popen([sys.executable, "-m", "anthology.typeset"],
@@ -231,7 +236,7 @@ class Workers:
 
     def _feed(self) -> None:
         process, done = None, 0
-        while (item := self._queue.get()) is not None:
+        while (item := self._queue.get()[2]) is not None:
             job, future = item
             if self._killed:
                 future.cancel()
