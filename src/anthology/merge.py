@@ -248,18 +248,30 @@ def _share_colour_profiles(out: pikepdf.Pdf) -> None:
 
 
 def merge_programs(programs: list[bytes]) -> bytes:
-    """Subsets of one font made with retained glyph ids -> one subset with all their glyphs."""
+    """Subsets of one font made with retained glyph ids -> one subset with all their glyphs.
+    They are read one at a time, so memory does not grow with the number of chunks."""
     from fontTools.ttLib import TTFont
 
-    fonts = sorted((TTFont(io.BytesIO(p), recalcTimestamp=False) for p in programs),
-                   key=lambda f: -len(f.getGlyphOrder()))
-    base = fonts[0]  # subsets drop the empty slots after their last glyph: take the longest
+    def load(program: bytes) -> TTFont:
+        return TTFont(io.BytesIO(program), recalcTimestamp=False, lazy=True)
+
+    # Subsets drop the empty slots after their last glyph: the longest one is the base.
+    longest = max(range(len(programs)), key=lambda i: load(programs[i])["maxp"].numGlyphs)
+    base = load(programs[longest])
     if "CFF " in base:
         top = base["CFF "].cff.topDictIndex[0]
         if hasattr(top, "FDArray"):
             raise ValueError("CID-keyed CFF is not merged")
         target = top.CharStrings
-        for other in fonts[1:]:
+    elif "glyf" in base:
+        target = base["glyf"]
+    else:
+        raise ValueError("neither CFF nor TrueType outlines")
+    for i, program in enumerate(programs):
+        if i == longest:
+            continue
+        other = load(program)
+        if "CFF " in base:
             source = other["CFF "].cff.topDictIndex[0].CharStrings
             for name in source.keys():
                 if name in target and _empty_charstring(target[name]) \
@@ -267,15 +279,13 @@ def merge_programs(programs: list[bytes]) -> bytes:
                     charstring = source[name]
                     charstring.private = target[name].private
                     target[name] = charstring
-    elif "glyf" in base:
-        glyf = base["glyf"]
-        for other in fonts[1:]:
+        else:
             for name in other["glyf"].keys():
                 glyph = other["glyf"][name]
-                if name in glyf and glyf[name].numberOfContours == 0 and glyph.numberOfContours:
-                    glyf[name] = glyph
-    else:
-        raise ValueError("neither CFF nor TrueType outlines")
+                if name in target and target[name].numberOfContours == 0 \
+                        and glyph.numberOfContours:
+                    target[name] = glyph
+        del other
     data = io.BytesIO()
     base.save(data)
     return data.getvalue()

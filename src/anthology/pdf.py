@@ -20,9 +20,8 @@ a rebuild after one corrected story lays out one chunk.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +31,7 @@ from .profiles import gutter
 from .render import BACK_MATTER, FRONT_MATTER, BookView, Section, pdf_html, sections
 from .theme import Theme
 from .typeset import Laid, LayoutJob, Workers, lay_out
-from .windows import CONTINUED_HEADS, Pages, lay_out_in_windows
+from .windows import CONTINUED_HEADS, Layouts, lay_out_in_windows
 
 ICC_PROFILES = (Path("/usr/share/color/icc/ghostscript/default_cmyk.icc"),
                 Path("/usr/share/color/icc/ghostscript/ps_cmyk.icc"))
@@ -84,7 +83,6 @@ class Runner:
                  progress: Callable[[int, int], None] = lambda done, total: None):
         self.jobs, self.cache, self.progress = max(1, jobs), cache, progress
         self._workers: Workers | None = None
-        self._lock = threading.Lock()  # a second thread lays out the last back-matter section
 
     def __enter__(self) -> Runner:
         return self
@@ -107,9 +105,8 @@ class Runner:
             return Pending(self, key, done=cached)
         if self.jobs == 1:
             return Pending(self, key, job=job)
-        with self._lock:
-            if self._workers is None:
-                self._workers = Workers(self.jobs)
+        if self._workers is None:
+            self._workers = Workers(self.jobs)
         return Pending(self, key, running=self._workers.submit(job, urgent))
 
     def lay_out(self, job: LayoutJob) -> Laid:
@@ -132,13 +129,12 @@ class Pending:
                  running: Future | None = None, job: LayoutJob | None = None):
         self.runner, self.key, self.done, self.running, self.job = runner, key, done, running, job
 
+    def ready(self) -> bool:
+        return self.done is not None or self.running is None or self.running.done()
+
     def result(self) -> Laid:
         if self.done is None:
-            if self.running is not None:
-                self.done = self.running.result()
-            else:
-                with self.runner._lock:  # one WeasyPrint layout at a time in this process
-                    self.done = lay_out(self.job)
+            self.done = self.running.result() if self.running is not None else lay_out(self.job)
             if self.runner.cache:
                 self.runner.cache.put(self.key, self.done)
         return self.done
@@ -222,60 +218,55 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
                       for first, html in layout.folio_html(view, theme, timestamp)]
 
         def document(chosen: list[Section], pages: dict, first: int, *extra: str,
-                     fill: Callable[[str], str] = lambda html: html) -> Pages:
+                     fill: Callable[[str], str | None] = lambda html: html) -> Layouts:
             """A front- or back-matter document, its long lists laid out in windows."""
-            def window(html: str, number: int, continued: bool) -> LayoutJob:
+            def window(html: str, number: int, continued: bool) -> LayoutJob | None:
                 sides = [CONTINUED_HEADS, "html { break-before: left; }" if number % 2 == 0
                          else ""] if continued else []
-                return job(fill(html), *extra, _numbered_from(number), *sides, setup=setup)
-            return lay_out_in_windows(runner.lay_out, window,
-                                      pdf_html(view, theme, chosen, timestamp, pages),
+                html = fill(html)
+                return None if html is None else \
+                    job(html, *extra, _numbered_from(number), *sides, setup=setup)
+            return lay_out_in_windows(window, pdf_html(view, theme, chosen, timestamp, pages),
                                       first, window_entries)
 
         # The back-matter sections open on right-hand pages one after another, so where each
         # starts is known only when the one before is laid out. The front matter, laid out
         # beside them, prints those page numbers in the last lines of its contents: they are
-        # written as placeholders and filled in when a window of the contents reaches them.
-        starts: dict[str, Future] = {s.id: Future() for s in back_matter}
+        # written as placeholders and filled in once known.
+        starts: dict[str, int] = {}
 
-        def lay_out_back_matter() -> list[Pages]:
+        def back_matter_documents() -> Layouts:
             out, number = [], layout.page_count + 1
-            try:
-                for section in back_matter:
-                    starts[section.id].set_result(number)
-                    out.append(document([section], layout.pages, number))
-                    number += even(len(out[-1].blanks))
-            except BaseException as error:  # the front matter must not wait for it forever
-                for start in starts.values():
-                    if not start.done():
-                        start.set_exception(error)
-                raise
+            for section in back_matter:
+                starts[section.id] = number
+                out.append((yield from document([section], layout.pages, number)))
+                number += even(len(out[-1].blanks))
             return out
 
-        def fill_in(html: str, foreword: str) -> str:
+        def fill_in(html: str, foreword: str) -> str | None:
             html = html.replace(_later("foreword"), foreword)
-            for anchor, start in starts.items():
-                if _later(anchor) in html:
-                    html = html.replace(_later(anchor), str(start.result()))
+            for section in back_matter:
+                if _later(section.id) in html:
+                    if section.id not in starts:
+                        return None
+                    html = html.replace(_later(section.id), str(starts[section.id]))
             return html
 
-        beside = ThreadPoolExecutor(1)
-        try:
-            back_matter_done = beside.submit(lay_out_back_matter)
-            later = {anchor: _later(anchor) for anchor in [*starts, "foreword"]}
+        def front_matter_document() -> Layouts:
+            later = {anchor: _later(anchor) for anchor in [*BACK_MATTER, "foreword"]}
             label = ""  # the foreword's page, shown by the contents: found by laying out
             for _ in range(3):
-                front = document(front_matter, {**layout.pages, **later}, 1, _ROMAN_FOLIOS,
-                                 fill=lambda html: fill_in(html, label))
+                front = yield from document(front_matter, {**layout.pages, **later}, 1,
+                                            _ROMAN_FOLIOS, fill=lambda html: fill_in(html, label))
                 found = next((roman(i) for i, anchors in enumerate(front.anchors, start=1)
                               if "foreword" in anchors), "")
                 if found == label:
                     break
                 label = found
-            backs = back_matter_done.result()
-        finally:
-            beside.shutdown(wait=False)  # on an interrupt, stopping the workers ends it
-        back_starts = [starts[s.id].result() for s in back_matter]
+            return front
+
+        backs, front = drive(runner, [back_matter_documents(), front_matter_document()])
+        back_starts = [starts[s.id] for s in back_matter]
         pages = {**layout.pages, **{a: n + i for n, back in zip(back_starts, backs)
                                     for i, anchors in enumerate(back.anchors) for a in anchors}}
         front_count = even(len(front.blanks))
@@ -297,6 +288,33 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
     starts += [(str(n + i), a[0]) for n, back in zip(back_starts, backs)
                for i, a in enumerate(back.anchors) if a]
     return RenderedPdf(data, setup, front_count, total, labels, starts, len(chunks))
+
+
+def drive(runner: Runner, layouts: list[Layouts]) -> list:
+    """Run generators of layouts (windows.Layouts) side by side: each yields a job, waits for
+    its layout and yields the next; the workers are kept busy with all of them at once."""
+    results: list = [None] * len(layouts)
+    waiting: dict[int, Pending | None] = {i: None for i in range(len(layouts))}
+    while waiting:
+        advanced = False
+        for i, pending in list(waiting.items()):
+            if pending is not None and not pending.ready():
+                continue
+            try:
+                job = layouts[i].send(pending.result() if pending is not None else None)
+            except StopIteration as done:
+                results[i] = done.value
+                del waiting[i]
+                advanced = True
+                continue
+            waiting[i] = None if job is None else runner.submit(job, urgent=True)
+            advanced = advanced or job is not None
+        running = [p.running for p in waiting.values() if p is not None and not p.ready()]
+        if running:
+            wait(running, return_when=FIRST_COMPLETED)
+        elif not advanced and waiting:
+            raise RuntimeError("the front and back matter wait for each other")
+    return results
 
 
 def _later(anchor: str) -> str:

@@ -11,7 +11,7 @@ list starts with an entry, and so the pages are those a single pass would make.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 
 import lxml.html
@@ -116,25 +116,38 @@ class Entries:
         return lxml.html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
 
 
-def lay_out_in_windows(run: Callable[[LayoutJob], Laid],
-                       job: Callable[[str, int, bool], LayoutJob],
-                       html: str, first_page: int, size: int) -> Pages:
+Layouts = Generator["LayoutJob | None", "Laid | None", "Pages"]
+
+
+def lay_out_in_windows(job: Callable[[str, int, bool], LayoutJob | None],
+                       html: str, first_page: int, size: int) -> Layouts:
     """Lay out ``html`` (page numbers from ``first_page``) in windows of ``size`` entries.
-    ``job(html, first page number, continued)`` makes each window's job; ``run`` lays it out."""
+
+    A generator, driven by pdf.drive: it yields each window's job and is sent back its
+    layout. ``job(html, first page number, continued)`` makes a window's job, or returns None
+    while something the window shows is not known yet (then this yields None: "ask later")."""
+    def lay_out(window_html: str, number: int, continued: bool):
+        while (made := job(window_html, number, continued)) is None:
+            yield None
+        return (yield made)
+
     entries = Entries(html)
     if len(entries.units) - len(entries.root.body) <= size:  # one window: the page as it is
-        return Pages.of(run(job(html, first_page, False)))
+        return Pages.of((yield from lay_out(html, first_page, False)))
     pages, start = Pages(), 0
     while start < len(entries.units):
-        stop = entries.end(start, size)
-        laid = run(job(entries.html(start, stop), first_page + len(pages.blanks), start > 0))
+        # The first window is small: the contents shows the foreword's page, known only once
+        # the whole list is laid out, so that window is laid out again (pdf.py).
+        stop = entries.end(start, size if start else max(1, size // 4))
+        number = first_page + len(pages.blanks)
+        laid = yield from lay_out(entries.html(start, stop), number, start > 0)
         if stop == len(entries.units):
             pages.add(laid, len(laid.blanks))
             break
         opens_last = entries.unit_of(laid.anchors[-1])
         if opens_last is None or opens_last <= start or len(laid.blanks) < 2:
-            stop = len(entries.units)  # cannot cut here: take the rest in one window
-            laid = run(job(entries.html(start, stop), first_page + len(pages.blanks), start > 0))
+            # Cannot cut here: take the rest in one window.
+            laid = yield from lay_out(entries.html(start, len(entries.units)), number, start > 0)
             pages.add(laid, len(laid.blanks))
             break
         pages.add(laid, len(laid.blanks) - 1)
