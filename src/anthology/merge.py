@@ -20,10 +20,16 @@ log = logging.getLogger(__name__)
 LINK_SCHEME = "anthology:"  # see render.pdf_html
 
 
-def assemble(view: BookView, front, layout, chunks, folios, backs, blank,
+BODY_GROUP_PAGES = 1200  # body pages joined at a time (each group's pieces then let go)
+
+
+def assemble(view: BookView, front, layout, chunks, stamps, backs, blank,
              pages: dict[str, int], setup, printing: bool, pdf_x: str) -> bytes:
-    """Join the pieces: ``front`` and each of ``backs`` are windows.Pages, ``chunks`` and
-    ``folios`` laid-out documents placed by ``layout`` (pdf.BodyLayout)."""
+    """Join the pieces: ``front`` and each of ``backs`` are windows.Pages, ``chunks``
+    laid-out documents placed by ``layout`` (pdf.BodyLayout), ``stamps`` the stamp sheet.
+
+    The body is joined in groups of about BODY_GROUP_PAGES pages, each saved and its pieces
+    closed before the next, so that memory follows the group and not the whole book."""
     opened: dict[int, pikepdf.Pdf] = {}  # laid-out document -> its PDF, opened once
 
     def pdf_of(laid) -> pikepdf.Pdf:
@@ -35,6 +41,7 @@ def assemble(view: BookView, front, layout, chunks, folios, backs, blank,
     out = pdf_of(first_window)
     blank_page = pdf_of(blank).pages[0]
     sources = []  # (pdf, {page objgen: merged index}, horizontal shift per merged index)
+    anchors = _section_ids(view)
 
     def register(pdf, pairs, shifts=None):
         sources.append((pdf, {pdf.pages[p].objgen: i for p, i in pairs}, shifts or {}))
@@ -58,31 +65,20 @@ def assemble(view: BookView, front, layout, chunks, folios, backs, blank,
     add_document(front)
     front_count = len(out.pages)
 
-    chunk_pdfs = [pikepdf.open(io.BytesIO(c.pdf)) for c in chunks]
-    folio_pdfs = [pikepdf.open(io.BytesIO(laid.pdf)) for laid in folios]
-    folio_pages = [page for pdf in folio_pdfs for page in pdf.pages]
-    shift = (setup.outside - setup.inside) * 72  # a right-hand layout moved to a left page
-    pairs: dict[int, list] = {}
-    shifts: dict[int, dict[int, float]] = {}
-    for chunk, p, number in layout.placements:
-        out.pages.append(blank_page if chunk < 0 else chunk_pdfs[chunk].pages[p])
-        index = len(out.pages) - 1
-        page = out.pages[index]
-        if chunk >= 0:
-            pairs.setdefault(chunk, []).append((p, index))
-            laid_right, lands_right = p % 2 == 0, number % 2 == 1
-            if laid_right != lands_right:
-                dx = shift if laid_right else -shift
-                _shift_page(out, page, dx)
-                shifts.setdefault(chunk, {})[index] = dx
-        _overlay(out, page, folio_pages[number - 1])
-    for chunk, pdf in enumerate(chunk_pdfs):
-        register(pdf, pairs.get(chunk, []), shifts.get(chunk))
+    placements = layout.placements
+    for start in range(0, len(placements), BODY_GROUP_PAGES):
+        group = pikepdf.open(io.BytesIO(_join_body(placements[start:start + BODY_GROUP_PAGES],
+                                                   layout, chunks, stamps, blank, setup,
+                                                   anchors)))
+        first = len(out.pages)
+        out.pages.extend(group.pages)
+        register(group, [(i, first + i) for i in range(len(group.pages))])
+        _release_memory()
 
     for back in backs:  # each opens on a right-hand page
         add_document(back)
 
-    _named_destinations(out, sources)
+    _named_destinations(out, sources, anchors)
     _link_across_documents(out)
     _outline(out, view, front, pages, front_count)
     out.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array([
@@ -97,19 +93,156 @@ def assemble(view: BookView, front, layout, chunks, folios, backs, blank,
     return result.getvalue()
 
 
-def _overlay(out: pikepdf.Pdf, page: pikepdf.Page, layer: pikepdf.Page) -> None:
-    """Page.add_overlay, with a fixed resource name (add_overlay's is random)."""
-    form = out.copy_foreign(layer.as_form_xobject())
-    # The pages of one laid-out document share a resource dictionary: give this page its own.
-    resources = pikepdf.Dictionary(dict(page.obj.Resources.items()))
-    xobjects = pikepdf.Dictionary(dict(resources.get("/XObject", {}).items()))
-    name = pikepdf.Name("/Folio")
-    xobjects[name] = form
-    resources.XObject = xobjects
-    page.obj.Resources = resources
-    placement = page.calc_form_xobject_placement(form, name, pikepdf.Rectangle(page.mediabox))
-    page.contents_add(b"q\n", prepend=True)
-    page.contents_add(b"Q\n" + placement)
+def _join_body(placements, layout, chunks, stamps, blank, setup, anchors: set[str]) -> bytes:
+    """Body pages from the chunks, shifted where they landed on the other side than they
+    were laid out on, stamped with their folios and running heads; with their named
+    destinations and one program per font."""
+    out = pikepdf.new()
+    blank_pdf = pikepdf.open(io.BytesIO(blank.pdf))
+    used = sorted({chunk for chunk, _, _ in placements if chunk >= 0})
+    chunk_pdfs = {c: pikepdf.open(io.BytesIO(chunks[c].pdf)) for c in used}
+    stamper = Stamps(out, stamps, layout.recto_heads(), setup)
+    kinds = layout.kinds()
+    shift = (setup.outside - setup.inside) * 72  # a right-hand layout moved to a left page
+    pairs: dict[int, list] = {}
+    shifts: dict[int, dict[int, float]] = {}
+    for chunk, p, number in placements:
+        if chunk < 0:
+            out.pages.append(blank_pdf.pages[0])
+            continue
+        out.pages.append(chunk_pdfs[chunk].pages[p])
+        index = len(out.pages) - 1
+        page = out.pages[index]
+        pairs.setdefault(chunk, []).append((p, index))
+        laid_right, lands_right = p % 2 == 0, number % 2 == 1
+        if laid_right != lands_right:
+            dx = shift if laid_right else -shift
+            _shift_page(out, page, dx)
+            shifts.setdefault(chunk, {})[index] = dx
+        if kinds[number] != "blank":
+            head = layout.heads.get(number, "") if kinds[number] == "running" else None
+            stamper.stamp(page, number, head)
+    _named_destinations(out, [(chunk_pdfs[c], {chunk_pdfs[c].pages[p].objgen: i
+                                               for p, i in pairs.get(c, [])}, shifts.get(c, {}))
+                              for c in used], anchors)
+    merge_fonts(out)
+    result = io.BytesIO()
+    out.save(result, compress_streams=True,
+             object_stream_mode=pikepdf.ObjectStreamMode.disable)
+    return result.getvalue()
+
+
+class Stamps:
+    """Folio digits and running heads cut out of the stamp sheet (pdf.BodyLayout.stamp_html)
+    as form XObjects, and placed on body pages: a page's folio is composed of its digits,
+    each set where it falls when the number is centred as on the sheet.
+
+    The sheet's page d shows the folio d (0 to 9; even ones on right-hand pages); page
+    10 + 2k the k-th recto head, page 11 the verso head. WeasyPrint draws a page's content
+    upside down and in CSS pixels (two ``cm`` at the start); every text object (BT..ET) is
+    cut out with the graphics state around it."""
+
+    def __init__(self, out: pikepdf.Pdf, laid, recto_heads: list[str], setup):
+        self.out = out
+        self.sheet = pikepdf.open(io.BytesIO(laid.pdf))
+        pages = self.sheet.pages
+        box = [float(v) for v in pages[0].mediabox]
+        self.resources = out.copy_foreign(pages[0].obj.Resources)
+        width = setup.width - setup.inside - setup.outside
+        self.centre = {True: (setup.bleed + setup.inside + width / 2) * 72,   # right-hand page
+                       False: (setup.bleed + setup.outside + width / 2) * 72}
+        self.forms: dict[str, pikepdf.Stream] = {}  # resource name -> form
+        self.digits = []  # (name, x of the digit as laid out, its width)
+        for d in range(10):
+            (name, x), = self._cut(pages[d], box, top=False)
+            self.digits.append((name, x, 2 * (self.centre[d % 2 == 0] - x)))
+        self.verso = [name for name, _ in self._cut(pages[11], box, top=True)]
+        self.recto = {head: [name for name, _ in self._cut(pages[10 + 2 * k], box, top=True)]
+                      for k, head in enumerate(recto_heads)}
+        self.opening = pikepdf.Stream(out, b"q\n")  # shared by every stamped page
+
+    def _cut(self, page, box, top: bool) -> list[tuple[str, float]]:
+        """The text objects in the top (heads) or bottom (folio) half of a sheet page, as
+        forms: their resource names, and the x of each one's first glyph in PDF points."""
+        frames: list[list] = [[]]  # the state-setting operators of each open q..Q
+        ops = list(pikepdf.parse_content_stream(page))
+        found, i = [], 0
+        while i < len(ops):
+            operator = str(ops[i].operator)
+            if operator == "q":
+                frames.append([])
+            elif operator == "Q":
+                frames.pop()
+            elif operator in _STATE_OPERATORS:
+                frames[-1].append(ops[i])
+            elif operator == "BT":
+                end = next(j for j in range(i, len(ops)) if str(ops[j].operator) == "ET")
+                block = ops[i:end + 1]
+                matrix = next(op.operands for op in block if str(op.operator) == "Tm")
+                scale = _scale(frames)
+                if (float(matrix[5]) * scale < (box[3] - box[1]) / 2) == top:
+                    state = [op for frame in frames for op in frame]
+                    data = b"q\n" + pikepdf.unparse_content_stream(state + block) + b"\nQ"
+                    form = pikepdf.Stream(self.out, data)
+                    form.Type, form.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
+                    form.BBox, form.Resources = pikepdf.Array(box), self.resources
+                    name = f"/Stamp{len(self.forms)}"
+                    self.forms[name] = form
+                    found.append((name, float(matrix[4]) * scale))
+                i = end
+            i += 1
+        return found
+
+    def stamp(self, page: pikepdf.Page, number: int, head: str | None) -> None:
+        """Put page ``number``'s folio (and its running head, unless ``head`` is None)."""
+        right = number % 2 == 1
+        digits = [self.digits[int(c)] for c in str(number)]
+        heads = [] if head is None else self.recto.get(head, []) if right else self.verso
+        x = self.centre[right] - sum(width for _, _, width in digits) / 2
+        ops = []
+        for name, laid_x, width in digits:
+            ops.append(f"q 1 0 0 1 {x - laid_x:.4f} 0 cm {name} Do Q")
+            x += width
+        ops += [f"{name} Do" for name in heads]
+        resources = page.obj.Resources
+        if "/XObject" not in resources:
+            resources.XObject = pikepdf.Dictionary()
+        for name in [name for name, _, _ in digits] + heads:
+            resources.XObject[name] = self.forms[name]
+        page.contents_add(self.opening, prepend=True)
+        page.contents_add(pikepdf.Stream(self.out, ("Q\n" + "\n".join(ops)).encode()))
+
+
+_STATE_OPERATORS = {"cm", "gs", "w", "J", "j", "M", "d", "ri", "i", "g", "G", "rg", "RG", "k",
+                    "K", "cs", "CS", "sc", "SC", "scn", "SCN", "Tc", "Tw", "Tz", "TL", "Tf",
+                    "Tr", "Ts"}
+
+
+def _scale(frames) -> float:
+    """The scale of the ``cm`` operators in effect (WeasyPrint's 0.75 from pixels to points)."""
+    scale = 1.0
+    for frame in frames:
+        for op in frame:
+            if str(op.operator) == "cm":
+                scale *= abs(float(op.operands[0]))
+    return scale
+
+
+def _release_memory() -> None:
+    """Give the memory of closed documents back to the system (glibc keeps it otherwise)."""
+    import ctypes
+    import gc
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except OSError:
+        pass
+
+
+def _section_ids(view: BookView) -> set[str]:
+    """The anchors that get named destinations: the book's sections (not every paragraph)."""
+    from .render import sections
+    return {section.id for section in sections(view, paged=True)}
 
 
 def _shift_page(out: pikepdf.Pdf, page: pikepdf.Page, dx: float) -> None:
@@ -120,20 +253,27 @@ def _shift_page(out: pikepdf.Pdf, page: pikepdf.Page, dx: float) -> None:
         annot.Rect = pikepdf.Array([rect[0] + dx, rect[1], rect[2] + dx, rect[3]])
 
 
-def _named_destinations(out: pikepdf.Pdf, sources) -> None:
-    """One name tree for every anchor of every source, pointing at the merged pages."""
-    names = pikepdf.NameTree.new(out)
+def _named_destinations(out: pikepdf.Pdf, sources, anchors: set[str]) -> None:
+    """One flat, sorted name tree of the sections' anchors in every source, pointing at the
+    merged pages (links across documents and deep links like book.pdf#story-7 use them)."""
+    names: dict[bytes, pikepdf.Array] = {}
     for pdf, index_of, shifts in sources:
         if "/Names" not in pdf.Root or "/Dests" not in pdf.Root.Names:
             continue
         for name, dest in pikepdf.NameTree(pdf.Root.Names.Dests).items():
+            if name not in anchors:
+                continue
             index = index_of.get(dest[0].objgen)
             if index is None:
                 continue
             left = float(dest[2]) + shifts.get(index, 0.0)
-            names[name] = pikepdf.Array([out.pages[index].obj, pikepdf.Name.XYZ, left,
-                                         dest[3], 0])
-    out.Root.Names = pikepdf.Dictionary(Dests=names.obj)
+            names[name.encode()] = pikepdf.Array([out.pages[index].obj, pikepdf.Name.XYZ,
+                                                  left, dest[3], 0])
+    flat = pikepdf.Array()
+    for key in sorted(names):
+        flat.append(pikepdf.String(key))
+        flat.append(names[key])
+    out.Root.Names = pikepdf.Dictionary(Dests=out.make_indirect(pikepdf.Dictionary(Names=flat)))
 
 
 def _link_across_documents(out: pikepdf.Pdf) -> None:

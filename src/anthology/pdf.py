@@ -37,7 +37,6 @@ ICC_PROFILES = (Path("/usr/share/color/icc/ghostscript/default_cmyk.icc"),
                 Path("/usr/share/color/icc/ghostscript/ps_cmyk.icc"))
 CHUNK_STORIES = 50     # stories per chunk: small enough for flat memory, big enough to amortise
 WINDOW_ENTRIES = 300   # entries of a long list (contents, indexes) per window: windows.py
-FOLIO_PAGES = 200    # pages per document of the folio layer
 _NO_MARGIN_BOXES = "".join(  # as specific as book.css's rules, and later: they win
     f"@page {side} {{ @top-center {{ content: none; }} @bottom-center {{ content: none; }} }}"
     for side in ("", ":left", ":right"))
@@ -214,8 +213,8 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
                                setup=setup) for chunk in chunks])
         layout = BodyLayout.join(chunks, laid, settings.recto_starts)
         if join:
-            folios = [runner.submit(job(html, _numbered_from(first), setup=setup))
-                      for first, html in layout.folio_html(view, theme, timestamp)]
+            stamps = runner.submit(job(layout.stamp_html(view, theme, timestamp),
+                                       _numbered_from(0), setup=setup))
 
         def document(chosen: list[Section], pages: dict, first: int, *extra: str,
                      fill: Callable[[str], str | None] = lambda html: html) -> Layouts:
@@ -278,9 +277,9 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
     data = b""
     if join:
         blank = runner.lay_out(job(pdf_html(view, theme, [_BLANK], timestamp), setup=setup))
-        folios = [f.result() for f in folios]
+        stamps = stamps.result()
         runner.release()  # the workers' memory is not needed while the pieces are joined
-        data = assemble(view, front, layout, laid, folios, backs, blank, pages, setup,
+        data = assemble(view, front, layout, laid, stamps, backs, blank, pages, setup,
                         printing=printing, pdf_x=settings.pdf_x)
     labels = {anchor: str(number) for anchor, number in pages.items()}
     starts = [(roman(i), a[0]) for i, a in enumerate(front.anchors, start=1) if a]
@@ -371,18 +370,28 @@ class BodyLayout:
             placements.append((-1, 0, number))
         return cls(placements, blanks, pages, starts, openers, heads, number)
 
-    def folio_html(self, view: BookView, theme: Theme, timestamp: str,
-                   size: int = FOLIO_PAGES) -> list[tuple[int, str]]:
-        """The folio layer as (first page number, HTML) documents of ``size`` pages (an even
-        number, so that each starts on a right-hand page, as a document's first page does)."""
-        kinds = ["blank" if self.blanks[n] else "opener" if n in self.openers else "running"
-                 for n in range(1, self.page_count + 1)]
-        heads = [self.heads.get(n, "") for n in range(1, self.page_count + 1)]
-        return [(first + 1, theme.render("folios.html", book=view.book, view=view,
-                                         timestamp=timestamp,
-                                         pages=list(zip(kinds[first:first + size],
-                                                        heads[first:first + size]))))
-                for first in range(0, self.page_count, size)]
+    def kinds(self) -> dict[int, str]:
+        """What each body page carries: "blank" nothing, "opener" a folio, "running" a folio
+        and a running head."""
+        return {n: "blank" if self.blanks[n] else "opener" if n in self.openers else "running"
+                for n in range(1, self.page_count + 1)}
+
+    def recto_heads(self) -> list[str]:
+        """The distinct running heads of right-hand pages, in order."""
+        kinds = self.kinds()
+        return list(dict.fromkeys(self.heads[n] for n in range(1, self.page_count + 1, 2)
+                                  if kinds[n] == "running"))
+
+    def stamp_html(self, view: BookView, theme: Theme, timestamp: str) -> str:
+        """The stamp sheet (see merge.Stamps): pages numbered 0 to 9, folio only, then a
+        right-hand page for each distinct recto head, the first followed by the verso head.
+        It is laid out with the book's own page rules, so folios and heads look as they
+        would in a single pass; merge.py cuts them out and places them on the body's pages."""
+        pages = [("opener", "")] * 10
+        for k, head in enumerate(self.recto_heads() or [""]):
+            pages += [("running" if head else "blank", head), ("running" if k == 0 else "blank", "")]
+        return theme.render("folios.html", book=view.book, view=view, timestamp=timestamp,
+                            pages=pages)
 
 
 def roman(number: int) -> str:
