@@ -61,18 +61,20 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
         raise ValueError(f"unknown format {', '.join(unknown)}; expected {', '.join(FORMATS)}")
     formats = [f for f in FORMATS if f in set(formats)]
     manifest = Path(manifest)
-    progress("checking the manifest")
-    book = load_book(manifest)
-    book_dir = manifest.resolve().parent
-    theme = Theme(book_dir)
-    moment = build_moment(book)
-    stamp = moment.isoformat() + "Z"
-    view = layout(book)
-    warnings = fonts.missing_faces()
-    paths = output_paths(book, Path(out_dir))
-    cache = Cache(Path(out_dir) / ".cache")
-    rendered: dict[str, bytes] = {}
-    with Runner(jobs or default_jobs(), cache, chunk_progress) as runner:
+    with Runner(jobs or default_jobs(), None, chunk_progress) as runner:
+        if {"pdf", "print", "cover"} & set(formats):
+            runner.start()  # the workers import WeasyPrint while the manifest is read
+        progress("checking the manifest")
+        book = load_book(manifest)
+        book_dir = manifest.resolve().parent
+        theme = Theme(book_dir)
+        moment = build_moment(book)
+        stamp = moment.isoformat() + "Z"
+        view = layout(book)
+        warnings = fonts.missing_faces()
+        paths = output_paths(book, Path(out_dir))
+        cache = runner.cache = Cache(Path(out_dir) / ".cache")
+        rendered: dict[str, bytes] = {}
         interior = None
         if "pdf" in formats:
             progress("laying out the screen PDF")
@@ -91,7 +93,8 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
         if "epub" in formats:
             if interior is None:  # the page-list needs the printed pages
                 progress("laying out pages for the EPUB's page list")
-                interior = render_pdf(view, theme, book_dir, stamp, "screen", runner, join=False)
+                interior = render_pdf(view, theme, book_dir, stamp, "screen", runner,
+                                      join=False)
             progress("packing the EPUB")
             rendered["epub"] = render_epub(view, theme, moment, book_dir, rendered["cover-image"],
                                            interior.page_starts, cache)

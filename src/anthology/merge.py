@@ -25,8 +25,9 @@ BODY_GROUP_PAGES = 1200  # body pages joined at a time (each group's pieces then
 
 def assemble(view: BookView, front, layout, chunks, stamps, backs, blank,
              pages: dict[str, int], setup, printing: bool, pdf_x: str) -> bytes:
-    """Join the pieces: ``front`` and each of ``backs`` are windows.Pages, ``chunks``
-    laid-out documents placed by ``layout`` (pdf.BodyLayout), ``stamps`` the stamp sheet.
+    """Join the pieces: ``front`` is a windows.Pages, ``backs`` (windows.Pages, first page
+    number, running head) documents to stamp, ``chunks`` laid-out documents placed by
+    ``layout`` (pdf.BodyLayout), ``stamps`` the stamp sheet.
 
     The body is joined in groups of about BODY_GROUP_PAGES pages, each saved and its pieces
     closed before the next, so that memory follows the group and not the whole book."""
@@ -46,16 +47,19 @@ def assemble(view: BookView, front, layout, chunks, stamps, backs, blank,
     def register(pdf, pairs, shifts=None):
         sources.append((pdf, {pdf.pages[p].objgen: i for p, i in pairs}, shifts or {}))
 
-    def add_document(document) -> None:
-        """Append a windows.Pages document, padded to an even page count."""
+    def add_document(document, stamper=None, first_number: int = 0, head: str = "") -> None:
+        """Append a windows.Pages document, padded to an even page count; with a stamper,
+        its folios (from ``first_number``) and running heads go on its pages."""
         pairs: dict[int, list] = {}
-        for laid, p in document.pages:
+        for k, (laid, p) in enumerate(document.pages):
             if laid is first_window:  # already there: ``out`` is its PDF
                 index = p
             else:
                 out.pages.append(pdf_of(laid).pages[p])
                 index = len(out.pages) - 1
             pairs.setdefault(id(laid), (laid, []))[1].append((p, index))
+            if stamper and not document.blanks[k]:
+                stamper.stamp(out.pages[index], first_number + k, head if k else None)
         for laid, laid_pairs in pairs.values():
             register(pdf_of(laid), laid_pairs)
         if len(out.pages) % 2:
@@ -69,14 +73,16 @@ def assemble(view: BookView, front, layout, chunks, stamps, backs, blank,
     for start in range(0, len(placements), BODY_GROUP_PAGES):
         group = pikepdf.open(io.BytesIO(_join_body(placements[start:start + BODY_GROUP_PAGES],
                                                    layout, chunks, stamps, blank, setup,
-                                                   anchors)))
+                                                   anchors, [head for _, _, head in backs])))
         first = len(out.pages)
         out.pages.extend(group.pages)
         register(group, [(i, first + i) for i in range(len(group.pages))])
         _release_memory()
 
-    for back in backs:  # each opens on a right-hand page
-        add_document(back)
+    heads = layout.recto_heads([head for _, _, head in backs])
+    stamper = Stamps(out, stamps, heads, setup)
+    for back, first_number, head in backs:  # each opens on a right-hand page
+        add_document(back, stamper, first_number, head)
 
     _named_destinations(out, sources, anchors)
     _link_across_documents(out)
@@ -93,7 +99,8 @@ def assemble(view: BookView, front, layout, chunks, stamps, backs, blank,
     return result.getvalue()
 
 
-def _join_body(placements, layout, chunks, stamps, blank, setup, anchors: set[str]) -> bytes:
+def _join_body(placements, layout, chunks, stamps, blank, setup, anchors: set[str],
+               back_heads: list[str]) -> bytes:
     """Body pages from the chunks, shifted where they landed on the other side than they
     were laid out on, stamped with their folios and running heads; with their named
     destinations and one program per font."""
@@ -101,7 +108,7 @@ def _join_body(placements, layout, chunks, stamps, blank, setup, anchors: set[st
     blank_pdf = pikepdf.open(io.BytesIO(blank.pdf))
     used = sorted({chunk for chunk, _, _ in placements if chunk >= 0})
     chunk_pdfs = {c: pikepdf.open(io.BytesIO(chunks[c].pdf)) for c in used}
-    stamper = Stamps(out, stamps, layout.recto_heads(), setup)
+    stamper = Stamps(out, stamps, layout.recto_heads(back_heads), setup)
     kinds = layout.kinds()
     shift = (setup.outside - setup.inside) * 72  # a right-hand layout moved to a left page
     pairs: dict[int, list] = {}

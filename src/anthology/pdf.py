@@ -108,6 +108,12 @@ class Runner:
             self._workers = Workers(self.jobs)
         return Pending(self, key, running=self._workers.submit(job, urgent))
 
+    def start(self) -> None:
+        """Start the workers ahead of the first job (a build does while reading the book)."""
+        if self.jobs > 1 and self._workers is None:
+            self._workers = Workers(self.jobs)
+            self._workers.start()
+
     def lay_out(self, job: LayoutJob) -> Laid:
         """Lay ``job`` out now, before anything queued."""
         return self.submit(job, urgent=True).result()
@@ -213,42 +219,57 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
                                setup=setup) for chunk in chunks])
         layout = BodyLayout.join(chunks, laid, settings.recto_starts)
         if join:
-            stamps = runner.submit(job(layout.stamp_html(view, theme, timestamp),
+            stamps = runner.submit(job(layout.stamp_html(view, theme, timestamp,
+                                                         [s.title for s in back_matter]),
                                        _numbered_from(0), setup=setup))
 
         def document(chosen: list[Section], pages: dict, first: int, *extra: str,
                      fill: Callable[[str], str | None] = lambda html: html) -> Layouts:
             """A front- or back-matter document, its long lists laid out in windows."""
             def window(html: str, number: int, continued: bool) -> LayoutJob | None:
-                sides = [CONTINUED_HEADS, "html { break-before: left; }" if number % 2 == 0
+                heads = "" if _NO_MARGIN_BOXES in extra else CONTINUED_HEADS
+                sides = [heads, "html { break-before: left; }" if number % 2 == 0
                          else ""] if continued else []
                 html = fill(html)
                 return None if html is None else \
                     job(html, *extra, _numbered_from(number), *sides, setup=setup)
+            # The contents shows the foreword's page, known only once the whole list is laid
+            # out: its first window is small, as it is laid out again (front_matter_document).
+            first_window = window_entries // 4 if chosen is front_matter else window_entries
             return lay_out_in_windows(window, pdf_html(view, theme, chosen, timestamp, pages),
-                                      first, window_entries)
+                                      first, window_entries, first_window)
 
         # The back-matter sections open on right-hand pages one after another, so where each
-        # starts is known only when the one before is laid out. The front matter, laid out
-        # beside them, prints those page numbers in the last lines of its contents: they are
-        # written as placeholders and filled in once known.
-        starts: dict[str, int] = {}
+        # starts is known only when the ones before are laid out. So they are laid out side
+        # by side without folios or running heads (stamped on by merge, like the body's); the
+        # front matter prints their page numbers in the last lines of its contents, written
+        # as placeholders and filled in once known.
+        counts: dict[str, int] = {}  # back-matter section -> its pages, padded to even
 
-        def back_matter_documents() -> Layouts:
-            out, number = [], layout.page_count + 1
+        def back_matter_document(section: Section) -> Layouts:
+            # Page numbers from 1 here: every section starts on a right-hand page.
+            pages = yield from document([section], layout.pages, 1, _NO_MARGIN_BOXES)
+            counts[section.id] = even(len(pages.blanks))
+            return pages
+
+        def starts() -> dict[str, int]:
+            """Where the back-matter sections start, as far as known."""
+            out, number = {}, layout.page_count + 1
             for section in back_matter:
-                starts[section.id] = number
-                out.append((yield from document([section], layout.pages, number)))
-                number += even(len(out[-1].blanks))
+                out[section.id] = number
+                if section.id not in counts:
+                    break
+                number += counts[section.id]
             return out
 
         def fill_in(html: str, foreword: str) -> str | None:
             html = html.replace(_later("foreword"), foreword)
+            known = starts()
             for section in back_matter:
                 if _later(section.id) in html:
-                    if section.id not in starts:
+                    if section.id not in known:
                         return None
-                    html = html.replace(_later(section.id), str(starts[section.id]))
+                    html = html.replace(_later(section.id), str(known[section.id]))
             return html
 
         def front_matter_document() -> Layouts:
@@ -264,8 +285,9 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
                 label = found
             return front
 
-        backs, front = drive(runner, [back_matter_documents(), front_matter_document()])
-        back_starts = [starts[s.id] for s in back_matter]
+        *backs, front = drive(runner, [*map(back_matter_document, back_matter),
+                                       front_matter_document()])
+        back_starts = list(starts().values())
         pages = {**layout.pages, **{a: n + i for n, back in zip(back_starts, backs)
                                     for i, anchors in enumerate(back.anchors) for a in anchors}}
         front_count = even(len(front.blanks))
@@ -279,8 +301,9 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
         blank = runner.lay_out(job(pdf_html(view, theme, [_BLANK], timestamp), setup=setup))
         stamps = stamps.result()
         runner.release()  # the workers' memory is not needed while the pieces are joined
-        data = assemble(view, front, layout, laid, stamps, backs, blank, pages, setup,
-                        printing=printing, pdf_x=settings.pdf_x)
+        data = assemble(view, front, layout, laid, stamps,
+                        [(back, n, s.title) for back, n, s in zip(backs, back_starts, back_matter)],
+                        blank, pages, setup, printing=printing, pdf_x=settings.pdf_x)
     labels = {anchor: str(number) for anchor, number in pages.items()}
     starts = [(roman(i), a[0]) for i, a in enumerate(front.anchors, start=1) if a]
     starts += [(str(n), a) for n, a in layout.starts]
@@ -376,19 +399,21 @@ class BodyLayout:
         return {n: "blank" if self.blanks[n] else "opener" if n in self.openers else "running"
                 for n in range(1, self.page_count + 1)}
 
-    def recto_heads(self) -> list[str]:
-        """The distinct running heads of right-hand pages, in order."""
+    def recto_heads(self, more: list[str] = ()) -> list[str]:
+        """The distinct running heads of right-hand pages, in order (then ``more``)."""
         kinds = self.kinds()
-        return list(dict.fromkeys(self.heads[n] for n in range(1, self.page_count + 1, 2)
-                                  if kinds[n] == "running"))
+        return list(dict.fromkeys([*(self.heads[n] for n in range(1, self.page_count + 1, 2)
+                                     if kinds[n] == "running"), *more]))
 
-    def stamp_html(self, view: BookView, theme: Theme, timestamp: str) -> str:
+    def stamp_html(self, view: BookView, theme: Theme, timestamp: str,
+                   more: list[str] = ()) -> str:
         """The stamp sheet (see merge.Stamps): pages numbered 0 to 9, folio only, then a
         right-hand page for each distinct recto head, the first followed by the verso head.
         It is laid out with the book's own page rules, so folios and heads look as they
-        would in a single pass; merge.py cuts them out and places them on the body's pages."""
+        would in a single pass; merge.py cuts them out and places them on the body's and the
+        back matter's pages (``more``: the back matter's heads)."""
         pages = [("opener", "")] * 10
-        for k, head in enumerate(self.recto_heads() or [""]):
+        for k, head in enumerate(self.recto_heads(more) or [""]):
             pages += [("running" if head else "blank", head), ("running" if k == 0 else "blank", "")]
         return theme.render("folios.html", book=view.book, view=view, timestamp=timestamp,
                             pages=pages)

@@ -31,7 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-JOBS_PER_WORKER = 25
+JOBS_PER_WORKER = 40
 
 
 def local_fetcher(roots):
@@ -197,6 +197,11 @@ class Workers:
         for thread in self._threads:
             thread.start()
 
+    def start(self) -> None:
+        """Start the worker processes now (they import WeasyPrint while the caller works)."""
+        for _ in self._threads:
+            self._queue.put((-1, next(self._order), "start"))
+
     def submit(self, job: LayoutJob, urgent: bool = False) -> Future:
         """Queue ``job``; an ``urgent`` one goes before every job that is not."""
         future: Future = Future()
@@ -237,6 +242,9 @@ class Workers:
     def _feed(self) -> None:
         process, done = None, 0
         while (item := self._queue.get()[2]) is not None:
+            if item == "start":
+                process = process or self._start()
+                continue
             job, future = item
             if self._killed:
                 future.cancel()

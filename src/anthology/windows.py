@@ -120,8 +120,9 @@ Layouts = Generator["LayoutJob | None", "Laid | None", "Pages"]
 
 
 def lay_out_in_windows(job: Callable[[str, int, bool], LayoutJob | None],
-                       html: str, first_page: int, size: int) -> Layouts:
-    """Lay out ``html`` (page numbers from ``first_page``) in windows of ``size`` entries.
+                       html: str, first_page: int, size: int, first_size: int) -> Layouts:
+    """Lay out ``html`` (page numbers from ``first_page``) in windows of ``size`` entries,
+    the first of ``first_size``.
 
     A generator, driven by pdf.drive: it yields each window's job and is sent back its
     layout. ``job(html, first page number, continued)`` makes a window's job, or returns None
@@ -136,9 +137,7 @@ def lay_out_in_windows(job: Callable[[str, int, bool], LayoutJob | None],
         return Pages.of((yield from lay_out(html, first_page, False)))
     pages, start = Pages(), 0
     while start < len(entries.units):
-        # The first window is small: the contents shows the foreword's page, known only once
-        # the whole list is laid out, so that window is laid out again (pdf.py).
-        stop = entries.end(start, size if start else max(1, size // 4))
+        stop = entries.end(start, size if start else max(1, first_size))
         number = first_page + len(pages.blanks)
         laid = yield from lay_out(entries.html(start, stop), number, start > 0)
         if stop == len(entries.units):
