@@ -20,6 +20,7 @@ from .typeset import Laid, LayoutJob
 
 WINDOWED = ("contents", "contributors", "sources")  # sections whose list is cut into windows
 ENTRY = "anthology-entry-"  # ids given to the entries, to find where each page starts
+MARKED_ENTRIES = 80  # entries at the end of a window given such an id (more than a page holds)
 
 # A continued list's first page still carries its running head (the heading that set it is
 # in an earlier window, so "first-except" must not hide it).
@@ -59,8 +60,7 @@ class Entries:
                 found = next(section.iter("ol", "ul"), None)
                 if found is not None:
                     self.lists[s] = found
-                    for e, item in enumerate(found.findall("li")):
-                        item.set("id", item.get("id") or f"{ENTRY}{s}-{e}")
+                    for e, _ in enumerate(found.findall("li")):
                         self.units.append((s, e))
 
     def end(self, start: int, size: int) -> int:
@@ -86,6 +86,9 @@ class Entries:
         window continues at the top of the page, without its heading's space or id."""
         root = copy.deepcopy(self.root)
         keep = set(self.units[start:stop])
+        # Ids tell which entry opens the window's last page; only its last entries need one
+        # (every id costs WeasyPrint time: it becomes an anchor and a named destination).
+        marked = {u for u in self.units[max(start, stop - MARKED_ENTRIES):stop] if u[1] is not None}
         for s, section in reversed(list(enumerate(root.body))):
             items = next(section.iter("ol", "ul"), None) if s in self.lists else None
             kept = []
@@ -93,6 +96,8 @@ class Entries:
                 for e, item in reversed(list(enumerate(items.findall("li")))):
                     if (s, e) in keep:
                         kept.append(item)
+                        if (s, e) in marked and not item.get("id"):
+                            item.set("id", f"{ENTRY}{s}-{e}")
                     else:
                         items.remove(item)
             if (s, None) in keep:
