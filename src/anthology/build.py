@@ -9,10 +9,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import fonts, preflight
+from . import fonts
 from .cache import Cache
-from .cover import render_cover_image, render_cover_pdf
-from .epub import render_epub
 from .model import Book, load_book
 from .pdf import Runner, default_jobs, render_pdf
 from .render import layout
@@ -85,6 +83,8 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
             interior = render_pdf(view, theme, book_dir, stamp, "print", runner)
             if "print" in formats:
                 rendered["print"] = interior.data
+        # Imported when needed: a PDF-only build keeps its memory for laying out pages.
+        from .cover import render_cover_image, render_cover_pdf
         if "cover" in formats:
             progress("drawing the cover")
             rendered["cover"], _ = render_cover_pdf(book, theme, interior.page_count)
@@ -96,6 +96,7 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
                 interior = render_pdf(view, theme, book_dir, stamp, "screen", runner,
                                       join=False)
             progress("packing the EPUB")
+            from .epub import render_epub
             rendered["epub"] = render_epub(view, theme, moment, book_dir, rendered["cover-image"],
                                            interior.page_starts, cache)
     if "cover" not in formats:
@@ -106,6 +107,7 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
     report = None
     if "print" in outputs or "cover" in outputs:
         progress("preflight")
+        from . import preflight
         report = preflight.check(book, outputs.get("print"), outputs.get("cover"))
     return Built(book, outputs, report, warnings)
 

@@ -35,8 +35,8 @@ from .windows import CONTINUED_HEADS, Layouts, lay_out_in_windows
 
 ICC_PROFILES = (Path("/usr/share/color/icc/ghostscript/default_cmyk.icc"),
                 Path("/usr/share/color/icc/ghostscript/ps_cmyk.icc"))
-CHUNK_STORIES = 50     # stories per chunk: small enough for flat memory, big enough to amortise
-WINDOW_ENTRIES = 300   # entries of a long list (contents, indexes) per window: windows.py
+CHUNK_STORIES = 40     # stories per chunk: small enough for flat memory, big enough to amortise
+WINDOW_ENTRIES = 150   # entries of a long list (contents, indexes) per window: windows.py
 _NO_MARGIN_BOXES = "".join(  # as specific as book.css's rules, and later: they win
     f"@page {side} {{ @top-center {{ content: none; }} @bottom-center {{ content: none; }} }}"
     for side in ("", ":left", ":right"))
