@@ -1,19 +1,21 @@
 """BookView -> PDF with WeasyPrint: the screen edition and the print interior.
 
-WeasyPrint lays a document out in memory on one core, so the book is laid out in pieces:
+WeasyPrint lays a document out in memory on one core, so the book is laid out in pieces, on
+worker processes (typeset.py), and joined by merge.py:
 
-- the body (parts and stories) in chunks that start where a story or part starts, in worker
-  processes, each chunk without folios or running heads;
-- the back matter (contributors, sources) and then the front matter (half-title to foreword),
-  which print the body's page numbers as plain text;
-- a "folio layer": one empty page per body page carrying its folio and running head, laid over
-  the chunks' pages when ``merge`` joins everything with pikepdf.
+- the body (parts and stories) in chunks that start where a story or part starts, without
+  folios or running heads;
+- the back matter (contributors, sources), also without them, and the front matter (half-title
+  to foreword), which prints page numbers as plain text; their long lists in windows
+  (windows.py), all of it driven side by side (``drive``);
+- a stamp sheet with the ten digits and the running heads, which merge.py cuts out and places
+  on the body and back-matter pages.
 
 A chunk's layout does not depend on where it lands: stories break to a new page, and the inside
 and outside margins add up to the same text width on either side, so a chunk that lands on
 the other side is shifted sideways by ``merge``. Breaks to a right-hand page (parts, or every
 story with ``recto_starts``) only ever open a chunk. Page numbers, contents, outline, labels
-and links are therefore exactly those of a single pass. Chunks are cached by content hash, so
+and links are therefore exactly those of a single pass. Pieces are cached by content hash, so
 a rebuild after one corrected story lays out one chunk.
 """
 
