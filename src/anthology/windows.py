@@ -48,20 +48,27 @@ class Pages:
 
 
 class Entries:
-    """A document's top-level sections, with the entries of its windowed lists numbered."""
+    """A document's top-level sections, with the entries of its windowed lists kept apart as
+    HTML strings (so the parent's memory for a 4,000-entry list is its text, not a tree)."""
 
     def __init__(self, html: str):
-        self.root = lxml.html.document_fromstring(html)
+        self.skeleton = lxml.html.document_fromstring(html)  # the lists emptied
         self.units: list[tuple[int, int | None]] = []  # (section, entry or None for the rest)
-        self.lists: dict[int, lxml.html.HtmlElement] = {}
-        for s, section in enumerate(self.root.body):
+        self.items: dict[int, list[str]] = {}           # section -> its entries' HTML
+        for s, section in enumerate(self.skeleton.body):
             self.units.append((s, None))
-            if section.get("id") in WINDOWED:
-                found = next(section.iter("ol", "ul"), None)
-                if found is not None:
-                    self.lists[s] = found
-                    for e, _ in enumerate(found.findall("li")):
-                        self.units.append((s, e))
+            found = next(section.iter("ol", "ul"), None) if section.get("id") in WINDOWED \
+                else None
+            if found is None:
+                continue
+            entries = found.findall("li")
+            self.items[s] = [lxml.html.tostring(li, encoding="unicode", with_tail=False)
+                             for li in entries]
+            for li in entries:
+                found.remove(li)
+            found.text = _slot(s)
+            self.units += [(s, e) for e in range(len(entries))]
+        self.position = {unit: u for u, unit in enumerate(self.units)}
 
     def end(self, start: int, size: int) -> int:
         """Where a window that starts at unit ``start`` ends: after ``size`` entries."""
@@ -74,37 +81,29 @@ class Entries:
 
     def unit_of(self, anchors: list[str]) -> int | None:
         """The unit that opens a page, from the anchors that start on it (topmost first)."""
-        for anchor in anchors:
-            if anchor.startswith(ENTRY):
-                s, e = anchor[len(ENTRY):].split("-")
-                return self.units.index((int(s), int(e)))
-            break
+        if anchors and anchors[0].startswith(ENTRY):
+            s, e = anchors[0][len(ENTRY):].split("-")
+            return self.position[(int(s), int(e))]
         return None
 
     def html(self, start: int, stop: int) -> str:
         """The document holding units ``start`` to ``stop``; a list that began in an earlier
         window continues at the top of the page, without its heading's space or id."""
-        root = copy.deepcopy(self.root)
+        root = copy.deepcopy(self.skeleton)
         keep = set(self.units[start:stop])
         # Ids tell which entry opens the window's last page; only its last entries need one
         # (every id costs WeasyPrint time: it becomes an anchor and a named destination).
-        marked = {u for u in self.units[max(start, stop - MARKED_ENTRIES):stop] if u[1] is not None}
+        marked = set(self.units[max(start, stop - MARKED_ENTRIES):stop])
+        entries: dict[int, list[str]] = {}
         for s, section in reversed(list(enumerate(root.body))):
-            items = next(section.iter("ol", "ul"), None) if s in self.lists else None
-            kept = []
-            if items is not None:
-                for e, item in reversed(list(enumerate(items.findall("li")))):
-                    if (s, e) in keep:
-                        kept.append(item)
-                        if (s, e) in marked and not item.get("id"):
-                            item.set("id", f"{ENTRY}{s}-{e}")
-                    else:
-                        items.remove(item)
+            kept = [e for e in range(len(self.items.get(s, ()))) if (s, e) in keep]
+            entries[s] = [self._entry(s, e, (s, e) in marked, continued=False) for e in kept]
             if (s, None) in keep:
                 continue
             if not kept:
                 root.body.remove(section)
                 continue
+            items = next(section.iter("ol", "ul"))
             for child in list(section):  # a continuation: keep the list, hide the heading
                 if child is items or items in child.iterdescendants():
                     continue
@@ -117,8 +116,28 @@ class Entries:
             section.attrib.pop("id", None)  # the section starts in an earlier window
             section.set("style", "break-before: auto; margin-top: 0; padding-top: 0")
             items.set("style", "margin-top: 0; padding-top: 0")
-            kept[-1].set("style", "margin-top: 0")  # the first entry, at the top of a page
-        return lxml.html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
+            entries[s][0] = self._entry(s, kept[0], (s, kept[0]) in marked, continued=True)
+        text = lxml.html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
+        for s, html in entries.items():
+            text = text.replace(_slot(s), "".join(html))
+        return text
+
+    def _entry(self, s: int, e: int, marked: bool, continued: bool) -> str:
+        """An entry's HTML, with an id if ``marked``; at the top of a page if ``continued``."""
+        html = self.items[s][e]
+        if not (marked or continued):
+            return html
+        item = lxml.html.fragment_fromstring(html)
+        if marked and not item.get("id"):
+            item.set("id", f"{ENTRY}{s}-{e}")
+        if continued:
+            item.set("style", "margin-top: 0")
+        return lxml.html.tostring(item, encoding="unicode")
+
+
+def _slot(section: int) -> str:
+    """Where a section's entries go back in (private-use characters: never in the text)."""
+    return f"\ue002{section}\ue003"
 
 
 Layouts = Generator["LayoutJob | None", "Laid | None", "Pages"]
@@ -138,7 +157,7 @@ def lay_out_in_windows(job: Callable[[str, int, bool], LayoutJob | None],
         return (yield made)
 
     entries = Entries(html)
-    if len(entries.units) - len(entries.root.body) <= size:  # one window: the page as it is
+    if len(entries.units) - len(entries.skeleton.body) <= size:  # one window: the page as is
         return Pages.of((yield from lay_out(html, first_page, False)))
     pages, start = Pages(), 0
     while start < len(entries.units):
