@@ -414,18 +414,21 @@ def merge_programs(programs: list[bytes]) -> bytes:
         target = base["glyf"]
     else:
         raise ValueError("neither CFF nor TrueType outlines")
+    filled = {name for name, size in _sizes(target).items() if size > 1} if "CFF " in base \
+        else set()
     for i, program in enumerate(programs):
         if i == longest:
             continue
         other = load(program)
         if "CFF " in base:
+            # An empty slot is one byte (endchar): compare sizes, decode only what is copied.
             source = other["CFF "].cff.topDictIndex[0].CharStrings
-            for name in source.keys():
-                if name in target and _empty_charstring(target[name]) \
-                        and not _empty_charstring(source[name]):
+            for name, size in _sizes(source).items():
+                if size > 1 and name not in filled and name in target.charStrings:
                     charstring = source[name]
                     charstring.private = target[name].private
                     target[name] = charstring
+                    filled.add(name)
         else:
             for name in other["glyf"].keys():
                 glyph = other["glyf"][name]
@@ -438,6 +441,7 @@ def merge_programs(programs: list[bytes]) -> bytes:
     return data.getvalue()
 
 
-def _empty_charstring(charstring) -> bool:
-    charstring.decompile()
-    return [op for op in charstring.program if isinstance(op, str)] == ["endchar"]
+def _sizes(charstrings) -> dict[str, int]:
+    """Each glyph's charstring size in bytes, read from the CFF index without decoding."""
+    offsets = charstrings.charStringsIndex.offsets
+    return {name: offsets[gid + 1] - offsets[gid] for name, gid in charstrings.charStrings.items()}
