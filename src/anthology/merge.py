@@ -9,6 +9,7 @@ subsets keep the original glyph ids, so they merge into a single subset.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 
@@ -20,17 +21,18 @@ log = logging.getLogger(__name__)
 LINK_SCHEME = "anthology:"  # see render.pdf_html
 
 
-BODY_GROUP_PAGES = 1200  # body pages joined at a time (each group's pieces then let go)
+BODY_GROUP_PAGES = 300  # body pages joined at a time (each group's pieces then let go)
 
 
 def assemble(view: BookView, front, layout, chunks, stamps, backs, blank,
-             pages: dict[str, int], setup, printing: bool, pdf_x: str) -> bytes:
+             pages: dict[str, int], setup, printing: bool, pdf_x: str, cache=None) -> bytes:
     """Join the pieces: ``front`` is a windows.Pages, ``backs`` (windows.Pages, first page
     number, running head) documents to stamp, ``chunks`` laid-out documents placed by
     ``layout`` (pdf.BodyLayout), ``stamps`` the stamp sheet.
 
     The body is joined in groups of about BODY_GROUP_PAGES pages, each saved and its pieces
-    closed before the next, so that memory follows the group and not the whole book."""
+    closed before the next, so that memory follows the group and not the whole book; a
+    group is cached by what went into it, so a rebuild after one edit joins one group."""
     opened: dict[int, pikepdf.Pdf] = {}  # laid-out document -> its PDF, opened once
 
     def pdf_of(laid) -> pikepdf.Pdf:
@@ -70,10 +72,22 @@ def assemble(view: BookView, front, layout, chunks, stamps, backs, blank,
     front_count = len(out.pages)
 
     placements = layout.placements
+    back_heads = [head for _, _, head in backs]
+    kinds = layout.kinds()
     for start in range(0, len(placements), BODY_GROUP_PAGES):
-        group = pikepdf.open(io.BytesIO(_join_body(placements[start:start + BODY_GROUP_PAGES],
-                                                   layout, chunks, stamps, blank, setup,
-                                                   anchors, [head for _, _, head in backs])))
+        part = placements[start:start + BODY_GROUP_PAGES]
+        key = hashlib.sha256(repr((
+            part, [hashlib.sha256(chunks[c].pdf).hexdigest() for c in sorted({c for c, _, _ in part
+                                                                            if c >= 0})],
+            hashlib.sha256(stamps.pdf).hexdigest(), hashlib.sha256(blank.pdf).hexdigest(),
+            layout.recto_heads(back_heads), [(kinds[n], layout.heads.get(n)) for _, _, n in part],
+            setup, sorted(anchors), "body-group", 1)).encode()).hexdigest()
+        joined = cache.get(key) if cache else None
+        if joined is None:
+            joined = _join_body(part, layout, chunks, stamps, blank, setup, anchors, back_heads)
+            if cache:
+                cache.put(key, joined)
+        group = pikepdf.open(io.BytesIO(joined))
         first = len(out.pages)
         out.pages.extend(group.pages)
         register(group, [(i, first + i) for i in range(len(group.pages))])
@@ -400,7 +414,7 @@ def merge_programs(programs: list[bytes]) -> bytes:
     from fontTools.ttLib import TTFont
 
     def load(program: bytes) -> TTFont:
-        return TTFont(io.BytesIO(program), recalcTimestamp=False, lazy=True)
+        return TTFont(io.BytesIO(program), recalcTimestamp=False, recalcBBoxes=False, lazy=True)
 
     # Subsets drop the empty slots after their last glyph: the longest one is the base.
     longest = max(range(len(programs)), key=lambda i: load(programs[i])["maxp"].numGlyphs)

@@ -305,7 +305,8 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
         runner.release()  # the workers' memory is not needed while the pieces are joined
         data = assemble(view, front, layout, laid, stamps,
                         [(back, n, s.title) for back, n, s in zip(backs, back_starts, back_matter)],
-                        blank, pages, setup, printing=printing, pdf_x=settings.pdf_x)
+                        blank, pages, setup, printing=printing, pdf_x=settings.pdf_x,
+                        cache=runner.cache)
     labels = {anchor: str(number) for anchor, number in pages.items()}
     starts = [(roman(i), a[0]) for i, a in enumerate(front.anchors, start=1) if a]
     starts += [(str(n), a) for n, a in layout.starts]
