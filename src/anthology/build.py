@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import tempfile
 from collections.abc import Callable, Iterable
@@ -72,6 +73,20 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
         warnings = fonts.missing_faces()
         paths = output_paths(book, Path(out_dir))
         cache = runner.cache = Cache(Path(out_dir) / ".cache")
+        from .cover import cover_image, cover_image_job, render_cover_pdf
+        images: list[bytes] = []  # the cover image, once made
+        if "cover" in formats or "epub" in formats:  # laid out by a worker meanwhile
+            image_job = cover_image_job(book, theme)
+            image_key = hashlib.sha256(f"{image_job.key()} jpeg".encode()).hexdigest()
+            images += filter(None, [cache.get(image_key)])
+            front_panel = None if images else runner.submit(image_job, urgent=True)
+
+        def the_cover_image() -> bytes:
+            if not images:
+                images.append(cover_image(book, front_panel.result().pdf))
+                cache.put(image_key, images[0])
+            return images[0]
+
         rendered: dict[str, bytes] = {}
         interior = None
         if "pdf" in formats:
@@ -83,13 +98,9 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
             interior = render_pdf(view, theme, book_dir, stamp, "print", runner)
             if "print" in formats:
                 rendered["print"] = interior.data
-        # Imported when needed: a PDF-only build keeps its memory for laying out pages.
-        from .cover import render_cover_image, render_cover_pdf
         if "cover" in formats:
             progress("drawing the cover")
             rendered["cover"], _ = render_cover_pdf(book, theme, interior.page_count)
-        if "cover" in formats or "epub" in formats:
-            rendered["cover-image"] = render_cover_image(book, theme, cache)
         if "epub" in formats:
             if interior is None:  # the page-list needs the printed pages
                 progress("laying out pages for the EPUB's page list")
@@ -97,10 +108,10 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
                                       join=False)
             progress("packing the EPUB")
             from .epub import render_epub
-            rendered["epub"] = render_epub(view, theme, moment, book_dir, rendered["cover-image"],
+            rendered["epub"] = render_epub(view, theme, moment, book_dir, the_cover_image,
                                            interior.page_starts, cache)
-    if "cover" not in formats:
-        rendered.pop("cover-image", None)
+        if "cover" in formats:
+            rendered["cover-image"] = the_cover_image()
 
     paths["pdf"].parent.mkdir(parents=True, exist_ok=True)
     outputs = {fmt: write_atomically(paths[fmt], data) for fmt, data in rendered.items()}

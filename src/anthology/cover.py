@@ -7,14 +7,12 @@ with pypdfium2.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import math
 from dataclasses import dataclass
 
-from .cache import Cache
 from .model import Book
-from .typeset import local_fetcher
+from .typeset import LayoutJob, local_fetcher
 from .profiles import COVER_BLEED, PAPER_THICKNESS
 from .theme import Theme
 
@@ -79,23 +77,23 @@ def render_cover_pdf(book: Book, theme: Theme, page_count: int) -> tuple[bytes, 
     return document.write_pdf(pdf_identifier=True), geometry
 
 
-def render_cover_image(book: Book, theme: Theme, cache: Cache | None = None) -> bytes:
-    """The front panel as a JPEG of at least 1600x2560 pixels (cached by its design)."""
-    import pypdfium2
-
+def cover_image_job(book: Book, theme: Theme) -> LayoutJob:
+    """The front panel's layout, for a worker (pdf.Runner) to do while the EPUB is packed."""
     geometry = CoverGeometry(*book.print.trim, spine=0.0, spine_text=False, bleed=0.0, wrap=False)
     page_css = f"@page {{ size: {geometry.trim_width}in {geometry.trim_height}in; }}"
-    design = _design(book, theme, geometry, ("front",), page_css)
-    key = hashlib.sha256(repr((design, 1)).encode()).hexdigest()
-    if cache and (image := cache.get(key)):
-        return image
-    pdf = _document(design, theme).write_pdf()
-    dpi = max(IMAGE_MIN[0] / geometry.trim_width, IMAGE_MIN[1] / geometry.trim_height)
-    page = pypdfium2.PdfDocument(pdf)[0]
+    html, css, page_css = _design(book, theme, geometry, ("front",), page_css)
+    return LayoutJob(html, ((css, ""), (page_css, "")), tuple(str(p) for p in theme.search_path),
+                     "", None)
+
+
+def cover_image(book: Book, front_panel_pdf: bytes) -> bytes:
+    """The laid-out front panel as a JPEG of at least 1600x2560 pixels."""
+    import pypdfium2
+
+    width, height = book.print.trim
+    dpi = max(IMAGE_MIN[0] / width, IMAGE_MIN[1] / height)
+    page = pypdfium2.PdfDocument(front_panel_pdf)[0]
     image = page.render(scale=math.ceil(dpi) / 72).to_pil().convert("RGB")
     out = io.BytesIO()
     image.save(out, "JPEG", quality=90, optimize=True)
-    if cache:
-        cache.put(key, out.getvalue())
     return out.getvalue()
-

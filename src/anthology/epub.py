@@ -15,6 +15,7 @@ import logging
 import posixpath
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from ebooklib import epub
@@ -60,11 +61,12 @@ class _Writer(epub.EpubWriter):
 
 
 def render_epub(view: BookView, theme: Theme, moment: dt.datetime, book_dir: Path,
-                cover_image: bytes | None = None,
+                cover_image: bytes | Callable[[], bytes] | None = None,
                 page_starts: list[tuple[str, str]] | None = None,
                 cache: Cache | None = None) -> bytes:
     """The EPUB's bytes. ``page_starts`` (label, first anchor of the page) come from the print
-    edition's layout and become page-break markers and the nav's page-list."""
+    edition's layout and become page-break markers and the nav's page-list. ``cover_image``
+    may be a function: it is called late, so a worker can draw the cover meanwhile."""
     book = view.book
     out = epub.EpubBook()
     if view.direction == "rtl":
@@ -107,7 +109,8 @@ def render_epub(view: BookView, theme: Theme, moment: dt.datetime, book_dir: Pat
 
     documents = []
     if cover_image:
-        out.set_cover("cover.jpg", cover_image, create_page=False)
+        out.set_cover("cover.jpg", cover_image() if callable(cover_image) else cover_image,
+                      create_page=False)
         alt = html.escape(f"Cover of {book.title}" + (f": {book.subtitle}" if book.subtitle else "")
                           + (f", edited by {' and '.join(book.editors)}" if book.editors else ""))
         documents.append(epub.EpubHtml(
