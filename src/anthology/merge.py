@@ -1,10 +1,11 @@
 """Joins the separately laid-out documents of a book into one PDF with pikepdf.
 
 The front matter's file is the base (its metadata, XMP, output intent and language stay).
-Body pages come from the chunks, each under its page of the folio layer; a page that landed
-on the other side than it was laid out on is shifted by the margin difference. Then one
-outline, one table of named destinations, page labels, and one program per font: the chunks'
-subsets keep the original glyph ids, so they merge into a single subset.
+Body pages come from the chunks, joined in groups; a page that landed on the other side than
+it was laid out on is shifted by the margin difference; body and back-matter pages get their
+folio and running head from the stamp sheet (``Stamps``). Then one outline, one table of named
+destinations, page labels, and one program per font: the pieces' subsets keep the original
+glyph ids, so they merge into a single subset.
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ from .render import BookView
 
 log = logging.getLogger(__name__)
 LINK_SCHEME = "anthology:"  # see render.pdf_html
-
-
 BODY_GROUP_PAGES = 300  # body pages joined at a time (each group's pieces then let go)
 
 
