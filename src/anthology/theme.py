@@ -21,7 +21,8 @@ class Theme:
             loader=jinja2.FileSystemLoader(self.search_path),
             autoescape=jinja2.select_autoescape(["html", "xhtml", "xml"]),
             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-            keep_trailing_newline=True)
+            keep_trailing_newline=True,
+            auto_reload=False)  # a Theme lives for one build: no stat() per template use
         self.env.filters["balance"] = balance_lines
 
     def render(self, template: str, **context) -> str:
