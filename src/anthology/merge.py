@@ -39,28 +39,29 @@ def assemble(view: BookView, front, layout, chunks, stamps, backs, blank,
             opened[id(laid)] = pikepdf.open(io.BytesIO(laid.pdf))
         return opened[id(laid)]
 
+    anchors = _section_ids(view)
+    front = _join_windows(front, anchors)
+    heads = layout.recto_heads([head for _, _, head in backs])
+    backs = [_join_windows(back, anchors, (stamps, heads, setup, first_number, head))
+             for back, first_number, head in backs]
     first_window = front.pages[0][0]
     out = pdf_of(first_window)
     blank_page = pdf_of(blank).pages[0]
     sources = []  # (pdf, {page objgen: merged index}, horizontal shift per merged index)
-    anchors = _section_ids(view)
 
     def register(pdf, pairs, shifts=None):
         sources.append((pdf, {pdf.pages[p].objgen: i for p, i in pairs}, shifts or {}))
 
-    def add_document(document, stamper=None, first_number: int = 0, head: str = "") -> None:
-        """Append a windows.Pages document, padded to an even page count; with a stamper,
-        its folios (from ``first_number``) and running heads go on its pages."""
+    def add_document(document) -> None:
+        """Append a windows.Pages document, padded to an even page count."""
         pairs: dict[int, list] = {}
-        for k, (laid, p) in enumerate(document.pages):
+        for laid, p in document.pages:
             if laid is first_window:  # already there: ``out`` is its PDF
                 index = p
             else:
                 out.pages.append(pdf_of(laid).pages[p])
                 index = len(out.pages) - 1
             pairs.setdefault(id(laid), (laid, []))[1].append((p, index))
-            if stamper and not document.blanks[k]:
-                stamper.stamp(out.pages[index], first_number + k, head if k else None)
         for laid, laid_pairs in pairs.values():
             register(pdf_of(laid), laid_pairs)
         if len(out.pages) % 2:
@@ -71,7 +72,6 @@ def assemble(view: BookView, front, layout, chunks, stamps, backs, blank,
     front_count = len(out.pages)
 
     placements = layout.placements
-    back_heads = [head for _, _, head in backs]
     kinds = layout.kinds()
     for start in range(0, len(placements), BODY_GROUP_PAGES):
         part = placements[start:start + BODY_GROUP_PAGES]
@@ -79,11 +79,11 @@ def assemble(view: BookView, front, layout, chunks, stamps, backs, blank,
             part, [hashlib.sha256(chunks[c].pdf).hexdigest() for c in sorted({c for c, _, _ in part
                                                                             if c >= 0})],
             hashlib.sha256(stamps.pdf).hexdigest(), hashlib.sha256(blank.pdf).hexdigest(),
-            layout.recto_heads(back_heads), [(kinds[n], layout.heads.get(n)) for _, _, n in part],
+            heads, [(kinds[n], layout.heads.get(n)) for _, _, n in part],
             setup, sorted(anchors), "body-group", 1)).encode()).hexdigest()
         joined = cache.get(key) if cache else None
         if joined is None:
-            joined = _join_body(part, layout, chunks, stamps, blank, setup, anchors, back_heads)
+            joined = _join_body(part, layout, chunks, stamps, blank, setup, anchors, heads)
             if cache:
                 cache.put(key, joined)
         group = pikepdf.open(io.BytesIO(joined))
@@ -92,10 +92,8 @@ def assemble(view: BookView, front, layout, chunks, stamps, backs, blank,
         register(group, [(i, first + i) for i in range(len(group.pages))])
         _release_memory()
 
-    heads = layout.recto_heads([head for _, _, head in backs])
-    stamper = Stamps(out, stamps, heads, setup)
-    for back, first_number, head in backs:  # each opens on a right-hand page
-        add_document(back, stamper, first_number, head)
+    for back in backs:  # each opens on a right-hand page
+        add_document(back)
 
     _named_destinations(out, sources, anchors)
     _link_across_documents(out)
@@ -112,8 +110,43 @@ def assemble(view: BookView, front, layout, chunks, stamps, backs, blank,
     return result.getvalue()
 
 
+def _join_windows(document, anchors: set[str], stamping=None):
+    """A document laid out in several windows (windows.Pages) as one laid-out document, so
+    the final join opens one PDF for it, not one per window. The first window's file is the
+    base (it carries the metadata). With ``stamping`` (stamp sheet, recto heads, page setup,
+    first page number, running head), its pages get their folios and heads here too."""
+    from .typeset import Laid
+    from .windows import Pages
+
+    windows = list({id(laid): laid for laid, _ in document.pages}.values())  # in order
+    if stamping is None and len(windows) == 1 and len(document.pages) == len(windows[0].blanks):
+        return document
+    pdfs = {id(laid): pikepdf.open(io.BytesIO(laid.pdf)) for laid in windows}
+    out = pdfs[id(windows[0])]
+    kept = sum(1 for laid, _ in document.pages if laid is windows[0])
+    del out.pages[kept:]
+    pairs: dict[int, list] = {id(windows[0]): [(p, p) for p in range(kept)]}
+    for laid, p in document.pages[kept:]:
+        out.pages.append(pdfs[id(laid)].pages[p])
+        pairs.setdefault(id(laid), []).append((p, len(out.pages) - 1))
+    if stamping is not None:
+        sheet, heads, setup, first_number, head = stamping
+        stamper = Stamps(out, sheet, heads, setup)
+        for k, page in enumerate(out.pages):
+            if not document.blanks[k]:
+                stamper.stamp(page, first_number + k, head if k else None)
+    _named_destinations(out, [(pdfs[id(laid)], {pdfs[id(laid)].pages[p].objgen: i
+                                                 for p, i in pairs[id(laid)]}, {})
+                              for laid in windows], anchors)
+    result = io.BytesIO()
+    out.save(result, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.disable)
+    del pdfs, out
+    _release_memory()
+    return Pages.of(Laid(result.getvalue(), document.anchors, document.blanks))
+
+
 def _join_body(placements, layout, chunks, stamps, blank, setup, anchors: set[str],
-               back_heads: list[str]) -> bytes:
+               heads: list[str]) -> bytes:
     """Body pages from the chunks, shifted where they landed on the other side than they
     were laid out on, stamped with their folios and running heads; with their named
     destinations and one program per font."""
@@ -121,7 +154,7 @@ def _join_body(placements, layout, chunks, stamps, blank, setup, anchors: set[st
     blank_pdf = pikepdf.open(io.BytesIO(blank.pdf))
     used = sorted({chunk for chunk, _, _ in placements if chunk >= 0})
     chunk_pdfs = {c: pikepdf.open(io.BytesIO(chunks[c].pdf)) for c in used}
-    stamper = Stamps(out, stamps, layout.recto_heads(back_heads), setup)
+    stamper = Stamps(out, stamps, heads, setup)
     kinds = layout.kinds()
     shift = (setup.outside - setup.inside) * 72  # a right-hand layout moved to a left page
     pairs: dict[int, list] = {}
