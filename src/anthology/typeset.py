@@ -31,7 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-JOBS_PER_WORKER = 20
+JOBS_PER_WORKER = 32
 
 
 def local_fetcher(roots):
