@@ -17,6 +17,7 @@ import logging
 import pikepdf
 
 from .render import BookView
+from .typeset import Laid, release_memory
 
 log = logging.getLogger(__name__)
 LINK_SCHEME = "anthology:"  # see render.pdf_html
@@ -32,43 +33,27 @@ def assemble(view: BookView, front, layout, chunks, stamps, backs, blank,
     The body is joined in groups of about BODY_GROUP_PAGES pages, each saved and its pieces
     closed before the next, so that memory follows the group and not the whole book; a
     group is cached by what went into it, so a rebuild after one edit joins one group."""
-    opened: dict[int, pikepdf.Pdf] = {}  # laid-out document -> its PDF, opened once
-
-    def pdf_of(laid) -> pikepdf.Pdf:
-        if id(laid) not in opened:
-            opened[id(laid)] = pikepdf.open(io.BytesIO(laid.pdf))
-        return opened[id(laid)]
-
     anchors = _section_ids(view)
-    front = _join_windows(front, anchors)
     heads = layout.recto_heads([head for _, _, head in backs])
+    front = _join_windows(front, anchors)
     backs = [_join_windows(back, anchors, (stamps, heads, setup, first_number, head))
              for back, first_number, head in backs]
-    first_window = front.pages[0][0]
-    out = pdf_of(first_window)
-    blank_page = pdf_of(blank).pages[0]
+    out = pikepdf.open(io.BytesIO(front.pdf))
+    blank_pdf = pikepdf.open(io.BytesIO(blank.pdf))
     sources = []  # (pdf, {page objgen: merged index}, horizontal shift per merged index)
 
-    def register(pdf, pairs, shifts=None):
-        sources.append((pdf, {pdf.pages[p].objgen: i for p, i in pairs}, shifts or {}))
+    def add(pdf: pikepdf.Pdf, pad: bool = True) -> None:
+        """Append ``pdf``'s pages (``out``'s own are there already), remember where they
+        went for the named destinations, and pad to an even page count."""
+        first = 0 if pdf is out else len(out.pages)
+        pairs = [(i, first + i) for i in range(len(pdf.pages))]
+        if pdf is not out:
+            out.pages.extend(pdf.pages)
+        sources.append((pdf, {pdf.pages[p].objgen: i for p, i in pairs}, {}))
+        if pad and len(out.pages) % 2:
+            out.pages.append(blank_pdf.pages[0])
 
-    def add_document(document) -> None:
-        """Append a windows.Pages document, padded to an even page count."""
-        pairs: dict[int, list] = {}
-        for laid, p in document.pages:
-            if laid is first_window:  # already there: ``out`` is its PDF
-                index = p
-            else:
-                out.pages.append(pdf_of(laid).pages[p])
-                index = len(out.pages) - 1
-            pairs.setdefault(id(laid), (laid, []))[1].append((p, index))
-        for laid, laid_pairs in pairs.values():
-            register(pdf_of(laid), laid_pairs)
-        if len(out.pages) % 2:
-            out.pages.append(blank_page)
-
-    del out.pages[len([1 for laid, _ in front.pages if laid is first_window]):]
-    add_document(front)
+    add(out)
     front_count = len(out.pages)
 
     placements = layout.placements
@@ -83,17 +68,15 @@ def assemble(view: BookView, front, layout, chunks, stamps, backs, blank,
             setup, sorted(anchors), "body-group", 1)).encode()).hexdigest()
         joined = cache.get(key) if cache else None
         if joined is None:
-            joined = _join_body(part, layout, chunks, stamps, blank, setup, anchors, heads)
+            joined = _join_body(part, layout, kinds, chunks, stamps, blank, setup, anchors,
+                                heads)
             if cache:
                 cache.put(key, joined)
-        group = pikepdf.open(io.BytesIO(joined))
-        first = len(out.pages)
-        out.pages.extend(group.pages)
-        register(group, [(i, first + i) for i in range(len(group.pages))])
-        _release_memory()
+        add(pikepdf.open(io.BytesIO(joined)), pad=False)  # the body's blanks are placed
+        release_memory()
 
     for back in backs:  # each opens on a right-hand page
-        add_document(back)
+        add(pikepdf.open(io.BytesIO(back.pdf)))
 
     _named_destinations(out, sources, anchors)
     _link_across_documents(out)
@@ -110,17 +93,15 @@ def assemble(view: BookView, front, layout, chunks, stamps, backs, blank,
     return result.getvalue()
 
 
-def _join_windows(document, anchors: set[str], stamping=None):
-    """A document laid out in several windows (windows.Pages) as one laid-out document, so
-    the final join opens one PDF for it, not one per window. The first window's file is the
-    base (it carries the metadata). With ``stamping`` (stamp sheet, recto heads, page setup,
-    first page number, running head), its pages get their folios and heads here too."""
-    from .typeset import Laid
-    from .windows import Pages
-
+def _join_windows(document, anchors: set[str], stamping=None) -> Laid:
+    """A document laid out in windows (windows.Pages) as one laid-out document holding just
+    its pages, so the final join opens one PDF for it, not one per window. The first
+    window's file is the base (it carries the metadata). With ``stamping`` (stamp sheet,
+    recto heads, page setup, first page number, running head), its pages get their folios
+    and heads here too."""
     windows = list({id(laid): laid for laid, _ in document.pages}.values())  # in order
     if stamping is None and len(windows) == 1 and len(document.pages) == len(windows[0].blanks):
-        return document
+        return windows[0]
     pdfs = {id(laid): pikepdf.open(io.BytesIO(laid.pdf)) for laid in windows}
     out = pdfs[id(windows[0])]
     kept = sum(1 for laid, _ in document.pages if laid is windows[0])
@@ -141,12 +122,12 @@ def _join_windows(document, anchors: set[str], stamping=None):
     result = io.BytesIO()
     out.save(result, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.disable)
     del pdfs, out
-    _release_memory()
-    return Pages.of(Laid(result.getvalue(), document.anchors, document.blanks))
+    release_memory()
+    return Laid(result.getvalue(), document.anchors, document.blanks)
 
 
-def _join_body(placements, layout, chunks, stamps, blank, setup, anchors: set[str],
-               heads: list[str]) -> bytes:
+def _join_body(placements, layout, kinds: dict[int, str], chunks, stamps, blank, setup,
+               anchors: set[str], heads: list[str]) -> bytes:
     """Body pages from the chunks, shifted where they landed on the other side than they
     were laid out on, stamped with their folios and running heads; with their named
     destinations and one program per font."""
@@ -155,7 +136,6 @@ def _join_body(placements, layout, chunks, stamps, blank, setup, anchors: set[st
     used = sorted({chunk for chunk, _, _ in placements if chunk >= 0})
     chunk_pdfs = {c: pikepdf.open(io.BytesIO(chunks[c].pdf)) for c in used}
     stamper = Stamps(out, stamps, heads, setup)
-    kinds = layout.kinds()
     shift = (setup.outside - setup.inside) * 72  # a right-hand layout moved to a left page
     pairs: dict[int, list] = {}
     shifts: dict[int, dict[int, float]] = {}
@@ -279,17 +259,6 @@ def _scale(frames) -> float:
             if str(op.operator) == "cm":
                 scale *= abs(float(op.operands[0]))
     return scale
-
-
-def _release_memory() -> None:
-    """Give the memory of closed documents back to the system (glibc keeps it otherwise)."""
-    import ctypes
-    import gc
-    gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except OSError:
-        pass
 
 
 def _section_ids(view: BookView) -> set[str]:

@@ -226,10 +226,14 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
                                        _numbered_from(0), setup=setup))
 
         def document(chosen: list[Section], pages: dict, first: int, *extra: str,
+                     stamped: bool = False,
                      fill: Callable[[str], str | None] = lambda html: html) -> Layouts:
-            """A front- or back-matter document, its long lists laid out in windows."""
+            """A front- or back-matter document, its long lists laid out in windows; a
+            ``stamped`` one without folios or running heads (merge.py stamps them on)."""
+            extra = (*extra, _NO_MARGIN_BOXES) if stamped else extra
+
             def window(html: str, number: int, continued: bool) -> LayoutJob | None:
-                heads = "" if _NO_MARGIN_BOXES in extra else CONTINUED_HEADS
+                heads = "" if stamped else CONTINUED_HEADS
                 sides = [heads, "html { break-before: left; }" if number % 2 == 0
                          else ""] if continued else []
                 html = fill(html)
@@ -250,7 +254,7 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
 
         def back_matter_document(section: Section) -> Layouts:
             # Page numbers from 1 here: every section starts on a right-hand page.
-            pages = yield from document([section], layout.pages, 1, _NO_MARGIN_BOXES)
+            pages = yield from document([section], layout.pages, 1, stamped=True)
             counts[section.id] = even(len(pages.blanks))
             return pages
 

@@ -155,11 +155,6 @@ def serve() -> None:
     os.dup2(2, 1)  # anything printed goes to stderr, never into the replies
     requests = os.fdopen(0, "rb")
     import weasyprint  # noqa: F401 - imported while the parent writes the first job
-    try:
-        from ctypes import CDLL
-        trim = CDLL("libc.so.6").malloc_trim
-    except OSError:
-        trim = None
     while True:
         try:
             job = _receive(requests)
@@ -171,9 +166,24 @@ def serve() -> None:
             reply = ("failed", error if _picklable(error) else RuntimeError(repr(error)))
         _send(replies, reply)
         del reply
-        gc.collect()  # WeasyPrint's box trees hold cycles: free them before the next job,
-        if trim:      # and hand the pages back to the system
-            trim(0)
+        release_memory()  # WeasyPrint's box trees hold cycles: free them before the next job
+
+
+def release_memory() -> None:
+    """Free reference cycles and give the freed memory back to the system (glibc keeps it
+    otherwise, and a process's size would be its largest job's for the rest of the build)."""
+    gc.collect()
+    if _malloc_trim():
+        _malloc_trim()(0)
+
+
+@lru_cache(maxsize=1)
+def _malloc_trim():
+    try:
+        from ctypes import CDLL
+        return CDLL("libc.so.6").malloc_trim
+    except OSError:
+        return None
 
 
 def _picklable(value) -> bool:
