@@ -1,11 +1,13 @@
-"""Joins the separately laid-out documents of a book into one PDF with pikepdf.
+"""Joins the separately laid-out documents of a book into one PDF.
 
-The front matter's file is the base (its metadata, XMP, output intent and language stay).
-Body pages come from the chunks, joined in groups; a page that landed on the other side than
-it was laid out on is shifted by the margin difference; body and back-matter pages get their
-folio and running head from the stamp sheet (``Stamps``). Then one outline, one table of named
-destinations, page labels, and one program per font: the pieces' subsets keep the original
-glyph ids, so they merge into a single subset.
+Body pages come from the chunks, joined with pikepdf in groups of BODY_GROUP_PAGES (cached);
+a page that landed on the other side than it was laid out on is shifted by the margin
+difference; body and back-matter pages get their folio and running head from the stamp sheet
+(``Stamps``). The book is then written by pdfwrite.PdfWriter, one document at a time: the
+front matter's windows, the groups, the back matter's windows. The front matter's first window
+gives the metadata, XMP, output intent and language; the book gets one outline, one table of
+named destinations, page labels, and one program per font: the pieces' subsets keep the
+original glyph ids, so they merge into a single subset.
 """
 
 from __future__ import annotations
@@ -13,9 +15,12 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import zlib
+from dataclasses import dataclass, field
 
 import pikepdf
 
+from .pdfwrite import PdfWriter
 from .render import BookView
 from .typeset import Laid, release_memory
 
@@ -30,31 +35,16 @@ def assemble(view: BookView, front, layout, chunks, stamps, backs, blank,
     number, running head) documents to stamp, ``chunks`` laid-out documents placed by
     ``layout`` (pdf.BodyLayout), ``stamps`` the stamp sheet.
 
-    The body is joined in groups of about BODY_GROUP_PAGES pages, each saved and its pieces
-    closed before the next, so that memory follows the group and not the whole book; a
-    group is cached by what went into it, so a rebuild after one edit joins one group."""
+    A body group is cached by what went into it, so a rebuild after one edit joins one."""
     anchors = _section_ids(view)
     heads = layout.recto_heads([head for _, _, head in backs])
-    front = _join_windows(front, anchors)
-    backs = [_join_windows(back, anchors, (stamps, heads, setup, first_number, head))
-             for back, first_number, head in backs]
-    out = pikepdf.open(io.BytesIO(front.pdf))
-    blank_pdf = pikepdf.open(io.BytesIO(blank.pdf))
-    sources = []  # (pdf, {page objgen: merged index}, horizontal shift per merged index)
-
-    def add(pdf: pikepdf.Pdf, pad: bool = True) -> None:
-        """Append ``pdf``'s pages (``out``'s own are there already), remember where they
-        went for the named destinations, and pad to an even page count."""
-        first = 0 if pdf is out else len(out.pages)
-        pairs = [(i, first + i) for i in range(len(pdf.pages))]
-        if pdf is not out:
-            out.pages.extend(pdf.pages)
-        sources.append((pdf, {pdf.pages[p].objgen: i for p, i in pairs}, {}))
-        if pad and len(out.pages) % 2:
-            out.pages.append(blank_pdf.pages[0])
-
-    add(out)
-    front_count = len(out.pages)
+    base = pikepdf.open(io.BytesIO(front.pages[0][0].pdf))
+    book = _Book(PdfWriter(base.pdf_version, object_streams=not (printing and pdf_x == "x-1a")),
+                 anchors)
+    for laid, indices in _slices(front):
+        book.add(laid.pdf, indices)
+    book.pad(blank)
+    front_count = len(book.pages)
 
     placements = layout.placements
     kinds = layout.kinds()
@@ -72,58 +62,141 @@ def assemble(view: BookView, front, layout, chunks, stamps, backs, blank,
                                 heads)
             if cache:
                 cache.put(key, joined)
-        add(pikepdf.open(io.BytesIO(joined)), pad=False)  # the body's blanks are placed
+        book.add(joined)  # the body's blanks are placed
         release_memory()
 
-    for back in backs:  # each opens on a right-hand page
-        add(pikepdf.open(io.BytesIO(back.pdf)))
+    for back, first_number, head in backs:  # each opens on a right-hand page
+        done = 0
+        for laid, indices in _slices(back):
+            def stamp(pdf: pikepdf.Pdf, indices=indices, done=done) -> None:
+                stamper = Stamps(pdf, stamps, heads, setup)
+                for k, i in enumerate(indices, start=done):
+                    if not back.blanks[k]:
+                        stamper.stamp(pdf.pages[i], first_number + k, head if k else None)
+            book.add(laid.pdf, indices, stamp)
+            done += len(indices)
+        book.pad(blank)
 
-    _named_destinations(out, sources, anchors)
-    _link_across_documents(out)
-    _outline(out, view, front, pages, front_count)
-    out.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array([
-        0, pikepdf.Dictionary(S=pikepdf.Name.r),
-        front_count, pikepdf.Dictionary(S=pikepdf.Name.D)]))
-    merge_fonts(out)
-    _share_colour_profiles(out)
-    result = io.BytesIO()
-    out.save(result, deterministic_id=True, compress_streams=True,
-             object_stream_mode=pikepdf.ObjectStreamMode.disable if printing and pdf_x == "x-1a"
-             else pikepdf.ObjectStreamMode.generate)
-    return result.getvalue()
+    front_index = {a: i for i, anchors in enumerate(front.anchors) for a in anchors}
+    outline = _outline(book, view, lambda anchor: front_index[anchor] if anchor in front_index
+                       else front_count + pages[anchor] - 1)
+    catalog = {key: value for key, value in base.Root.items()
+               if key not in ("/Type", "/Pages", "/Outlines", "/Names", "/Dests", "/PageLabels")}
+    entries = book.writer.copy(base, pikepdf.Dictionary(catalog).unparse(resolved=True), {})
+    info = book.writer.copy(base, base.trailer.Info.unparse(resolved=True), {}) \
+        if "/Info" in base.trailer else b"<< >>"
+    return book.finish(entries.strip()[2:-2] + b" /Outlines %d 0 R /PageLabels << /Nums "
+                       b"[0 << /S /r >> %d << /S /D >>] >>" % (outline, front_count), info)
 
 
-def _join_windows(document, anchors: set[str], stamping=None) -> Laid:
-    """A document laid out in windows (windows.Pages) as one laid-out document holding just
-    its pages, so the final join opens one PDF for it, not one per window. The first
-    window's file is the base (it carries the metadata). With ``stamping`` (stamp sheet,
-    recto heads, page setup, first page number, running head), its pages get their folios
-    and heads here too."""
-    windows = list({id(laid): laid for laid, _ in document.pages}.values())  # in order
-    if stamping is None and len(windows) == 1 and len(document.pages) == len(windows[0].blanks):
-        return windows[0]
-    pdfs = {id(laid): pikepdf.open(io.BytesIO(laid.pdf)) for laid in windows}
-    out = pdfs[id(windows[0])]
-    kept = sum(1 for laid, _ in document.pages if laid is windows[0])
-    del out.pages[kept:]
-    pairs: dict[int, list] = {id(windows[0]): [(p, p) for p in range(kept)]}
-    for laid, p in document.pages[kept:]:
-        out.pages.append(pdfs[id(laid)].pages[p])
-        pairs.setdefault(id(laid), []).append((p, len(out.pages) - 1))
-    if stamping is not None:
-        sheet, heads, setup, first_number, head = stamping
-        stamper = Stamps(out, sheet, heads, setup)
-        for k, page in enumerate(out.pages):
-            if not document.blanks[k]:
-                stamper.stamp(page, first_number + k, head if k else None)
-    _named_destinations(out, [(pdfs[id(laid)], {pdfs[id(laid)].pages[p].objgen: i
-                                                 for p, i in pairs[id(laid)]}, {})
-                              for laid in windows], anchors)
-    result = io.BytesIO()
-    out.save(result, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.disable)
-    del pdfs, out
-    release_memory()
-    return Laid(result.getvalue(), document.anchors, document.blanks)
+@dataclass
+class _Face:
+    """One font's programs in the pieces, to be merged into the program numbered ``number``."""
+    number: int
+    keys: bytes  # the program stream's dictionary entries but its length and filter
+    truetype: bool  # a /FontFile2, which states its decoded length
+    programs: dict[bytes, bytes] = field(default_factory=dict)  # digest -> program
+
+
+class _Book:
+    """The book being written: its pages' object numbers, the sections' named destinations
+    and the fonts' programs, gathered as documents are added one at a time."""
+
+    def __init__(self, writer: PdfWriter, anchors: set[str]):
+        self.writer, self.anchors = writer, anchors
+        self.pages: list[int] = []
+        self.destinations: dict[bytes, bytes] = {}
+        self.faces: dict[str, _Face | None] = {}  # None: a font whose subsets are not merged
+
+    def add(self, data: bytes, indices: list[int] | None = None, prepare=None) -> None:
+        """Pages ``indices`` (all by default) of the PDF ``data``, after ``prepare(pdf)``."""
+        pdf = pikepdf.open(io.BytesIO(data))
+        indices = list(range(len(pdf.pages))) if indices is None else indices
+        if prepare:
+            prepare(pdf)
+        chosen = [pdf.pages[i] for i in indices]
+        _link_across_documents(chosen)
+        numbers: dict[int, int | None] = {}
+        self._share_fonts(chosen, numbers)
+        added = self.writer.add_pages(pdf, indices, numbers)
+        at = {page.objgen: number for page, number in zip(chosen, added)}
+        for name, page, left, top in _destinations(pdf, self.anchors):
+            if page in at:
+                self.destinations[name] = b"[%d 0 R /XYZ %s 0]" % (
+                    at[page], pikepdf.Array([left, top]).unparse().strip()[1:-1])
+        self.pages += added
+        pdf.close()
+
+    def pad(self, blank: Laid) -> None:
+        """A blank page, if the pages so far are odd (what follows opens on a right side)."""
+        if len(self.pages) % 2:
+            self.add(blank.pdf)
+
+    def _share_fonts(self, pages, numbers: dict[int, int | None]) -> None:
+        """Point the pages' fonts at the one program per face written by ``finish``."""
+        for font in _fonts(pages):
+            if font.get("/Subtype") != "/Type0":
+                continue
+            descriptor = font.DescendantFonts[0].FontDescriptor
+            kind = next((k for k in ("/FontFile3", "/FontFile2") if k in descriptor), None)
+            name = str(descriptor.FontName)
+            if kind is None or descriptor[kind].objgen[0] in numbers:
+                continue
+            program = descriptor[kind].read_bytes()
+            if name not in self.faces:
+                self.faces[name] = None
+                if _mergeable(program):
+                    keys = {k: v for k, v in descriptor[kind].stream_dict.items()
+                            if k not in ("/Length", "/Filter", "/DecodeParms", "/Length1")}
+                    self.faces[name] = _Face(self.writer.reserve(),
+                                             pikepdf.Dictionary(keys).unparse().strip()[2:-2],
+                                             kind == "/FontFile2")
+            face = self.faces[name]
+            if face is None:
+                continue
+            face.programs[hashlib.sha256(program).digest()] = program
+            numbers[descriptor[kind].objgen[0]] = face.number
+            if "/CIDSet" in descriptor:
+                del descriptor["/CIDSet"]
+
+    def finish(self, catalog: bytes, info: bytes) -> bytes:
+        for name, face in self.faces.items():
+            if face is None:
+                continue
+            programs = list(face.programs.values())
+            program = programs[0] if len(programs) == 1 else merge_programs(programs)
+            data = zlib.compress(program)
+            length1 = b" /Length1 %d" % len(program) if face.truetype else b""
+            self.writer.write(face.number, b"<< %s%s /Filter /FlateDecode /Length %d >>"
+                              % (face.keys, length1, len(data)), data)
+        names = self.writer.reserve()
+        self.writer.write(names, b"<< /Names [%s] >>" % b" ".join(
+            pikepdf.String(name).unparse() + b" " + self.destinations[name]
+            for name in sorted(self.destinations)))
+        return self.writer.finish(catalog + b" /Names << /Dests %d 0 R >>" % names, info)
+
+
+def _slices(document) -> list[tuple[Laid, list[int]]]:
+    """A windows.Pages's pages as (window, the indices of its pages kept), in order."""
+    slices: list[tuple[Laid, list[int]]] = []
+    for laid, p in document.pages:
+        if slices and slices[-1][0] is laid:
+            slices[-1][1].append(p)
+        else:
+            slices.append((laid, [p]))
+    return slices
+
+
+def _mergeable(program: bytes) -> bool:
+    """Whether merge_programs can merge subsets of this font."""
+    from fontTools.ttLib import TTFont
+    try:
+        font = TTFont(io.BytesIO(program), lazy=True)
+        if "CFF " in font:
+            return not hasattr(font["CFF "].cff.topDictIndex[0], "FDArray")
+        return "glyf" in font
+    except Exception:  # noqa: BLE001 - not a font fontTools reads: keep its subsets
+        return False
 
 
 def _join_body(placements, layout, kinds: dict[int, str], chunks, stamps, blank, setup,
@@ -275,22 +348,25 @@ def _shift_page(out: pikepdf.Pdf, page: pikepdf.Page, dx: float) -> None:
         annot.Rect = pikepdf.Array([rect[0] + dx, rect[1], rect[2] + dx, rect[3]])
 
 
+def _destinations(pdf: pikepdf.Pdf, anchors: set[str]):
+    """The named destinations of ``pdf`` that are sections: (name, page objgen, left, top)."""
+    if "/Names" not in pdf.Root or "/Dests" not in pdf.Root.Names:
+        return
+    for name, dest in pikepdf.NameTree(pdf.Root.Names.Dests).items():
+        if name in anchors:
+            yield name.encode(), dest[0].objgen, float(dest[2]), dest[3]
+
+
 def _named_destinations(out: pikepdf.Pdf, sources, anchors: set[str]) -> None:
     """One flat, sorted name tree of the sections' anchors in every source, pointing at the
     merged pages (links across documents and deep links like book.pdf#story-7 use them)."""
     names: dict[bytes, pikepdf.Array] = {}
     for pdf, index_of, shifts in sources:
-        if "/Names" not in pdf.Root or "/Dests" not in pdf.Root.Names:
-            continue
-        for name, dest in pikepdf.NameTree(pdf.Root.Names.Dests).items():
-            if name not in anchors:
-                continue
-            index = index_of.get(dest[0].objgen)
-            if index is None:
-                continue
-            left = float(dest[2]) + shifts.get(index, 0.0)
-            names[name.encode()] = pikepdf.Array([out.pages[index].obj, pikepdf.Name.XYZ,
-                                                  left, dest[3], 0])
+        for name, page, left, top in _destinations(pdf, anchors):
+            index = index_of.get(page)
+            if index is not None:
+                names[name] = pikepdf.Array([out.pages[index].obj, pikepdf.Name.XYZ,
+                                             left + shifts.get(index, 0.0), top, 0])
     flat = pikepdf.Array()
     for key in sorted(names):
         flat.append(pikepdf.String(key))
@@ -298,10 +374,10 @@ def _named_destinations(out: pikepdf.Pdf, sources, anchors: set[str]) -> None:
     out.Root.Names = pikepdf.Dictionary(Dests=out.make_indirect(pikepdf.Dictionary(Names=flat)))
 
 
-def _link_across_documents(out: pikepdf.Pdf) -> None:
+def _link_across_documents(pages) -> None:
     """Links between the separately laid-out documents were written as ``anthology:ANCHOR``
     URIs (WeasyPrint drops internal links to anchors it cannot see); make them internal."""
-    for page in out.pages:
+    for page in pages:
         for annot in page.obj.get("/Annots", []):
             action = annot.get("/A")
             if action is not None and str(action.get("/URI", "")).startswith(LINK_SCHEME):
@@ -309,36 +385,51 @@ def _link_across_documents(out: pikepdf.Pdf) -> None:
                 annot.Dest = pikepdf.String(str(action.URI)[len(LINK_SCHEME):])
 
 
-def _outline(out: pikepdf.Pdf, view: BookView, front, pages: dict[str, int],
-             front_count: int) -> None:
-    """Contents, foreword, parts with their stories (or the stories), back matter."""
-    front_index = {a: i for i, anchors in enumerate(front.anchors) for a in anchors}
+def _outline(book: _Book, view: BookView, index_of) -> int:
+    """Contents, foreword, parts with their stories (or the stories), back matter: the
+    outline's number. ``index_of(anchor)`` is the index of the page an anchor is on."""
+    def item(title, anchor, children=()):
+        return title, index_of(anchor), children
 
-    def item(title, anchor):
-        index = front_index[anchor] if anchor in front_index else front_count + pages[anchor] - 1
-        return pikepdf.OutlineItem(title, index)
+    items = [item("Contents", "contents")]
+    if view.book.foreword:
+        items.append(item(view.book.foreword.title, "foreword"))
+    for part in view.parts:
+        stories = [item(s.story.heading, s.id) for s in part.stories]
+        items += [item(part.title, part.id, stories)] if part.title else stories
+    items += [item("Contributors", "contributors"), item("Sources and Permissions", "sources")]
 
-    with out.open_outline() as outline:
-        outline.root.clear()
-        outline.root.append(item("Contents", "contents"))
-        if view.book.foreword:
-            outline.root.append(item(view.book.foreword.title, "foreword"))
-        for part in view.parts:
-            stories = [item(s.story.heading, s.id) for s in part.stories]
-            if part.title:
-                entry = item(part.title, part.id)
-                entry.children.extend(stories)
-                outline.root.append(entry)
-            else:
-                outline.root.extend(stories)
-        outline.root.append(item("Contributors", "contributors"))
-        outline.root.append(item("Sources and Permissions", "sources"))
+    writer = book.writer
+
+    def write(items, parent: int) -> tuple[int, int, int]:
+        """Write ``items`` under ``parent``: the first, the last, and how many are shown."""
+        numbers = [writer.reserve() for _ in items]
+        shown = len(items)
+        for i, (title, index, children) in enumerate(items):
+            fields = [b"/Title " + pikepdf.String(title).unparse(), b"/Parent %d 0 R" % parent,
+                      b"/Dest [%d 0 R /Fit]" % book.pages[index]]
+            if i:
+                fields.append(b"/Prev %d 0 R" % numbers[i - 1])
+            if i + 1 < len(items):
+                fields.append(b"/Next %d 0 R" % numbers[i + 1])
+            if children:
+                first, last, count = write(children, numbers[i])
+                fields.append(b"/First %d 0 R /Last %d 0 R /Count %d" % (first, last, count))
+                shown += count
+            writer.write(numbers[i], b"<< %s >>" % b" ".join(fields))
+        return numbers[0], numbers[-1], shown
+
+    root = writer.reserve()
+    first, last, count = write(items, root)
+    writer.write(root, b"<< /Type /Outlines /First %d 0 R /Last %d 0 R /Count %d >>"
+                 % (first, last, count))
+    return root
 
 
 def merge_fonts(out: pikepdf.Pdf) -> None:
     """Give every subset of the same face one font program holding all their glyphs."""
     groups: dict[str, list] = {}
-    for font in _fonts(out):
+    for font in _fonts(out.pages):
         if font.get("/Subtype") != "/Type0":
             continue
         descriptor = font.DescendantFonts[0].FontDescriptor
@@ -369,7 +460,7 @@ def merge_fonts(out: pikepdf.Pdf) -> None:
                 del descriptor["/CIDSet"]
 
 
-def _resources(out: pikepdf.Pdf):
+def _resources(pages):
     """Every resource dictionary: the pages' and their form XObjects' (the folio overlays)."""
     seen = set()
 
@@ -381,32 +472,17 @@ def _resources(out: pikepdf.Pdf):
                 seen.add(xobject.objgen)
                 yield from walk(xobject.Resources)
 
-    for page in out.pages:
+    for page in pages:
         yield from walk(page.Resources)
 
 
-def _fonts(out: pikepdf.Pdf):
+def _fonts(pages):
     seen = set()
-    for resources in _resources(out):
+    for resources in _resources(pages):
         for font in resources.get("/Font", {}).values():
             if font.objgen not in seen:
                 seen.add(font.objgen)
                 yield font
-
-
-def _share_colour_profiles(out: pikepdf.Pdf) -> None:
-    """Each laid-out document brought its own copy of the ICC profile; keep one."""
-    first: dict[bytes, pikepdf.Object] = {}
-    for intent in out.Root.get("/OutputIntents", []):
-        if "/DestOutputProfile" in intent:
-            first.setdefault(intent.DestOutputProfile.read_raw_bytes(), intent.DestOutputProfile)
-    for resources in _resources(out):
-        for space in resources.get("/ColorSpace", {}).values():
-            if isinstance(space, pikepdf.Array) and len(space) == 2 \
-                    and space[0] == pikepdf.Name.ICCBased:
-                profile = first.setdefault(space[1].read_raw_bytes(), space[1])
-                if profile.objgen != space[1].objgen:
-                    space[1] = profile
 
 
 def merge_programs(programs: list[bytes]) -> bytes:
