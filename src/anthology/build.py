@@ -16,6 +16,7 @@ from .model import Book, load_book
 from .pdf import Runner, default_jobs, render_pdf
 from .render import layout
 from .theme import Theme
+from .typeset import release_memory
 
 FORMATS = ("pdf", "print", "cover", "epub")
 
@@ -70,6 +71,7 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
         moment = build_moment(book)
         stamp = moment.isoformat() + "Z"
         view = layout(book)
+        release_memory()  # what parsing the manifest left behind, before the long part
         warnings = fonts.missing_faces()
         paths = output_paths(book, Path(out_dir))
         cache = runner.cache = Cache(Path(out_dir) / ".cache")

@@ -31,3 +31,18 @@ class Cache:
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
+
+
+class Stored:
+    """A laid-out document (typeset.Laid) whose PDF is read back from the cache when it is
+    needed: the pieces of a 4,000-story book are ten megabytes the parent need not hold."""
+
+    def __init__(self, cache: Cache, key: str, laid):
+        self.cache, self.key, self.anchors, self.blanks = cache, key, laid.anchors, laid.blanks
+
+    @property
+    def pdf(self) -> bytes:
+        laid = self.cache.get(self.key)
+        if laid is None:
+            raise OSError(f"{self.cache.folder} lost a laid-out piece during the build")
+        return laid.pdf

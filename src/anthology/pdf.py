@@ -21,13 +21,15 @@ a rebuild after one corrected story lays out one chunk.
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import Cache
+from .cache import Cache, Stored
 from .model import PrintSettings
 from .profiles import gutter
 from .render import BACK_MATTER, FRONT_MATTER, BookView, Section, pdf_html, sections
@@ -103,7 +105,7 @@ class Runner:
         key = job.key()
         cached = self.cache.get(key) if self.cache else None
         if cached is not None:
-            return Pending(self, key, done=cached)
+            return Pending(self, key, done=Stored(self.cache, key, cached))
         if self.jobs == 1:
             return Pending(self, key, job=job)
         if self._workers is None:
@@ -120,12 +122,18 @@ class Runner:
         """Lay ``job`` out now, before anything queued."""
         return self.submit(job, urgent=True).result()
 
-    def run(self, jobs: list[LayoutJob]) -> list[Laid]:
-        pending = [self.submit(job) for job in jobs]
-        results = []
-        for pending_job in pending:
-            results.append(pending_job.result())
-            self.progress(len(results), len(jobs))
+    def run(self, jobs: Iterable[LayoutJob], count: int) -> list[Laid]:
+        """Lay out ``count`` jobs, in order. A few are submitted ahead of the one awaited,
+        enough to keep every worker busy: the rest are made (their HTML written) only when
+        their turn comes, so that the parent does not hold a big book's HTML all at once."""
+        waiting: deque[Pending] = deque()
+        results: list[Laid] = []
+        for job in itertools.chain(jobs, [None]):
+            if job is not None:
+                waiting.append(self.submit(job))
+            while waiting and (job is None or len(waiting) > 2 * self.jobs):
+                results.append(waiting.popleft().result())
+                self.progress(len(results), count)
         return results
 
 
@@ -144,6 +152,7 @@ class Pending:
             self.done = self.running.result() if self.running is not None else lay_out(self.job)
             if self.runner.cache:
                 self.runner.cache.put(self.key, self.done)
+                self.done = Stored(self.runner.cache, self.key, self.done)
         return self.done
 
 
@@ -217,8 +226,8 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
     guess = len(view.stories) + 8
     for _ in range(4):  # until the page count keeps the gutter it was laid out with
         setup = PageSetup.for_book(settings, guess, bleed=printing)
-        laid = runner.run([job(pdf_html(view, theme, chunk, timestamp), _NO_MARGIN_BOXES,
-                               setup=setup) for chunk in chunks])
+        laid = runner.run((job(pdf_html(view, theme, chunk, timestamp), _NO_MARGIN_BOXES,
+                               setup=setup) for chunk in chunks), len(chunks))
         layout = BodyLayout.join(chunks, laid, settings.recto_starts)
         if join:
             stamps = runner.submit(job(layout.stamp_html(view, theme, timestamp,

@@ -5,7 +5,9 @@ anthology, so a worker process (``python -m anthology.typeset``) carries WeasyPr
 nothing more: jobs come down its stdin and laid-out documents go back up its stdout, as
 length-prefixed pickles. Workers are plain subprocesses rather than a multiprocessing pool:
 no resource-tracker process, no re-import of the caller's ``__main__``, and a worker is
-replaced after ``JOBS_PER_WORKER`` jobs so that WeasyPrint's caches cannot grow with the book.
+replaced once it has grown by ``WORKER_GROWTH`` since its first job: WeasyPrint keeps about
+half a megabyte of each layout that neither the garbage collector nor ``malloc_trim`` gets
+back, and a worker's size must not grow with the book.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-JOBS_PER_WORKER = 32
+WORKER_GROWTH = 10 << 20  # bytes
 
 
 def local_fetcher(roots):
@@ -93,12 +95,13 @@ def lay_out(job: LayoutJob) -> Laid:
     logging.getLogger("weasyprint").setLevel(logging.CRITICAL)  # refusals are by design
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     fetcher = local_fetcher(job.roots)
+    fonts = _font_configuration()
     profiles: dict = {}  # print.css's @color-profile lands here; the PDF writer reads it
-    sheets = [CSS(string=text, base_url=base, url_fetcher=fetcher, color_profiles=profiles)
-              for text, base in job.stylesheets]
+    sheets = [CSS(string=text, base_url=base, url_fetcher=fetcher, color_profiles=profiles,
+                  font_config=fonts) for text, base in job.stylesheets]
     options = {"output_intent": "device-cmyk", "pdf_variant": job.variant} if job.variant else {}
     document = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
-        stylesheets=sheets, color_profiles=profiles, **options)
+        stylesheets=sheets, color_profiles=profiles, font_config=fonts, **options)
     seen: set[str] = set()
     anchors, blanks = [], []
     for page in document.pages:
@@ -110,6 +113,14 @@ def lay_out(job: LayoutJob) -> Laid:
     with _stable_xmp_ids(job.key()):
         pdf = document.write_pdf(finisher=_drop_links if job.variant else None, **options)
     return Laid(pdf, anchors, blanks)
+
+
+@lru_cache(maxsize=1)
+def _font_configuration():
+    """One Fontconfig configuration for every layout in this process: WeasyPrint would load
+    the system's fonts again for each document (a tenth of a small layout's time)."""
+    from weasyprint.text.fonts import FontConfiguration
+    return FontConfiguration()
 
 
 def _drop_links(document, pdf):
@@ -167,6 +178,13 @@ def serve() -> None:
         _send(replies, reply)
         del reply
         release_memory()  # WeasyPrint's box trees hold cycles: free them before the next job
+        _send(replies, _resident())  # the parent replaces a worker that keeps growing
+
+
+def _resident() -> int:
+    """This process's resident memory in bytes."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
 def release_memory() -> None:
@@ -250,7 +268,7 @@ class Workers:
             self._processes.discard(process)
 
     def _feed(self) -> None:
-        process, done = None, 0
+        process, first, size = None, 0, 0  # first: the worker's size after its first job
         while (item := self._queue.get()[2]) is not None:
             if item == "start":
                 process = process or self._start()
@@ -260,10 +278,10 @@ class Workers:
                 future.cancel()
             if not future.set_running_or_notify_cancel():
                 continue
-            if process is None or done >= JOBS_PER_WORKER:
+            if process is None or (first and size > first + WORKER_GROWTH):
                 if process is not None:
                     self._stop(process)
-                process, done = self._start(), 0
+                process, first = self._start(), 0
             try:
                 _send(process.stdin, job)
                 status, value = _receive(process.stdout)
@@ -272,11 +290,17 @@ class Workers:
                 process.kill()
                 process = None
                 continue
-            done += 1
             if status == "done":
                 future.set_result(value)
             else:
                 future.set_exception(value)
+            try:
+                size = _receive(process.stdout)
+            except Exception:  # noqa: BLE001 - the worker is gone: start another next time
+                process.kill()
+                process = None
+                continue
+            first = first or size
         if process is not None:
             self._stop(process)
 

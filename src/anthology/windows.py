@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import lxml.html
 
-from .typeset import Laid, LayoutJob
+from .typeset import Laid, LayoutJob, release_memory
 
 WINDOWED = ("contents", "contributors", "sources")  # sections whose list is cut into windows
 ENTRY = "anthology-entry-"  # ids given to the entries, to find where each page starts
@@ -159,6 +159,8 @@ def lay_out_in_windows(job: Callable[[str, int, bool], LayoutJob | None],
     entries = Entries(html)
     if len(entries.units) - len(entries.skeleton.body) <= size:  # one window: the page as is
         return Pages.of((yield from lay_out(html, first_page, False)))
+    del html  # the entries hold it now
+    release_memory()  # and what parsing it took, before the windows are laid out
     pages, start = Pages(), 0
     while start < len(entries.units):
         stop = entries.end(start, size if start else max(1, first_size))
