@@ -40,7 +40,7 @@ def assemble(view: BookView, front, layout, chunks, stamps, backs, blank,
     heads = layout.recto_heads([head for _, _, head in backs])
     base = pikepdf.open(io.BytesIO(front.pages[0][0].pdf))
     book = _Book(PdfWriter(base.pdf_version, object_streams=not (printing and pdf_x == "x-1a")),
-                 anchors)
+                 anchors, cache)
     for laid, indices in _slices(front):
         book.add(laid.pdf, indices)
     book.pad(blank)
@@ -59,11 +59,11 @@ def assemble(view: BookView, front, layout, chunks, stamps, backs, blank,
         joined = cache.get(key) if cache else None
         if joined is None:
             joined = _join_body(part, layout, kinds, chunks, stamps, blank, setup, anchors,
-                                heads)
+                                heads, cache)
             if cache:
                 cache.put(key, joined)
         book.add(joined)  # the body's blanks are placed
-        release_memory()
+        release_memory(collect=False)
 
     for back, first_number, head in backs:  # each opens on a right-hand page
         done = 0
@@ -102,8 +102,8 @@ class _Book:
     """The book being written: its pages' object numbers, the sections' named destinations
     and the fonts' programs, gathered as documents are added one at a time."""
 
-    def __init__(self, writer: PdfWriter, anchors: set[str]):
-        self.writer, self.anchors = writer, anchors
+    def __init__(self, writer: PdfWriter, anchors: set[str], cache=None):
+        self.writer, self.anchors, self.cache = writer, anchors, cache
         self.pages: list[int] = []
         self.destinations: dict[bytes, bytes] = {}
         self.faces: dict[str, _Face | None] = {}  # None: a font whose subsets are not merged
@@ -164,7 +164,7 @@ class _Book:
             if face is None:
                 continue
             programs = list(face.programs.values())
-            program = programs[0] if len(programs) == 1 else merge_programs(programs)
+            program = merged_program(programs, self.cache)
             data = zlib.compress(program)
             length1 = b" /Length1 %d" % len(program) if face.truetype else b""
             self.writer.write(face.number, b"<< %s%s /Filter /FlateDecode /Length %d >>"
@@ -200,7 +200,7 @@ def _mergeable(program: bytes) -> bool:
 
 
 def _join_body(placements, layout, kinds: dict[int, str], chunks, stamps, blank, setup,
-               anchors: set[str], heads: list[str]) -> bytes:
+               anchors: set[str], heads: list[str], cache=None) -> bytes:
     """Body pages from the chunks, shifted where they landed on the other side than they
     were laid out on, stamped with their folios and running heads; with their named
     destinations and one program per font."""
@@ -231,7 +231,7 @@ def _join_body(placements, layout, kinds: dict[int, str], chunks, stamps, blank,
     _named_destinations(out, [(chunk_pdfs[c], {chunk_pdfs[c].pages[p].objgen: i
                                                for p, i in pairs.get(c, [])}, shifts.get(c, {}))
                               for c in used], anchors)
-    merge_fonts(out)
+    merge_fonts(out, cache)
     result = io.BytesIO()
     out.save(result, compress_streams=True,
              object_stream_mode=pikepdf.ObjectStreamMode.disable)
@@ -426,7 +426,7 @@ def _outline(book: _Book, view: BookView, index_of) -> int:
     return root
 
 
-def merge_fonts(out: pikepdf.Pdf) -> None:
+def merge_fonts(out: pikepdf.Pdf, cache=None) -> None:
     """Give every subset of the same face one font program holding all their glyphs."""
     groups: dict[str, list] = {}
     for font in _fonts(out.pages):
@@ -443,7 +443,7 @@ def merge_fonts(out: pikepdf.Pdf) -> None:
         if len(streams) < 2:
             continue
         try:
-            merged = merge_programs([s.read_bytes() for s in streams.values()])
+            merged = merged_program([s.read_bytes() for s in streams.values()], cache)
         except Exception as error:  # noqa: BLE001 - keep the per-chunk subsets then
             log.warning("could not merge the subsets of %s: %s", name, error)
             continue
@@ -483,6 +483,23 @@ def _fonts(pages):
             if font.objgen not in seen:
                 seen.add(font.objgen)
                 yield font
+
+
+def merged_program(programs: list[bytes], cache=None) -> bytes:
+    """merge_programs, found again in the cache if the same subsets were merged before (a
+    rebuild after one edit mostly brings the same ones). Made from the subsets in the order
+    of their digests, so that the result depends on the subsets only."""
+    if len(programs) == 1:
+        return programs[0]
+    programs = sorted(programs, key=lambda program: hashlib.sha256(program).digest())
+    key = hashlib.sha256(b"".join(hashlib.sha256(p).digest() for p in programs)
+                         + b"merged font program 1").hexdigest()
+    merged = cache.get(key) if cache else None
+    if merged is None:
+        merged = merge_programs(programs)
+        if cache:
+            cache.put(key, merged)
+    return merged
 
 
 def merge_programs(programs: list[bytes]) -> bytes:

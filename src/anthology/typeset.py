@@ -187,10 +187,12 @@ def _resident() -> int:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def release_memory() -> None:
-    """Free reference cycles and give the freed memory back to the system (glibc keeps it
-    otherwise, and a process's size would be its largest job's for the rest of the build)."""
-    gc.collect()
+def release_memory(collect: bool = True) -> None:
+    """Free reference cycles (unless not ``collect``: there are none) and give the freed
+    memory back to the system (glibc keeps it otherwise, and a process's size would be its
+    largest job's for the rest of the build)."""
+    if collect:
+        gc.collect()
     if _malloc_trim():
         _malloc_trim()(0)
 
