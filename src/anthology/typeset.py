@@ -182,9 +182,12 @@ def serve() -> None:
 
 
 def _resident() -> int:
-    """This process's resident memory in bytes."""
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    """This process's resident memory in bytes (0 where /proc does not tell: never replaced)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def release_memory(collect: bool = True) -> None:
