@@ -189,13 +189,10 @@ def _slices(document) -> list[tuple[Laid, list[int]]]:
 
 def _mergeable(program: bytes) -> bool:
     """Whether merge_programs can merge subsets of this font."""
-    from fontTools.ttLib import TTFont
     try:
-        font = TTFont(io.BytesIO(program), lazy=True)
-        if "CFF " in font:
-            return not hasattr(font["CFF "].cff.topDictIndex[0], "FDArray")
-        return "glyf" in font
-    except Exception:  # noqa: BLE001 - not a font fontTools reads: keep its subsets
+        _outlines(_load(program))
+        return True
+    except Exception:  # noqa: BLE001 - not a font merge_programs reads: keep its subsets
         return False
 
 
@@ -505,29 +502,16 @@ def merged_program(programs: list[bytes], cache=None) -> bytes:
 def merge_programs(programs: list[bytes]) -> bytes:
     """Subsets of one font made with retained glyph ids -> one subset with all their glyphs.
     They are read one at a time, so memory does not grow with the number of chunks."""
-    from fontTools.ttLib import TTFont
-
-    def load(program: bytes) -> TTFont:
-        return TTFont(io.BytesIO(program), recalcTimestamp=False, recalcBBoxes=False, lazy=True)
-
     # Subsets drop the empty slots after their last glyph: the longest one is the base.
-    longest = max(range(len(programs)), key=lambda i: load(programs[i])["maxp"].numGlyphs)
-    base = load(programs[longest])
-    if "CFF " in base:
-        top = base["CFF "].cff.topDictIndex[0]
-        if hasattr(top, "FDArray"):
-            raise ValueError("CID-keyed CFF is not merged")
-        target = top.CharStrings
-    elif "glyf" in base:
-        target = base["glyf"]
-    else:
-        raise ValueError("neither CFF nor TrueType outlines")
+    longest = max(range(len(programs)), key=lambda i: _load(programs[i])["maxp"].numGlyphs)
+    base = _load(programs[longest])
+    target = _outlines(base)
     filled = {name for name, size in _sizes(target).items() if size > 1} if "CFF " in base \
         else set()
     for i, program in enumerate(programs):
         if i == longest:
             continue
-        other = load(program)
+        other = _load(program)
         if "CFF " in base:
             # An empty slot is one byte (endchar): compare sizes, decode only what is copied.
             source = other["CFF "].cff.topDictIndex[0].CharStrings
@@ -547,6 +531,23 @@ def merge_programs(programs: list[bytes]) -> bytes:
     data = io.BytesIO()
     base.save(data)
     return data.getvalue()
+
+
+def _load(program: bytes):
+    from fontTools.ttLib import TTFont
+    return TTFont(io.BytesIO(program), recalcTimestamp=False, recalcBBoxes=False, lazy=True)
+
+
+def _outlines(font):
+    """The glyph outlines merge_programs fills in: a CFF font's charstrings or the glyf table."""
+    if "CFF " in font:
+        top = font["CFF "].cff.topDictIndex[0]
+        if hasattr(top, "FDArray"):
+            raise ValueError("CID-keyed CFF is not merged")
+        return top.CharStrings
+    if "glyf" in font:
+        return font["glyf"]
+    raise ValueError("neither CFF nor TrueType outlines")
 
 
 def _sizes(charstrings) -> dict[str, int]:
