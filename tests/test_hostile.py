@@ -133,7 +133,7 @@ stories:
 """, {"pics/a.png": "not really a png", "pics/a.svg": "<svg/>"})
     assert main(["build", str(path), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
-    assert f"book.yaml:4: stories[0].text: image 'http://127.0.0.1:{listener.port}/a.png' is not a file inside the book folder" in err
+    assert f"book.yaml:5: stories[0].text: image 'http://127.0.0.1:{listener.port}/a.png' is not a file inside the book folder" in err
     assert "book.yaml:7: stories[1].text: image '../../etc/x.png' is not a file inside the book folder" in err
     assert "book.yaml:9: stories[2].text: image 'pics/a.png' needs a description" in err
     assert "book.yaml:11: stories[3].text: image 'pics/a.svg' is not a file inside" in err

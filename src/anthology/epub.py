@@ -101,7 +101,7 @@ def render_epub(view: BookView, theme: Theme, moment: dt.datetime, book_dir: Pat
     for item in styles:
         out.add_item(item)
     images = sorted({image_path(src) for _, text in markdown_fields(book)
-                     for src, _ in markdown_images(text)})
+                     for src, _, _ in markdown_images(text)})
     for n, path in enumerate(images, start=1):
         out.add_item(epub.EpubImage(uid=f"image-{n}", file_name=path,
                                     media_type=IMAGE_MEDIA[posixpath.splitext(path)[1].lower()],

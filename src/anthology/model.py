@@ -15,8 +15,9 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationE
                       field_validator, model_validator)
 
 from . import profiles
+from .images import image_file_problem
 from .manifest import ManifestError, Problem, load_manifest, locate, resolve_inside
-from .text import IMAGE_TYPES, image_path, markdown_images
+from .text import IMAGE_TYPES, image_path, markdown_images, nesting_problem
 
 
 def _as_date(value):
@@ -51,6 +52,13 @@ class _HasText(_Entry):
 
     text: str | None = None
     file: str | None = None
+
+    @field_validator("text")
+    @classmethod
+    def _not_empty(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("the text is empty; expected Markdown text")
+        return value
 
     @model_validator(mode="after")
     def _text_or_file(self):
@@ -256,7 +264,7 @@ def load_book(path: str | Path) -> Book:
             (m := re.fullmatch(r"missing required field '(\w+)'", p.message))
             and (p.path, m[1]) in suggested)]
         raise ManifestError(problems) from None
-    problems += _image_problems(book, data, path.resolve().parent)
+    problems += _text_problems(book, data, path.resolve().parent)
     if problems:
         raise ManifestError(problems)
     return book
@@ -275,23 +283,30 @@ def markdown_fields(book: Book):
     return [(loc, text) for loc, text in fields if text]
 
 
-def _image_problems(book: Book, data, root: Path) -> list[Problem]:
-    """Images may only be files inside the book folder, in formats both outputs carry, and
-    must say what they show."""
+def _text_problems(book: Book, data, root: Path) -> list[Problem]:
+    """What the Markdown asks that the book cannot honour: nesting deeper than the layout
+    keeps, and images that are not readable files inside the book folder."""
     problems = []
     for loc, text in markdown_fields(book):
-        for src, alt in markdown_images(text):
-            relative = image_path(src)
-            target = resolve_inside(root, relative) if relative else None
-            if relative is None or target is None:
-                message = (f"image '{src}' is not a file inside the book folder; expected a "
-                           f"relative path to a {'/'.join(sorted(IMAGE_TYPES))} file")
-            elif not target.is_file():
-                message = f"image '{src}' not found (looked in {root})"
-            elif not alt.strip():
-                message = f"image '{src}' needs a description: ![what it shows]({src})"
-            else:
-                continue
-            file, line = locate(data, loc)
-            problems.append(Problem(file, line, _path(loc), message))
+        file, line = locate(data, loc)
+        if nested := nesting_problem(text):
+            problems.append(Problem(file, line + nested[0] - 1, _path(loc), nested[1]))
+        for src, alt, offset in markdown_images(text):
+            if message := _image_problem(src, alt, root):
+                problems.append(Problem(file, line + offset - 1, _path(loc), message))
     return problems
+
+
+def _image_problem(src: str, alt: str, root: Path) -> str | None:
+    """Images may only be files inside the book folder, in formats both outputs carry, of a
+    size a page can use, and must say what they show."""
+    relative = image_path(src)
+    target = resolve_inside(root, relative) if relative else None
+    if relative is None or target is None:
+        return (f"image '{src}' is not a file inside the book folder; expected a relative "
+                f"path to a {'/'.join(sorted(IMAGE_TYPES))} file")
+    if not target.is_file():
+        return f"image '{src}' not found (looked in {root})"
+    if not alt.strip():
+        return f"image '{src}' needs a description: ![what it shows]({src})"
+    return image_file_problem(target, src)

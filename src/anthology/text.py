@@ -7,6 +7,7 @@ http(s) and mailto; images only when they name a file inside the book folder.
 
 from __future__ import annotations
 
+import html
 import posixpath
 import re
 import unicodedata
@@ -22,6 +23,19 @@ _QUOTES = {
     "fi": "””’’", "no": "«»‘’", "nb": "«»‘’", "ja": "「」『』", "zh": "“”‘’",
 }
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif"}  # in both PDF and EPUB; no SVG (it can script)
+# Block quotes and lists nested deeper than this are an error, never dropped: at 1.5em a level
+# the eighth leaves a readable measure on the smallest trim. markdown-it itself stops (and
+# drops the rest) at _MAX_NESTING token levels, well past it (a list level takes two).
+MAX_BLOCK_DEPTH = 8
+_MAX_NESTING = 4 * MAX_BLOCK_DEPTH
+# A word longer than LONG_WORD letters gets a break opportunity (U+200B, invisible, never
+# extracted) every _WORD_PIECE letters, and is cut into spans: the engine then breaks it at
+# the measure, in time linear in its length (overflow-wrap alone is quadratic in WeasyPrint).
+LONG_WORD = 80
+_WORD_PIECE = 20
+_SPAN = 1000
+_LONG_WORD = re.compile(r"[^\s\u200b]{%d,}" % (LONG_WORD + 1))
+_CONTAINER_LINE = re.compile(r"^[ \t]*(?:>|[-+*][ \t]|\d{1,9}[.)][ \t])", re.M)
 _LINK_SCHEMES = ("http", "https", "mailto")
 
 
@@ -64,7 +78,7 @@ def image_path(url: str) -> str | None:
 @lru_cache(maxsize=32)
 def _parser(language: str) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "typographer": True, "breaks": True,
-                                   "xhtmlOut": True,
+                                   "xhtmlOut": True, "maxNesting": _MAX_NESTING,
                                    "quotes": _QUOTES.get(language.split("-")[0].lower(), "“”‘’")})
     md.enable(["replacements", "smartquotes"])
     md.validateLink = lambda url: is_allowed_link(url) or image_path(url) is not None
@@ -73,18 +87,52 @@ def _parser(language: str) -> MarkdownIt:
 
 @lru_cache(maxsize=1)
 def _image_scanner() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False})  # every image, whatever its URL
+    md = MarkdownIt("commonmark", {"html": False, "maxNesting": _MAX_NESTING})  # every image
     md.validateLink = lambda url: True
     return md
 
 
-def markdown_images(text: str) -> list[tuple[str, str]]:
-    """(URL, alt text) of every image the Markdown shows (for validation before rendering)."""
+def markdown_images(text: str) -> list[tuple[str, str, int]]:
+    """(URL, alt text, line within ``text``) of every image the Markdown shows (for
+    validation before rendering)."""
     if "![" not in text:  # no image syntax, nothing to parse
         return []
-    return [(child.attrGet("src") or "", child.content)
+    return [(child.attrGet("src") or "", child.content, token.map[0] + 1 if token.map else 1)
             for token in _image_scanner().parse(text) for child in token.children or ()
             if child.type == "image"]
+
+
+def nesting_problem(text: str) -> tuple[int, str] | None:
+    """(line within ``text``, message) if block quotes and lists nest deeper than the layout
+    keeps, else None. Only text with a quote or list marker is parsed at all."""
+    if not _CONTAINER_LINE.search(text):
+        return None
+    depth = 0
+    for token in _image_scanner().parse(text):
+        if token.type in ("blockquote_open", "bullet_list_open", "ordered_list_open"):
+            depth += 1
+            if depth > MAX_BLOCK_DEPTH:
+                line = token.map[0] + 1 if token.map else 1
+                return line, (f"block quotes and lists nested more than {MAX_BLOCK_DEPTH} deep "
+                              f"(line {line} of the text); expected at most {MAX_BLOCK_DEPTH} "
+                              "levels of '>' and list items")
+        elif token.type in ("blockquote_close", "bullet_list_close", "ordered_list_close"):
+            depth -= 1
+    return None
+
+
+def _breakable_html(text: str) -> str:
+    """Escaped ``text`` whose over-long words are spans with break opportunities."""
+    out, last = [], 0
+    for match in _LONG_WORD.finditer(text):
+        word = match.group()
+        spans = ("\u200b".join(html.escape(word[j:j + _WORD_PIECE], quote=False)
+                               for j in range(i, min(i + _SPAN, len(word)), _WORD_PIECE))
+                 for i in range(0, len(word), _SPAN))
+        out += [html.escape(text[last:match.start()], quote=False),
+                "\u200b".join(f'<span class="long-word">{span}</span>' for span in spans)]
+        last = match.end()
+    return "".join(out) + html.escape(text[last:], quote=False)
 
 
 def to_html(text: str, language: str = "en", image_prefix: str = "", id_prefix: str = "") -> str:
@@ -107,7 +155,10 @@ def to_html(text: str, language: str = "en", image_prefix: str = "", id_prefix: 
                 opener.attrSet("dir", strong)
     for token in tokens:
         for child in token.children or ():
-            if child.type == "image":
+            if child.type == "text" and len(child.content) > LONG_WORD \
+                    and _LONG_WORD.search(child.content):
+                child.type, child.content = "html_inline", _breakable_html(child.content)
+            elif child.type == "image":
                 src = child.attrGet("src") or ""
                 if image_path(src) is None:
                     child.type = "text"  # show the alt text instead
