@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
 import json
+import os
 import re
 import shutil
 import subprocess
+import tempfile
 import textwrap
 import zipfile
 from pathlib import Path
@@ -13,6 +16,12 @@ from pathlib import Path
 import pytest
 from lxml import etree
 from pypdf import PdfReader
+
+# Laid-out pieces are cached outside the book (~/.cache/anthology by default): the suite keeps
+# its own, made fresh for each run and removed after it.
+CACHE = Path(tempfile.mkdtemp(prefix="anthology-test-cache-"))
+os.environ["ANTHOLOGY_CACHE_DIR"] = str(CACHE)
+atexit.register(shutil.rmtree, CACHE, ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"

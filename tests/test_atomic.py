@@ -12,6 +12,7 @@ import time
 import pytest
 
 from anthology import build as build_module
+from anthology.exceptions import WriteError
 from anthology.build import build
 
 
@@ -58,7 +59,7 @@ def test_failed_write_leaves_previous_file_and_no_temp(make_book, tmp_path, monk
         raise OSError(28, "No space left on device")
     monkeypatch.setattr(build_module.os, "fsync", broken_fsync)
     path.write_text(_manifest(3))
-    with pytest.raises(OSError):
+    with pytest.raises(WriteError, match="atomic.epub: the disk is full"):
         build(path, out, ["epub"])
     assert _snapshot(out) == before
     assert not list(out.rglob("*.tmp"))

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import fonts
-from .cache import Cache
-from .model import Book, load_book
+from .cache import Cache, default_folder
+from .exceptions import InputError, OutputConflict, WriteError
+from .model import Book, book_images, load_book
 from .pdf import Runner, default_jobs, render_pdf
 from .render import layout
 from .theme import Theme
@@ -50,15 +51,17 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
           formats: Iterable[str] = FORMATS,
           progress: Callable[[str], None] = lambda stage: None,
           jobs: int | None = None,
-          chunk_progress: Callable[[int, int], None] = lambda done, total: None) -> Built:
+          chunk_progress: Callable[[int, int], None] = lambda done, total: None,
+          cache_dir: str | Path | None = None) -> Built:
     """Validate the manifest and write the chosen formats into ``out_dir``.
 
     Every output is rendered in memory first and then moved into place atomically, so a
-    failed or interrupted build leaves earlier outputs as they were.
+    failed or interrupted build leaves earlier outputs as they were. Laid-out pieces are
+    kept in ``cache_dir`` (default: cache.default_folder()).
     """
     unknown = set(formats) - set(FORMATS)
     if unknown:
-        raise ValueError(f"unknown format {', '.join(unknown)}; expected {', '.join(FORMATS)}")
+        raise InputError(f"unknown format {', '.join(unknown)}; expected {', '.join(FORMATS)}")
     formats = [f for f in FORMATS if f in set(formats)]
     manifest = Path(manifest)
     with Runner(jobs or default_jobs(), None, chunk_progress) as runner:
@@ -72,9 +75,11 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
         stamp = moment.isoformat() + "Z"
         view = layout(book)
         release_memory()  # what parsing the manifest left behind, before the long part
-        warnings = fonts.missing_faces()
+        warnings = list(fonts.missing_faces())
         paths = output_paths(book, Path(out_dir))
-        cache = runner.cache = Cache(Path(out_dir) / ".cache")
+        refuse_overwriting_inputs(paths, [manifest, *book.sources, *theme.files(),
+                                          *(book_dir / image for image in book_images(book))])
+        cache = runner.cache = Cache(Path(cache_dir) if cache_dir else default_folder())
         from .cover import cover_image, cover_image_job, render_cover_pdf
         images: list[bytes] = []  # the cover image, once made
         if "cover" in formats or "epub" in formats:  # laid out by a worker meanwhile
@@ -115,19 +120,37 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
         if "cover" in formats:
             rendered["cover-image"] = the_cover_image()
 
-    paths["pdf"].parent.mkdir(parents=True, exist_ok=True)
+    cache.prune()
+    warnings += cache.warnings
+    try:
+        paths["pdf"].parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise WriteError(paths["pdf"].parent, error) from None
     outputs = {fmt: write_atomically(paths[fmt], data) for fmt, data in rendered.items()}
     report = None
     if "print" in outputs or "cover" in outputs:
         progress("preflight")
         from . import preflight
-        report = preflight.check(book, outputs.get("print"), outputs.get("cover"))
+        report = preflight.check(book, outputs.get("print"), outputs.get("cover"),
+                                 interior.page_count)
     return Built(book, outputs, report, warnings)
+
+
+def refuse_overwriting_inputs(outputs: dict[str, Path], inputs: list[Path]) -> None:
+    """Stop before anything is written if an output would replace a file the book reads."""
+    read = {path.resolve(): path for path in inputs}
+    for path in outputs.values():
+        if path.resolve() in read:
+            raise OutputConflict(f"the output {path} would overwrite {read[path.resolve()]}, "
+                                 "which the book reads; choose another --out folder")
 
 
 def write_atomically(path: Path, data: bytes) -> Path:
     """Write to a temporary file beside ``path``, then rename it over ``path``."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise WriteError(path, error) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -135,7 +158,9 @@ def write_atomically(path: Path, data: bytes) -> Path:
             os.fsync(handle.fileno())
         os.chmod(temp, 0o644)
         os.replace(temp, path)
-    except BaseException:
+    except BaseException as error:
         Path(temp).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise WriteError(path, error) from None
         raise
     return path

@@ -1,36 +1,129 @@
-"""A content-addressed store under ``build/.cache``: a laid-out chunk is found again by the
-hash of everything that went into it (HTML, stylesheets, settings, WeasyPrint's version)."""
+"""A content-addressed store of laid-out pieces: a chunk is found again by the hash of
+everything that went into it (HTML, stylesheets, settings, WeasyPrint's version).
+
+The cache holds data, never code. An entry is bytes: a header (magic, format version, the
+key it was stored under, the SHA-256 of the payload), then the payload. Whatever is read back
+is checked against all four; an entry that is corrupt, truncated, foreign or from another
+version is deleted and rebuilt, never used. Structured values (a laid-out document) are
+encoded by their owners as JSON plus raw bytes (``typeset.Laid.to_bytes``).
+
+It lives outside the book: in ``$ANTHOLOGY_CACHE_DIR``, else ``$XDG_CACHE_HOME/anthology``,
+else ``~/.cache/anthology`` (as pip and mkdocs' plugins keep theirs), so that a book folder
+someone sends cannot bring entries of its own.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
-import pickle
+import struct
 import tempfile
+import time
 from pathlib import Path
+
+from .exceptions import WriteError
+
+FORMAT_VERSION = 3
+_MAGIC = b"anthology-cache\n"
+_HEADER = struct.Struct(f"<{len(_MAGIC)}sH64s32s")
+MAX_BYTES = 2 << 30  # past this, the least recently used entries are removed after a build
+log = logging.getLogger("anthology")
+
+
+def default_folder() -> Path:
+    if folder := os.environ.get("ANTHOLOGY_CACHE_DIR"):
+        return Path(folder)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "anthology"
 
 
 class Cache:
+    """Entries under ``folder``. A cache that cannot be written (a full disk, a read-only
+    home) is no reason to fail a build: it is then left alone, with one warning."""
+
     def __init__(self, folder: Path):
-        self.folder = folder
+        self.folder = Path(folder)
+        self.warnings: list[str] = []
 
-    def get(self, key: str):
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / key
+
+    def get(self, key: str) -> bytes | None:
+        """The payload stored under ``key``, or None (absent, or discarded as unusable)."""
+        path = self._path(key)
         try:
-            with open(self.folder / key[:2] / key, "rb") as handle:
-                return pickle.load(handle)
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError:
             return None
-
-    def put(self, key: str, value) -> None:
-        folder = self.folder / key[:2]
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
+        payload = _payload(data, key)
+        if payload is None:
+            log.debug("cache: discarded %s (corrupt, truncated, foreign or from another "
+                      "version); it will be rebuilt", path)
+            path.unlink(missing_ok=True)
+            return None
         try:
+            os.utime(path)  # recently used: kept when the cache is pruned
+        except OSError:
+            pass
+        return payload
+
+    def put(self, key: str, payload: bytes) -> bool:
+        """Store ``payload``; False if the cache cannot be written (nothing is left behind)."""
+        if self.warnings:
+            return False
+        header = _HEADER.pack(_MAGIC, FORMAT_VERSION, key.encode("ascii"),
+                              hashlib.sha256(payload).digest())
+        folder, temp = self.folder / key[:2], None
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
             with os.fdopen(fd, "wb") as handle:
-                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                handle.write(header)
+                handle.write(payload)
             os.replace(temp, folder / key)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+            return True
+        except BaseException as error:
+            if temp:
+                Path(temp).unlink(missing_ok=True)
+            if not isinstance(error, OSError):
+                raise
+            reason = WriteError(temp or folder, error).reason
+            self.warnings.append(f"the cache {self.folder} cannot be written ({reason}); "
+                                 "building without it (set ANTHOLOGY_CACHE_DIR or --cache)")
+            return False
+
+    def prune(self, max_bytes: int = MAX_BYTES) -> None:
+        """Remove the least recently used entries until the cache holds at most
+        ``max_bytes``, and any temporary file an interrupted writer left over an hour ago."""
+        entries, now = [], time.time()
+        try:
+            for path in self.folder.glob("??/*"):
+                stat = path.stat()
+                if not path.name.endswith(".tmp"):
+                    entries.append((stat.st_mtime, stat.st_size, path))
+                elif now - stat.st_mtime > 3600:  # not another build's, still writing
+                    path.unlink(missing_ok=True)
+            total = sum(size for _, size, _ in entries)
+            for _, size, path in sorted(entries):
+                if total <= max_bytes:
+                    break
+                path.unlink(missing_ok=True)
+                total -= size
+        except OSError:
+            pass  # another build pruned it first, or the cache is read-only: nothing to do
+
+
+def _payload(data: bytes, key: str) -> bytes | None:
+    if len(data) < _HEADER.size:
+        return None
+    magic, version, stored_key, digest = _HEADER.unpack_from(data)
+    payload = data[_HEADER.size:]
+    if (magic != _MAGIC or version != FORMAT_VERSION or stored_key != key.encode("ascii")
+            or hashlib.sha256(payload).digest() != digest):
+        return None
+    return payload
 
 
 class Stored:
@@ -42,7 +135,8 @@ class Stored:
 
     @property
     def pdf(self) -> bytes:
-        laid = self.cache.get(self.key)
-        if laid is None:
+        from .typeset import Laid
+        data = self.cache.get(self.key)
+        if data is None:
             raise OSError(f"{self.cache.folder} lost a laid-out piece during the build")
-        return laid.pdf
+        return Laid.from_bytes(data).pdf

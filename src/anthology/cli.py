@@ -1,25 +1,31 @@
 """The command line: a thin layer that parses arguments, calls the library, prints, exits.
 
-Exit codes: 0 success, 1 internal error, 2 invalid input (the manifest or the command line),
-3 the print files fail preflight.
+Exit codes: 0 success, 1 internal error, 2 invalid input (the manifest, a theme file or the
+command line), 3 the print files fail preflight, 4 the disk is full, 5 a read-only folder,
+6 permission denied, 7 another error writing a file, 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
+import logging
 import signal
 import sys
 import traceback
 from contextlib import contextmanager
 from pathlib import Path
 
-from jinja2 import TemplateError, TemplateSyntaxError
-
 from . import __version__
 from .build import FORMATS
+from .exceptions import InputError, WriteError
 from .manifest import ManifestError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INVALID, EXIT_PREFLIGHT = 0, 1, 2, 3
+EXIT_DISK_FULL, EXIT_READ_ONLY, EXIT_PERMISSION, EXIT_WRITE = 4, 5, 6, 7
+_WRITE_EXITS = {errno.ENOSPC: EXIT_DISK_FULL, errno.EDQUOT: EXIT_DISK_FULL,
+                errno.EROFS: EXIT_READ_ONLY, errno.EACCES: EXIT_PERMISSION,
+                errno.EPERM: EXIT_PERMISSION}
 
 
 def _formats(value: str) -> list[str]:
@@ -56,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="worker processes for laying out pages (default: the machine's cores)")
     build.add_argument("--watch", action="store_true",
                        help="rebuild whenever the manifest, a story file or a style changes")
+    build.add_argument("--cache", type=Path, default=None,
+                       help="where laid-out pieces are kept between builds (default: "
+                       "$ANTHOLOGY_CACHE_DIR, else ~/.cache/anthology)")
 
     new = commands.add_parser("new", help="create a book folder that builds as is")
     new.add_argument("folder", type=Path)
@@ -92,20 +101,13 @@ def _stop(signum, frame):
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _stop)
+    if args.debug:  # the library logs what it decided quietly (e.g. a discarded cache entry)
+        logging.basicConfig(level=logging.DEBUG, format="anthology: debug: %(message)s")
     try:
         return _run(args)
-    except ManifestError as error:
-        print(f"anthology: the manifest has {len(error.problems)} problem"
-              f"{'s' if len(error.problems) != 1 else ''}:", file=sys.stderr)
-        print(error, file=sys.stderr)
-        return EXIT_INVALID
-    except TemplateSyntaxError as error:  # a publisher's own template in the book's styles/
-        print(f"anthology: {error.filename}:{error.lineno}: template error: {error.message}",
-              file=sys.stderr)
-        return EXIT_INVALID
-    except TemplateError as error:
-        print(f"anthology: template error: {error}", file=sys.stderr)
-        return EXIT_INVALID
+    except (InputError, WriteError) as error:
+        print(describe(error), file=sys.stderr)
+        return exit_code(error)
     except KeyboardInterrupt:
         print("anthology: interrupted; earlier outputs are unchanged", file=sys.stderr)
         return 130
@@ -118,6 +120,20 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
+def describe(error: Exception) -> str:
+    """The message for a user's error: the manifest's problems one a line, else one line."""
+    if isinstance(error, ManifestError):
+        count = len(error.problems)
+        return f"anthology: the manifest has {count} problem{'s' if count != 1 else ''}:\n{error}"
+    return f"anthology: {error}"
+
+
+def exit_code(error: Exception) -> int:
+    if isinstance(error, WriteError):
+        return _WRITE_EXITS.get(error.errno, EXIT_WRITE)
+    return EXIT_INVALID if isinstance(error, InputError) else EXIT_INTERNAL
+
+
 def _run(args) -> int:
     if args.command == "build":
         from .build import build
@@ -125,7 +141,7 @@ def _run(args) -> int:
             return _watch_builds(args)
         with _progress(args.quiet) as (say, chunks):
             built = build(args.manifest, args.out, args.format, progress=say, jobs=args.jobs,
-                          chunk_progress=chunks)
+                          chunk_progress=chunks, cache_dir=args.cache)
         for warning in built.warnings:
             print(f"anthology: warning: {warning}", file=sys.stderr)
         if not args.quiet:
@@ -168,7 +184,7 @@ def _run(args) -> int:
     elif args.command == "import":
         from .importer import to_manifest
         try:
-            text = args.source.read_text(encoding="utf-8")
+            text = args.source.read_text(encoding="utf-8-sig")
             manifest = to_manifest(text, args.title)
         except (OSError, UnicodeDecodeError, ValueError) as error:
             print(f"anthology: {args.source}: {error}", file=sys.stderr)
@@ -190,10 +206,11 @@ def _watch_builds(args) -> int:
 
     def rebuild():
         try:
-            built = build(args.manifest, args.out, args.format, jobs=args.jobs)
+            built = build(args.manifest, args.out, args.format, jobs=args.jobs,
+                          cache_dir=args.cache)
             print(f"built {', '.join(str(p) for p in built.outputs.values())}", flush=True)
-        except ManifestError as error:
-            print(f"anthology: the manifest has problems:\n{error}", file=sys.stderr, flush=True)
+        except (InputError, WriteError) as error:
+            print(describe(error), file=sys.stderr, flush=True)
         except Exception as error:  # noqa: BLE001 - keep watching
             print(f"anthology: build failed: {type(error).__name__}: {error}", file=sys.stderr,
                   flush=True)

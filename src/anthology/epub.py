@@ -23,9 +23,9 @@ from lxml import etree
 
 from . import fonts
 from .cache import Cache
-from .model import markdown_fields
+from .model import book_images
 from .render import BookView, epub_documents
-from .text import image_path, markdown_images
+
 from .theme import Theme
 
 IMAGE_MEDIA = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif"}
@@ -100,8 +100,7 @@ def render_epub(view: BookView, theme: Theme, moment: dt.datetime, book_dir: Pat
     styles[:0] = _embed_fonts(out, html.unescape(re.sub(r"<[^>]+>", "", text)), cache)
     for item in styles:
         out.add_item(item)
-    images = sorted({image_path(src) for _, text in markdown_fields(book)
-                     for src, _, _ in markdown_images(text)})
+    images = book_images(book)
     for n, path in enumerate(images, start=1):
         out.add_item(epub.EpubImage(uid=f"image-{n}", file_name=path,
                                     media_type=IMAGE_MEDIA[posixpath.splitext(path)[1].lower()],

@@ -15,6 +15,8 @@ from typing import BinaryIO
 
 import yaml
 
+from .exceptions import InputError
+
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Characters XML 1.0 forbids (C0 controls but tab and newlines, lone surrogates, U+FFFE/F):
 # pasted text carries them, and neither XHTML nor the PDF's text layer can hold them.
@@ -37,7 +39,7 @@ class Problem:
         return f"{self.file}:{self.line}: {where}{self.message}"
 
 
-class ManifestError(Exception):
+class ManifestError(InputError):
     """Every problem found in a manifest, in file order."""
 
     def __init__(self, problems: list[Problem]):
@@ -259,11 +261,12 @@ def locate(data, loc: tuple) -> tuple[str, int]:
     return origin
 
 
-def load_manifest(path: Path) -> tuple[NodeDict, list[Problem]]:
+def load_manifest(path: Path) -> tuple[NodeDict, list[Problem], list[Path]]:
     """Read a manifest and inline every ``file:`` it references.
 
-    Returns the data and the problems found with the referenced files; YAML-level problems
-    in the manifest itself raise ManifestError at once, since nothing else can be checked.
+    Returns the data, the problems found with the referenced files and those files;
+    YAML-level problems in the manifest itself raise ManifestError at once, since nothing
+    else can be checked.
     """
     name = path.name
     try:
@@ -276,12 +279,13 @@ def load_manifest(path: Path) -> tuple[NodeDict, list[Problem]]:
             from None
     root = path.resolve().parent
     problems: list[Problem] = []
+    files: list[Path] = []
     foreword = data.get("foreword")
     if isinstance(foreword, NodeDict):
-        _inline_file(foreword, root, "foreword", problems, front_matter=False)
+        _inline_file(foreword, root, "foreword", problems, files, front_matter=False)
     for where, story in _story_entries(data):
-        _inline_file(story, root, where, problems, front_matter=True)
-    return data, problems
+        _inline_file(story, root, where, problems, files, front_matter=True)
+    return data, problems, files
 
 
 def _story_entries(data: NodeDict):
@@ -308,7 +312,7 @@ def resolve_inside(root: Path, relative: str) -> Path | None:
 
 
 def _inline_file(entry: NodeDict, root: Path, where: str, problems: list[Problem],
-                 front_matter: bool) -> None:
+                 files: list[Path], front_matter: bool) -> None:
     """Replace ``file: x.md`` by ``text:`` (and front-matter fields the entry lacks)."""
     if "file" not in entry or "text" in entry:
         return  # "both" and "neither" are reported by the model
@@ -328,6 +332,7 @@ def _inline_file(entry: NodeDict, root: Path, where: str, problems: list[Problem
         return fail(f"'{file_value}' is a folder, expected a Markdown file")
     if not target.is_file():
         return fail(f"no such file '{file_value}' (looked in {root})")
+    files.append(target)
     try:
         text = clean_text(target.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as error:

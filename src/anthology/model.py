@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError,
                       field_validator, model_validator)
 
 from . import profiles
@@ -144,8 +144,14 @@ class Book(_Entry):
     stories: Annotated[list[Story], Field(min_length=1)] | None = None
     parts: Annotated[list[Part], Field(min_length=1)] | None = None
     print: PrintSettings = PrintSettings()
+    _sources: list[Path] = PrivateAttr(default_factory=list)  # the story files it read
 
     _language = field_validator("language")(_check_language)
+
+    @property
+    def sources(self) -> list[Path]:
+        """The files the manifest's ``file:`` entries named (resolved)."""
+        return list(self._sources)
 
     @model_validator(mode="after")
     def _stories_or_parts(self):
@@ -252,7 +258,7 @@ def _problem(data, error: dict) -> Problem:
 def load_book(path: str | Path) -> Book:
     """Read, resolve and validate a manifest; raise ManifestError listing every problem."""
     path = Path(path)
-    data, problems = load_manifest(path)
+    data, problems, files = load_manifest(path)
     try:
         book = Book.model_validate(data)
     except ValidationError as error:
@@ -267,6 +273,7 @@ def load_book(path: str | Path) -> Book:
     problems += _text_problems(book, data, path.resolve().parent)
     if problems:
         raise ManifestError(problems)
+    book._sources = files
     return book
 
 
@@ -281,6 +288,12 @@ def markdown_fields(book: Book):
     else:
         fields += [(("stories", i, "text"), story.text) for i, story in enumerate(book.stories)]
     return [(loc, text) for loc, text in fields if text]
+
+
+def book_images(book: Book) -> list[str]:
+    """The book-relative paths of every image the book shows (checked by load_book)."""
+    return sorted({image_path(src) for _, text in markdown_fields(book)
+                   for src, _, _ in markdown_images(text)})
 
 
 def _text_problems(book: Book, data, root: Path) -> list[Problem]:

@@ -21,6 +21,7 @@ a rebuild after one corrected story lays out one chunk.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 from collections import deque
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import Cache, Stored
-from .model import PrintSettings
+from .model import PrintSettings, book_images
 from .profiles import gutter
 from .render import BACK_MATTER, FRONT_MATTER, BookView, Section, pdf_html, sections
 from .theme import Theme
@@ -105,7 +106,10 @@ class Runner:
         key = job.key()
         cached = self.cache.get(key) if self.cache else None
         if cached is not None:
-            return Pending(self, key, done=Stored(self.cache, key, cached))
+            try:
+                return Pending(self, key, done=Stored(self.cache, key, Laid.from_bytes(cached)))
+            except ValueError:  # an entry of the right checksum but not a layout: rebuild
+                pass
         if self.jobs == 1:
             return Pending(self, key, job=job)
         if self._workers is None:
@@ -150,9 +154,9 @@ class Pending:
     def result(self) -> Laid:
         if self.done is None:
             self.done = self.running.result() if self.running is not None else lay_out(self.job)
-            if self.runner.cache:
-                self.runner.cache.put(self.key, self.done)
-                self.done = Stored(self.runner.cache, self.key, self.done)
+            cache = self.runner.cache
+            if cache and cache.put(self.key, self.done.to_bytes()):
+                self.done = Stored(cache, self.key, self.done)
         return self.done
 
 
@@ -213,10 +217,12 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
         base.append((".story { break-before: right; }", ""))
     variant = f"pdf/{settings.pdf_x}" if printing else None
     book_url = book_dir.as_uri() + "/"
+    resources = files_digest([book_dir / path for path in book_images(view.book)]
+                             + theme.files())
 
     def job(html: str, *extra: str, setup: PageSetup) -> LayoutJob:
         sheets = tuple(base) + ((setup.css(), ""),) + tuple((css, "") for css in extra)
-        return LayoutJob(html, sheets, roots, book_url, variant)
+        return LayoutJob(html, sheets, roots, book_url, variant, resources)
 
     paged = sections(view, paged=True)
     front_matter = [s for s in paged if s.id in FRONT_MATTER]
@@ -326,6 +332,16 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
     starts += [(str(n + i), a[0]) for n, back in zip(back_starts, backs)
                for i, a in enumerate(back.anchors) if a]
     return RenderedPdf(data, setup, front_count, total, labels, starts, len(chunks))
+
+
+def files_digest(paths: list[Path]) -> str:
+    """A digest of the files a layout may read, so that a changed image or theme font is
+    laid out again rather than found in the cache."""
+    digest = hashlib.sha256()
+    for path in sorted(set(paths)):
+        digest.update(f"{path}\0".encode("utf-8", "surrogatepass"))
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 def drive(runner: Runner, layouts: list[Layouts]) -> list:

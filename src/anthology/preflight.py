@@ -32,9 +32,11 @@ class Check:
     detail: str
 
 
-def check(book: Book, interior: Path | None, cover: Path | None) -> list[Check]:
+def check(book: Book, interior: Path | None, cover: Path | None,
+          page_count: int | None = None) -> list[Check]:
+    """Check the print interior and the cover. A cover alone needs the interior's
+    ``page_count`` (its spine depends on it)."""
     checks: list[Check] = []
-    page_count = None
     if interior is not None:
         checks += check_interior(book, interior)
         page_count = len(PdfReader(interior).pages)

@@ -1,11 +1,21 @@
 """Where templates and stylesheets come from: the book's own ``styles/`` first, then the
-built-in theme, file by file."""
+built-in theme, file by file.
+
+A book's ``styles/`` is untrusted. Its templates run in Jinja's immutable sandbox (no
+attribute tricks, no imports, no file access), and every file taken from it must be a
+regular file inside it: a symlink, or a name that leads outside, is refused.
+"""
 
 from __future__ import annotations
 
+import os
+import traceback
 from pathlib import Path
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from .exceptions import InputError
 
 _PACKAGE = Path(__file__).resolve().parent
 # Installed wheels carry the theme inside the package; an editable checkout uses the repo's.
@@ -13,12 +23,44 @@ BUILTIN = next((p for p in (_PACKAGE / "styles", _PACKAGE.parents[1] / "styles")
                _PACKAGE / "styles")
 
 
+class ThemeError(InputError):
+    """A theme file that cannot be used: ``file:line: message``."""
+
+    def __init__(self, file: str, line: int | None, message: str):
+        self.file, self.line, self.message = file, line, message
+        super().__init__(f"{file}:{line}: {message}" if line else f"{file}: {message}")
+
+
+def _checked(folder: Path, name: str) -> Path | None:
+    """``folder/name`` if it is a regular file inside ``folder``; None if there is none;
+    ThemeError if it is a symlink or leads outside."""
+    path = folder / name
+    if not (path.exists() or path.is_symlink()):
+        return None
+    inside = path.resolve().is_relative_to(folder.resolve())
+    if path.is_symlink() or not inside or not path.is_file():
+        raise ThemeError(str(path), None, "refused: a theme file must be a regular file inside "
+                         f"{folder} (not a symlink, a folder or a path leading outside)")
+    return path
+
+
+class _Loader(jinja2.BaseLoader):
+    """Templates from the search path, each a regular file inside its folder."""
+
+    def __init__(self, theme: Theme):
+        self.theme = theme
+
+    def get_source(self, environment, template):
+        path = self.theme.path(template)
+        return self.theme.read(template), str(path), lambda: True
+
+
 class Theme:
     def __init__(self, book_dir: Path | None = None):
         self.search_path = [p for p in ((book_dir / "styles") if book_dir else None, BUILTIN)
                             if p is not None and p.is_dir()]
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(self.search_path),
+        self.env = ImmutableSandboxedEnvironment(
+            loader=_Loader(self),
             autoescape=jinja2.select_autoescape(["html", "xhtml", "xml"]),
             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
             keep_trailing_newline=True,
@@ -26,17 +68,51 @@ class Theme:
         self.env.filters["balance"] = balance_lines
 
     def render(self, template: str, **context) -> str:
-        return self.env.get_template(template).render(**context)
+        """Render a template; ThemeError naming the template file and line if it fails."""
+        try:
+            return self.env.get_template(template).render(**context)
+        except jinja2.TemplateSyntaxError as error:
+            raise ThemeError(error.filename or template, error.lineno,
+                             f"template error: {error.message}") from None
+        except jinja2.TemplateNotFound as error:
+            raise ThemeError(template, None, f"template not found: {error.name}") from None
+        except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError,
+                IndexError, ZeroDivisionError) as error:
+            file, line = _template_frame(error, template)
+            raise ThemeError(file, line, f"template error: {error}") from None
 
     def path(self, name: str) -> Path:
         """The first file called ``name`` on the search path."""
         for folder in self.search_path:
-            if (folder / name).is_file():
-                return folder / name
+            if path := _checked(folder, name):
+                return path
         raise FileNotFoundError(f"theme file '{name}' not found in {self.search_path}")
 
     def read(self, name: str) -> str:
-        return self.path(name).read_text(encoding="utf-8")
+        try:
+            return self.path(name).read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise ThemeError(str(self.path(name)), None, f"not UTF-8 text: {error}") from None
+
+    def files(self) -> list[Path]:
+        """Every file of the theme a layout may read (stylesheets, fonts, images), each
+        checked as ``path`` checks it."""
+        found = {}
+        for folder in reversed(self.search_path):  # the book's own win
+            for top, _, names in os.walk(folder):  # symlinked folders are not entered
+                for name in names:
+                    relative = (Path(top) / name).relative_to(folder).as_posix()
+                    found[relative] = _checked(folder, relative)
+        return sorted(found.values())
+
+
+def _template_frame(error: BaseException, template: str) -> tuple[str, int | None]:
+    """The template file and line where a rendering error happened (Jinja puts the
+    templates' own frames into the traceback)."""
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        if frame.filename.endswith((".html", ".xhtml", ".xml", ".css")):
+            return frame.filename, frame.lineno
+    return template, None
 
 
 def balance_lines(text: str, width: int = 16) -> list[str]:

@@ -16,6 +16,7 @@ import gc
 import itertools
 import hashlib
 import importlib.metadata
+import json
 import logging
 import os
 import pickle
@@ -67,10 +68,21 @@ class LayoutJob:
     roots: tuple[str, ...]                    # folders the layout may read
     base_url: str
     variant: str | None                       # "pdf/x-4", "pdf/x-1a" or None (screen)
+    resources: str = ""                       # digest of the files it may read (images, fonts)
 
     def key(self) -> str:
-        text = repr((self, weasyprint_version(), 2))
-        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        """The cache key: everything, where the book lies included."""
+        return _digest((self, weasyprint_version(), 3))
+
+    def content_key(self) -> str:
+        """What the layout shows, wherever the book lies: seeds the PDF's XMP IDs, so that
+        the same book gives the same bytes in any folder."""
+        return _digest((self.html, [css for css, _ in self.stylesheets], self.variant,
+                        self.resources, weasyprint_version()))
+
+
+def _digest(value) -> str:
+    return hashlib.sha256(repr(value).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @lru_cache(maxsize=1)
@@ -87,6 +99,27 @@ class Laid:
     pdf: bytes
     anchors: list[list[str]]
     blanks: list[bool]
+
+    def to_bytes(self) -> bytes:
+        """Plain data for the cache: the length of a JSON head, the head, the PDF."""
+        head = json.dumps([self.anchors, self.blanks], separators=(",", ":")).encode()
+        return struct.pack("<Q", len(head)) + head + self.pdf
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Laid:
+        """Read ``to_bytes`` back; ValueError if it is not that."""
+        try:
+            (size,) = struct.unpack_from("<Q", data)
+            anchors, blanks = json.loads(data[8:8 + size])
+        except (struct.error, ValueError, TypeError) as error:
+            raise ValueError(f"not a laid-out document: {error}") from None
+        if not (isinstance(anchors, list) and isinstance(blanks, list)
+                and len(anchors) == len(blanks)
+                and all(isinstance(a, list) and all(isinstance(x, str) for x in a)
+                        for a in anchors)
+                and all(isinstance(b, bool) for b in blanks)):
+            raise ValueError("not a laid-out document: wrong head")
+        return cls(data[8 + size:], anchors, blanks)
 
 
 def lay_out(job: LayoutJob) -> Laid:
@@ -110,7 +143,7 @@ def lay_out(job: LayoutJob) -> Laid:
         seen.update(page.anchors)
         anchors.append(new)
         blanks.append(bool(page._page_box.page_type.blank))
-    with _stable_xmp_ids(job.key()):
+    with _stable_xmp_ids(job.content_key()):
         pdf = document.write_pdf(finisher=_drop_links if job.variant else None, **options)
     return Laid(pdf, anchors, blanks)
 

@@ -11,13 +11,18 @@ import datetime as dt
 import html
 import http.server
 import io
+import re
+import selectors
 import shutil
+import socket
 import tempfile
 import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .manifest import ManifestError
+from .exceptions import InputError
 
 SCAFFOLD = Path(__file__).resolve().parent / "scaffold"
 
@@ -78,7 +83,7 @@ class Preview:
         try:
             built = build(self.manifest, self.out, ["pdf"], jobs=1)
             pages, error = _pages(built.outputs["pdf"]), ""
-        except ManifestError as problem:
+        except InputError as problem:
             pages, error = self.pages, str(problem)
         except Exception as failure:  # noqa: BLE001 - shown in the page, the server goes on
             pages, error = self.pages, f"{type(failure).__name__}: {failure}"
@@ -133,6 +138,83 @@ setInterval(async () => {{
 </script></body></html>"""
 
 
+ALLOWED_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+PREVIEW_THREADS = 8         # requests answered at once
+PREVIEW_CONNECTIONS = 512   # connections held open, waiting for their request, at once
+REQUEST_TIMEOUT = 10.0      # seconds a connection may take to send its request
+
+
+class PreviewServer(http.server.HTTPServer):
+    """An HTTP server for one user on this machine. A request is handed to one of
+    PREVIEW_THREADS threads only once it has arrived, so idle connections hold no thread; they
+    wait in one selector and are closed after REQUEST_TIMEOUT (the oldest first when more than
+    PREVIEW_CONNECTIONS wait). A client that goes away is not an error."""
+
+    daemon_threads = True
+
+    def __init__(self, address, handler):
+        super().__init__(address, handler)
+        self.pool = ThreadPoolExecutor(PREVIEW_THREADS, thread_name_prefix="preview")
+        self.waiting: dict[socket.socket, float] = {}  # connection -> when it was accepted
+        self.lock = threading.Lock()
+        self.selector = selectors.DefaultSelector()
+        self.closing = threading.Event()
+        threading.Thread(target=self._wait_for_requests, daemon=True).start()
+
+    def process_request(self, request, client_address):
+        with self.lock:
+            if len(self.waiting) >= PREVIEW_CONNECTIONS:
+                oldest = min(self.waiting, key=self.waiting.get)
+                self._forget(oldest)
+                self.shutdown_request(oldest)
+            self.waiting[request] = time.monotonic()
+            self.selector.register(request, selectors.EVENT_READ, client_address)
+
+    def _forget(self, request) -> None:
+        del self.waiting[request]
+        self.selector.unregister(request)
+
+    def _wait_for_requests(self) -> None:
+        while not self.closing.is_set():
+            with self.lock:
+                ready = self.selector.select(timeout=0) if self.waiting else []
+                for key, _ in ready:
+                    self._forget(key.fileobj)
+                    self.pool.submit(self._answer, key.fileobj, key.data)
+                now = time.monotonic()
+                for request in [r for r, since in self.waiting.items()
+                                if now - since > REQUEST_TIMEOUT]:
+                    self._forget(request)
+                    self.shutdown_request(request)
+            if not ready:
+                self.closing.wait(0.05)
+
+    def _answer(self, request, client_address) -> None:
+        try:
+            request.settimeout(REQUEST_TIMEOUT)
+            self.finish_request(request, client_address)
+        except OSError:
+            pass  # the client went away or stalled: nothing to tell anyone
+        finally:
+            self.shutdown_request(request)
+
+    def server_close(self):
+        self.closing.set()
+        super().server_close()
+        with self.lock:
+            for request in list(self.waiting):
+                self._forget(request)
+                self.shutdown_request(request)
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def allowed_host(host: str | None, port: int) -> bool:
+    """Only this machine's own names, with the server's port: a page on another site that
+    rebinds its name to 127.0.0.1 sends its own name, and is refused (DNS rebinding)."""
+    return host is not None and host.strip().lower() in {f"{name}:{port}"
+                                                         for name in ALLOWED_HOSTS}
+
+
 def serve(manifest: Path, port: int, ready: Callable[[str], None] = lambda url: None,
           stop: threading.Event | None = None) -> None:
     """Serve the preview on 127.0.0.1:port until ``stop`` is set (or forever)."""
@@ -140,18 +222,23 @@ def serve(manifest: Path, port: int, ready: Callable[[str], None] = lambda url: 
     stop = stop or threading.Event()
 
     class Handler(http.server.BaseHTTPRequestHandler):
+        timeout = REQUEST_TIMEOUT
+
         def do_GET(self):  # noqa: N802 - the http.server name
+            if not allowed_host(self.headers.get("Host"), self.server.server_port):
+                return self._send(403, "text/plain", b"forbidden: use http://127.0.0.1:"
+                                  + str(self.server.server_port).encode() + b"/")
             path = self.path.split("?")[0]
             if path == "/":
                 self._send(200, "text/html; charset=utf-8", preview.page_html().encode())
             elif path == "/version":
                 self._send(200, "text/plain", str(preview.version).encode())
-            elif path.startswith("/page/") and path.endswith(".png"):
-                try:
-                    image = preview.pages[int(path[6:-4])][1]
-                except (ValueError, IndexError):
+            elif page := re.fullmatch(r"/page/(\d{1,6})\.png", path):
+                pages = preview.pages
+                number = int(page[1])
+                if number >= len(pages):
                     return self._send(404, "text/plain", b"no such page")
-                self._send(200, "image/png", image)
+                self._send(200, "image/png", pages[number][1])
             else:
                 self._send(404, "text/plain", b"not found")
 
@@ -166,7 +253,7 @@ def serve(manifest: Path, port: int, ready: Callable[[str], None] = lambda url: 
         def log_message(self, *args):
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server = PreviewServer(("127.0.0.1", port), Handler)
     watcher = threading.Thread(target=watch, daemon=True, args=(
         manifest.resolve().parent, preview.rebuild, stop, (preview.out,)))
     watcher.start()
@@ -177,5 +264,5 @@ def serve(manifest: Path, port: int, ready: Callable[[str], None] = lambda url: 
             pass
     finally:
         server.shutdown()
+        server.server_close()
         shutil.rmtree(preview.out, ignore_errors=True)
-

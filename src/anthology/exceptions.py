@@ -1,0 +1,32 @@
+"""The errors a user can act on. The command line maps each kind to an exit code; anything
+else is an internal error (a bug)."""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+
+
+class AnthologyError(Exception):
+    """An error whose message says what is wrong and what to do."""
+
+
+class InputError(AnthologyError):
+    """Invalid input: the manifest, a theme file, or what was asked of the build."""
+
+
+class OutputConflict(InputError):
+    """An output would overwrite a file the book reads."""
+
+
+class WriteError(AnthologyError):
+    """The machine refused to write a file: a full disk, a read-only folder, no permission."""
+
+    REASONS = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+               errno.EROFS: "the folder is on a read-only file system",
+               errno.EACCES: "permission denied", errno.EPERM: "permission denied"}
+
+    def __init__(self, path: Path | str, error: OSError):
+        self.path, self.errno = Path(path), error.errno
+        self.reason = self.REASONS.get(error.errno, error.strerror or str(error))
+        super().__init__(f"cannot write {self.path}: {self.reason}")
