@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,13 +53,20 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
           progress: Callable[[str], None] = lambda stage: None,
           jobs: int | None = None,
           chunk_progress: Callable[[int, int], None] = lambda done, total: None,
-          cache_dir: str | Path | None = None) -> Built:
+          cache_dir: str | Path | None = None,
+          cancel: threading.Event | None = None) -> Built:
     """Validate the manifest and write the chosen formats into ``out_dir``.
 
     Every output is rendered in memory first and then moved into place atomically, so a
     failed or interrupted build leaves earlier outputs as they were. Laid-out pieces are
-    kept in ``cache_dir`` (default: cache.default_folder()).
+    kept in ``cache_dir`` (default: cache.default_folder()). Once ``cancel`` is set, the
+    build stops (KeyboardInterrupt) at the next stage, and at the latest before writing.
     """
+    def stage(name: str) -> None:
+        if cancel is not None and cancel.is_set():
+            raise KeyboardInterrupt
+        progress(name)
+
     unknown = set(formats) - set(FORMATS)
     if unknown:
         raise InputError(f"unknown format {', '.join(unknown)}; expected {', '.join(FORMATS)}")
@@ -67,7 +75,7 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
     with Runner(jobs or default_jobs(), None, chunk_progress) as runner:
         if {"pdf", "print", "cover"} & set(formats):
             runner.start()  # the workers import WeasyPrint while the manifest is read
-        progress("checking the manifest")
+        stage("checking the manifest")
         book = load_book(manifest)
         book_dir = manifest.resolve().parent
         theme = Theme(book_dir)
@@ -97,23 +105,23 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
         rendered: dict[str, bytes] = {}
         interior = None
         if "pdf" in formats:
-            progress("laying out the screen PDF")
+            stage("laying out the screen PDF")
             interior = render_pdf(view, theme, book_dir, stamp, "screen", runner)
             rendered["pdf"] = interior.data
         if "print" in formats or "cover" in formats:
-            progress("laying out the print interior")
+            stage("laying out the print interior")
             interior = render_pdf(view, theme, book_dir, stamp, "print", runner)
             if "print" in formats:
                 rendered["print"] = interior.data
         if "cover" in formats:
-            progress("drawing the cover")
+            stage("drawing the cover")
             rendered["cover"], _ = render_cover_pdf(book, theme, interior.page_count)
         if "epub" in formats:
             if interior is None:  # the page-list needs the printed pages
-                progress("laying out pages for the EPUB's page list")
+                stage("laying out pages for the EPUB's page list")
                 interior = render_pdf(view, theme, book_dir, stamp, "screen", runner,
                                       join=False)
-            progress("packing the EPUB")
+            stage("packing the EPUB")
             from .epub import render_epub
             rendered["epub"] = render_epub(view, theme, moment, book_dir, the_cover_image,
                                            interior.page_starts, cache)
@@ -122,6 +130,7 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
 
     cache.prune()
     warnings += cache.warnings
+    stage("writing")
     try:
         paths["pdf"].parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -129,7 +138,7 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
     outputs = {fmt: write_atomically(paths[fmt], data) for fmt, data in rendered.items()}
     report = None
     if "print" in outputs or "cover" in outputs:
-        progress("preflight")
+        stage("preflight")
         from . import preflight
         report = preflight.check(book, outputs.get("print"), outputs.get("cover"),
                                  interior.page_count)

@@ -12,6 +12,7 @@ import errno
 import logging
 import signal
 import sys
+import threading
 import traceback
 from contextlib import contextmanager
 from pathlib import Path
@@ -93,16 +94,26 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+INTERRUPTED = threading.Event()
+
+
 def _stop(signum, frame):
-    """SIGTERM unwinds like Ctrl-C, so temporary files are removed on the way out."""
+    """Ctrl-C and SIGTERM unwind, so temporary files are removed on the way out. The event
+    is kept too: the build checks it before writing, in case native code (Pango, qpdf)
+    swallowed the KeyboardInterrupt."""
+    INTERRUPTED.set()
     raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     if args.debug:  # the library logs what it decided quietly (e.g. a discarded cache entry)
-        logging.basicConfig(level=logging.DEBUG, format="anthology: debug: %(message)s")
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("anthology: debug: %(message)s"))
+        logging.getLogger("anthology").addHandler(handler)
+        logging.getLogger("anthology").setLevel(logging.DEBUG)
     try:
         return _run(args)
     except (InputError, WriteError) as error:
@@ -141,7 +152,7 @@ def _run(args) -> int:
             return _watch_builds(args)
         with _progress(args.quiet) as (say, chunks):
             built = build(args.manifest, args.out, args.format, progress=say, jobs=args.jobs,
-                          chunk_progress=chunks, cache_dir=args.cache)
+                          chunk_progress=chunks, cache_dir=args.cache, cancel=INTERRUPTED)
         for warning in built.warnings:
             print(f"anthology: warning: {warning}", file=sys.stderr)
         if not args.quiet:

@@ -4,12 +4,14 @@ size a page can use."""
 
 from __future__ import annotations
 
-import warnings
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 # 36 million pixels: a full-bleed 8.5 x 11 in page at 600 dpi (5,175 x 6,675) fits; anything
 # larger serves no printer, makes the EPUB heavy and, decoded, takes over 100 MB of memory.
 MAX_PIXELS = 36_000_000
+_PILLOW = threading.Lock()
 _SUFFIXES = {"PNG": (".png",), "JPEG": (".jpg", ".jpeg"), "GIF": (".gif",)}
 
 
@@ -19,25 +21,33 @@ def image_file_problem(path: Path, name: str) -> str | None:
 
     expected = "expected a PNG, JPEG or GIF file"
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
-                kind, (width, height) = image.format, image.size
-                if kind not in _SUFFIXES:
-                    return f"image '{name}' is a {kind} file; {expected}"
-                if path.suffix.lower() not in _SUFFIXES[kind]:
-                    return (f"image '{name}' is a {kind} file but named {path.suffix}; rename it "
-                            f"to end in {_SUFFIXES[kind][0]}")
-                if width * height > MAX_PIXELS:
-                    return _too_big(name, f"{width}×{height}")
-                image.load()  # decodes every pixel: a truncated or corrupt file fails here
-    except Image.DecompressionBombError:
-        return _too_big(name, "more than 170 million")
+        with _strict(Image), Image.open(path) as image:
+            kind, (width, height) = image.format, image.size
+            if kind not in _SUFFIXES:
+                return f"image '{name}' is a {kind} file; {expected}"
+            if path.suffix.lower() not in _SUFFIXES[kind]:
+                return (f"image '{name}' is a {kind} file but named {path.suffix}; rename it "
+                        f"to end in {_SUFFIXES[kind][0]}")
+            if width * height > MAX_PIXELS:
+                return (f"image '{name}' has {width}×{height} pixels; expected at most "
+                        f"{MAX_PIXELS // 10**6} million (a full-bleed letter page at 600 dpi): "
+                        "scale it down")
+            image.load()  # decodes every pixel: a truncated or corrupt file fails here
     except (OSError, SyntaxError, ValueError) as error:  # Pillow's ways of saying "not an image"
         return f"image '{name}' cannot be read ({error}); {expected}"
     return None
 
 
-def _too_big(name: str, pixels: str) -> str:
-    return (f"image '{name}' has {pixels} pixels; expected at most {MAX_PIXELS // 10**6} million "
-            "(a full-bleed letter page at 600 dpi): scale it down")
+@contextmanager
+def _strict(Image):
+    """Pillow as strict as it comes: a truncated file fails (WeasyPrint, once imported, lets
+    Pillow accept them). And no limit of Pillow's own, which refuses a big image without
+    saying its size: the size is checked against MAX_PIXELS before any pixel is decoded."""
+    from PIL import ImageFile
+    with _PILLOW:
+        saved = Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES
+        Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = None, False
+        try:
+            yield
+        finally:
+            Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = saved

@@ -97,9 +97,14 @@ def markdown_images(text: str) -> list[tuple[str, str, int]]:
     validation before rendering)."""
     if "![" not in text:  # no image syntax, nothing to parse
         return []
-    return [(child.attrGet("src") or "", child.content, token.map[0] + 1 if token.map else 1)
-            for token in _image_scanner().parse(text) for child in token.children or ()
-            if child.type == "image"]
+    found = []
+    for token in _image_scanner().parse(text):
+        line = token.map[0] + 1 if token.map else 1
+        for child in token.children or ():
+            line += child.type in ("softbreak", "hardbreak")
+            if child.type == "image":
+                found.append((child.attrGet("src") or "", child.content, line))
+    return found
 
 
 def nesting_problem(text: str) -> tuple[int, str] | None:

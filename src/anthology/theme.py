@@ -51,7 +51,13 @@ class _Loader(jinja2.BaseLoader):
         self.theme = theme
 
     def get_source(self, environment, template):
-        path = self.theme.path(template)
+        parts = template.split("/")
+        if template.startswith("/") or ".." in parts or "\\" in template:
+            raise jinja2.TemplateNotFound(template)
+        try:
+            path = self.theme.path(template)
+        except FileNotFoundError:
+            raise jinja2.TemplateNotFound(template) from None
         return self.theme.read(template), str(path), lambda: True
 
 
@@ -75,7 +81,9 @@ class Theme:
             raise ThemeError(error.filename or template, error.lineno,
                              f"template error: {error.message}") from None
         except jinja2.TemplateNotFound as error:
-            raise ThemeError(template, None, f"template not found: {error.name}") from None
+            file, line = _template_frame(error, template)
+            raise ThemeError(file, line, f"no template '{error.name}' in the theme "
+                             "(a template may include only the theme's own files)") from None
         except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError,
                 IndexError, ZeroDivisionError) as error:
             file, line = _template_frame(error, template)
