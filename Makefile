@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 CHECKERS := node_modules/.ready
 
-.PHONY: book test test-fast bench setup clean
+.PHONY: book test test-fast bench bench-check setup clean
 
 book: $(READY)
 	$(BIN)/anthology build book/book.yaml
@@ -19,6 +19,9 @@ test-fast: $(READY) $(CHECKERS)
 
 bench: $(READY)
 	$(BIN)/python benchmarks/run.py
+
+bench-check: $(READY)
+	$(BIN)/python benchmarks/check.py
 
 setup: $(READY) $(CHECKERS)
 

@@ -4,6 +4,8 @@ never another exception."""
 from __future__ import annotations
 
 import copy
+import re
+from html import unescape
 import datetime as dt
 import tempfile
 from pathlib import Path
@@ -115,3 +117,50 @@ def test_mutated_manifests_build_end_to_end(text):
             return
         built = build(folder / "book.yaml", folder / "out", ["pdf", "epub"])
         assert all(path.stat().st_size > 0 for path in built.outputs.values())
+
+
+# ---- Story Markdown: nesting, long words, byte-order marks --------------------------------
+
+WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéøßΩж", min_size=1, max_size=12)
+LONG_WORDS = st.integers(60, 3000).map(lambda n: "".join("xyzzy"[i % 5] for i in range(n)))
+PREFIXES = st.lists(st.sampled_from(["> ", "- ", "1. ", "* ", "  "]), max_size=14)
+
+
+@st.composite
+def story_markdown(draw):
+    """Lines of words, some very long, each behind a random stack of quote and list markers."""
+    lines = []
+    for _ in range(draw(st.integers(1, 6))):
+        words = draw(st.lists(st.one_of(WORDS, WORDS, LONG_WORDS), min_size=1, max_size=6))
+        lines.append("".join(draw(PREFIXES)) + " ".join(words))
+        if draw(st.booleans()):
+            lines.append("")  # a new block, or the same one going on
+    return "\n".join(lines).strip() or "word"
+
+
+def letters(text: str) -> str:
+    return "".join(ch for ch in text if ch.isalpha())
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(story_markdown(), st.booleans(), st.booleans())
+def test_story_markdown_is_shown_whole_or_refused_at_its_line(markdown, bom, front):
+    """Every letter of a story reaches the page in order, or the manifest is refused with
+    the story file's line: nesting is never silently dropped, long words never cut."""
+    from anthology.text import to_html
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        (folder / "book.yaml").write_text("title: T\nstories:\n  - author: A\n    file: s.md\n")
+        body = ("---\ntitle: Kept\n---\n" if front else "") + markdown + "\n"
+        (folder / "s.md").write_text(("\ufeff" if bom else "") + body, encoding="utf-8")
+        try:
+            book = load_book(folder / "book.yaml")
+        except ManifestError as error:
+            assert all(p.file == "s.md" and p.line >= 1 for p in error.problems), error
+            assert any("nested more than" in p.message for p in error.problems), error
+            return
+        story = book.all_stories[0]
+        assert (story.title == "Kept") == front
+        html = to_html(story.text)
+        shown = letters(unescape(re.sub(r"<[^>]+>", "", html)).replace("\u200b", ""))
+        assert shown == letters(markdown)

@@ -126,6 +126,16 @@ def _payload(data: bytes, key: str) -> bytes | None:
     return payload
 
 
+def files_digest(paths: list[Path]) -> str:
+    """A digest of the files a layout may read, so that a changed image or theme font is
+    laid out again rather than found in the cache."""
+    digest = hashlib.sha256()
+    for path in sorted(set(paths)):
+        digest.update(f"{path}\0".encode("utf-8", "surrogatepass"))
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
 class Stored:
     """A laid-out document (typeset.Laid) whose PDF is read back from the cache when it is
     needed: the pieces of a 4,000-story book are ten megabytes the parent need not hold."""

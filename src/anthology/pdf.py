@@ -21,7 +21,6 @@ a rebuild after one corrected story lays out one chunk.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import os
 from collections import deque
@@ -30,7 +29,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import Cache, Stored
+from .cache import Cache, Stored, files_digest
 from .model import PrintSettings, book_images
 from .profiles import gutter
 from .render import BACK_MATTER, FRONT_MATTER, BookView, Section, pdf_html, sections
@@ -332,16 +331,6 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
     starts += [(str(n + i), a[0]) for n, back in zip(back_starts, backs)
                for i, a in enumerate(back.anchors) if a]
     return RenderedPdf(data, setup, front_count, total, labels, starts, len(chunks))
-
-
-def files_digest(paths: list[Path]) -> str:
-    """A digest of the files a layout may read, so that a changed image or theme font is
-    laid out again rather than found in the cache."""
-    digest = hashlib.sha256()
-    for path in sorted(set(paths)):
-        digest.update(f"{path}\0".encode("utf-8", "surrogatepass"))
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
 
 
 def drive(runner: Runner, layouts: list[Layouts]) -> list:

@@ -151,6 +151,7 @@ class PreviewServer(http.server.HTTPServer):
     PREVIEW_CONNECTIONS wait). A client that goes away is not an error."""
 
     daemon_threads = True
+    request_queue_size = 128  # connections the kernel holds until they are accepted
 
     def __init__(self, address, handler):
         super().__init__(address, handler)
