@@ -40,6 +40,7 @@ from .windows import CONTINUED_HEADS, Layouts, lay_out_in_windows
 ICC_PROFILES = (Path("/usr/share/color/icc/ghostscript/default_cmyk.icc"),
                 Path("/usr/share/color/icc/ghostscript/ps_cmyk.icc"))
 CHUNK_STORIES = 40     # stories per chunk: small enough for flat memory, big enough to amortise
+CHARS_PER_PAGE = 1500  # for the first guess of the page count (render_pdf)
 WINDOW_ENTRIES = 150   # entries of a long list (contents, indexes) per window: windows.py
 _NO_MARGIN_BOXES = "".join(  # as specific as book.css's rules, and later: they win
     f"@page {side} {{ @top-center {{ content: none; }} @bottom-center {{ content: none; }} }}"
@@ -228,7 +229,10 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
     back_matter = [s for s in paged if s.id in BACK_MATTER]
     body = [s for s in paged if s.id not in FRONT_MATTER and s.id not in BACK_MATTER]
     chunks = plan_chunks(body, chunk_stories)
-    guess = len(view.stories) + 8
+    # The gutter depends on the page count, so the body is laid out again if the first
+    # guess lands in another of KDP's bands: guess from the text (a page of the body holds
+    # about 1,300-1,800 characters), so that a long book is not laid out twice.
+    guess = 8 + sum(1 + len(story.story.text) // CHARS_PER_PAGE for story in view.stories)
     for _ in range(4):  # until the page count keeps the gutter it was laid out with
         setup = PageSetup.for_book(settings, guess, bleed=printing)
         laid = runner.run((job(pdf_html(view, theme, chunk, timestamp), _NO_MARGIN_BOXES,
