@@ -107,6 +107,7 @@ def _stop(signum, frame):
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    INTERRUPTED.clear()
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     if args.debug:  # the library logs what it decided quietly (e.g. a discarded cache entry)
