@@ -141,10 +141,18 @@ def test_an_unwritable_cache_warns_and_leaves_no_temporary_file(make_book, tmp_p
     "{{ lipsum.__globals__['os'].popen('touch MARKER').read() }}",
     "{% import 'os' as os %}{{ os }}",
     "{% include '../../../../etc/passwd' %}",
+    # The objects templates are given are data: no method of a Path or a model is reachable.
+    "{{ book.sources[0].joinpath('/etc/passwd').read_text() }}",
+    "{{ book.sources[0].joinpath('MARKER').write_text('x') }}",
+    "{{ book.parse_file('story.md', proto='pickle', allow_pickle=True) }}",
+    "{{ book.model_validate_json('{}') }}",
+    "{% macro again() %}{{ again() }}{% endmacro %}{{ again() }}",
+    "{{ range(10 ** 9) | list }}",
 ])
 def test_theme_template_tricks_fail_with_template_and_line(attack, make_book, tmp_path, capsys):
     marker = tmp_path / "ran"
-    path = make_book(MANIFEST, {"styles/titlepage.html":
+    path = make_book(MANIFEST + "  - author: Bo\n    file: story.md\n", {"story.md": "Hi.",
+                                                                        "styles/titlepage.html":
                                 "<section>\n<h1>{{ book.title }}</h1>\n"
                                 + attack.replace("MARKER", str(marker)) + "\n</section>\n"})
     assert main(["build", str(path), "--out", str(tmp_path / "out"), "--format", "epub"]) == 2
@@ -156,16 +164,20 @@ def test_theme_template_tricks_fail_with_template_and_line(attack, make_book, tm
     assert not (tmp_path / "out" / "cats.epub").exists()
 
 
-@pytest.mark.parametrize("name", ["epub.css", "titlepage.html"])
+@pytest.mark.parametrize("name", ["epub.css", "titlepage.html", "fonts/face.otf", ""])
 def test_a_theme_file_that_is_a_symlink_is_refused(name, make_book, tmp_path, capsys):
-    secret = tmp_path / "secret.txt"
+    """A file of styles/, a file in a sub-folder, and styles/ itself."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    secret = outside / (Path(name).name or "titlepage.html")
     secret.write_text("root:x:0:0:SECRET\n")
     path = make_book(MANIFEST)
-    (path.parent / "styles").mkdir()
-    (path.parent / "styles" / name).symlink_to(secret)
+    link = path.parent / "styles" / name if name else path.parent / "styles"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(secret if name else outside)
     assert main(["build", str(path), "--out", str(tmp_path / "out"), "--format", "epub"]) == 2
     err = capsys.readouterr().err
-    assert f"styles/{name}: refused" in err and "symlink" in err, err
+    assert f"{link}: refused" in err and "symlink" in err, err
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
 
 
@@ -183,7 +195,11 @@ def _get(port: int, path: str = "/", host: str | None = None) -> tuple[int, byte
 
 
 def test_preview_refuses_foreign_hosts_and_survives_idle_connections(make_book, capfd):
+    import resource
     from anthology.workflow import serve
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 2000 <= hard or hard == resource.RLIM_INFINITY:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 2000), hard))
     path = make_book(MANIFEST)
     stop, urls = threading.Event(), []
     thread = threading.Thread(target=serve, args=(path, 0), daemon=True,
@@ -214,7 +230,25 @@ def test_preview_refuses_foreign_hosts_and_survives_idle_connections(make_book, 
         for connection in idle[:50]:  # clients that go away mid-request
             connection.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n" % port)
             connection.close()
-        time.sleep(0.5)
+        # Slow clients, a byte at a time, more of them than there are threads: no thread
+        # waits on them, so a normal request is still answered at once.
+        trickling = [socket.create_connection(("127.0.0.1", port)) for _ in range(20)]
+        for _ in range(5):
+            for connection in trickling:
+                connection.sendall(b"G")
+            time.sleep(0.1)
+        started = time.monotonic()
+        assert _get(port, "/version")[0] == 200
+        assert time.monotonic() - started < 2
+        idle += trickling
+        # Connections that each sent a byte are bounded: the server keeps at most 512.
+        fds = len(os.listdir("/proc/self/fd"))
+        for _ in range(600):
+            idle.append(socket.create_connection(("127.0.0.1", port)))
+            idle[-1].sendall(b"G")
+        time.sleep(1)
+        assert len(os.listdir("/proc/self/fd")) - fds <= 600 + 512 + 10
+        assert _get(port, "/version")[0] == 200
     finally:
         for connection in idle:
             connection.close()
@@ -241,6 +275,27 @@ def test_alias_bomb_is_a_located_error_at_once(make_book, capsys):
     err = _error_of(path, capsys)
     assert time.monotonic() - started < 5
     assert "book.yaml:6: aliases repeat more than 100,000 values" in err, err  # at a5
+
+
+def test_aliases_of_long_text_are_bounded_too(make_book, capsys):
+    story = "  - &s\n    author: A\n    text: \"" + "x" * 400_000 + "\"\n"
+    path = make_book("title: Amp\nstories:\n" + story + "  - *s\n" * 3000)
+    assert "book.yaml:8: aliases repeat more than 100,000 values or 1,000,000 characters" \
+        in _error_of(path, capsys)
+
+
+def test_merge_keys_and_odd_scalars(make_book, capsys):
+    path = make_book("title: Merge\nstories:\n  - &shared\n    author: Ann\n    text: One.\n"
+                     "  - <<: *shared\n    text: Two.\n")
+    assert [s.author for s in load_book(path).all_stories] == ["Ann", "Ann"]
+    odd = {"rights: !!bool maybe": "'maybe' cannot be read as a YAML bool",
+           "subtitle: " + "9" * 5000: "cannot be read as a YAML int",
+           "rights: !!python/object:os.system x": "unsupported YAML tag",
+           "print:\n  bleed: 0x" + "f" * 400: "print.bleed: expected a length like 0.125in"}
+    for line, message in odd.items():
+        path = make_book(f"title: Odd\n{line}\nstories:\n  - author: A\n    text: x\n")
+        assert f"book.yaml:{2 + line.count(chr(10))}: " in _error_of(path, capsys)
+        assert message in _error_of(path, capsys)
 
 
 def test_deep_nesting_is_a_located_error(make_book, capsys):
@@ -275,7 +330,7 @@ def test_images_must_decode_and_stay_under_the_pixel_limit(make_book, capsys):
     path = make_book("title: Pictures\nstories:\n  - author: A\n    text: |\n"
                      "      ![a cat](pics/cat.png)\n\n      ![a dog](pics/dog.png)\n"
                      "      ![a lie](pics/lie.jpg)\n      ![a cut](pics/cut.png)\n"
-                     "      ![fine](pics/fine.gif)\n")
+                     "      ![fine](pics/fine.gif)\n      ![phone](pics/phone.jpg)\n")
     pics = path.parent / "pics"
     pics.mkdir()
     (pics / "cat.png").write_text("not an image at all")
@@ -285,6 +340,8 @@ def test_images_must_decode_and_stay_under_the_pixel_limit(make_book, capsys):
     Image.frombytes("L", (300, 200), os.urandom(60000)).save(pics / "whole.png")
     (pics / "cut.png").write_bytes((pics / "whole.png").read_bytes()[:30000])
     Image.new("P", (40, 30)).save(pics / "fine.gif")
+    Image.new("RGB", (40, 30), "red").save(  # a phone's JPEG with a second picture: MPO
+        pics / "phone.jpg", "MPO", save_all=True, append_images=[Image.new("RGB", (20, 15))])
     err = _error_of(path, capsys)
     assert "book.yaml:5: stories[0].text: image 'pics/cat.png' cannot be read" in err, err
     assert "book.yaml:7: stories[0].text: image 'pics/dog.png' has 20000×20000 pixels; " \
@@ -292,7 +349,7 @@ def test_images_must_decode_and_stay_under_the_pixel_limit(make_book, capsys):
     assert "book.yaml:8: stories[0].text: image 'pics/lie.jpg' is a PNG file but named .jpg" \
         in err, err
     assert "book.yaml:9: stories[0].text: image 'pics/cut.png' cannot be read" in err, err
-    assert "fine.gif" not in err
+    assert "fine.gif" not in err and "phone.jpg" not in err
 
 
 def test_empty_story_and_folder_file_are_errors(make_book, capsys):
@@ -364,6 +421,17 @@ def test_any_subset_of_formats_builds(formats, make_book, tmp_path):
     wanted = {"cover": {"cats-cover.pdf", "cats-cover.jpg"}, "epub": {"cats.epub"},
               "print": {"cats-print.pdf"}, "pdf": {"cats.pdf"}}
     assert written == set().union(*(wanted[f] for f in formats.split(",")))
+
+
+def test_an_output_folder_planted_as_a_symlink_is_refused(make_book, tmp_path, capsys):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    path = make_book(MANIFEST)
+    (path.parent / "build").symlink_to(victim)
+    assert main(["build", str(path), "--out", str(path.parent / "build"), "--format",
+                 "epub"]) == 2
+    assert "a symlink inside the book folder" in capsys.readouterr().err
+    assert list(victim.iterdir()) == []
 
 
 # ---- Environment errors are named ----------------------------------------------------------

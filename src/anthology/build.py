@@ -85,7 +85,8 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
         release_memory()  # what parsing the manifest left behind, before the long part
         warnings = list(fonts.missing_faces())
         paths = output_paths(book, Path(out_dir))
-        refuse_overwriting_inputs(paths, [manifest, *book.sources, *theme.files(),
+        refuse_symlinked_output(Path(out_dir), manifest.absolute().parent)
+        refuse_overwriting_inputs(paths, [manifest, *book.sources, *theme.files,
                                           *(book_dir / image for image in book_images(book))])
         cache = runner.cache = Cache(Path(cache_dir) if cache_dir else default_folder())
         from .cover import cover_image, cover_image_job, render_cover_pdf
@@ -152,6 +153,19 @@ def refuse_overwriting_inputs(outputs: dict[str, Path], inputs: list[Path]) -> N
         if path.resolve() in read:
             raise OutputConflict(f"the output {path} would overwrite {read[path.resolve()]}, "
                                  "which the book reads; choose another --out folder")
+
+
+def refuse_symlinked_output(out_dir: Path, book_folder: Path) -> None:
+    """A book folder may not choose where outputs go: an output folder inside it that is (or
+    lies under) a symlink, such as a shipped ``build -> ~/elsewhere``, is refused."""
+    out = Path(os.path.abspath(out_dir))
+    for folder in (out, *out.parents):
+        if folder == book_folder or not folder.is_relative_to(book_folder):
+            return
+        if folder.is_symlink():
+            raise OutputConflict(f"the output folder {out_dir} goes through {folder}, a symlink "
+                                 f"inside the book folder (to {folder.resolve()}); pass --out "
+                                 "the real folder")
 
 
 def write_atomically(path: Path, data: bytes) -> Path:

@@ -17,16 +17,18 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import struct
 import tempfile
 import time
 from pathlib import Path
 
-from .exceptions import WriteError
+from .exceptions import reason
 
 FORMAT_VERSION = 3
 _MAGIC = b"anthology-cache\n"
 _HEADER = struct.Struct(f"<{len(_MAGIC)}sH64s32s")
+_ENTRY, _TEMPORARY = re.compile(r"[0-9a-f]{64}"), re.compile(r"\.[a-z0-9_]+\.tmp")
 MAX_BYTES = 2 << 30  # past this, the least recently used entries are removed after a build
 log = logging.getLogger("anthology")
 
@@ -89,8 +91,7 @@ class Cache:
                 Path(temp).unlink(missing_ok=True)
             if not isinstance(error, OSError):
                 raise
-            reason = WriteError(temp or folder, error).reason
-            self.warnings.append(f"the cache {self.folder} cannot be written ({reason}); "
+            self.warnings.append(f"the cache {self.folder} cannot be written ({reason(error)}); "
                                  "building without it (set ANTHOLOGY_CACHE_DIR or --cache)")
             return False
 
@@ -99,12 +100,12 @@ class Cache:
         ``max_bytes``, and any temporary file an interrupted writer left over an hour ago."""
         entries, now = [], time.time()
         try:
-            for path in self.folder.glob("??/*"):
-                stat = path.stat()
-                if not path.name.endswith(".tmp"):
+            for path in self.folder.glob("[0-9a-f][0-9a-f]/*"):
+                if _ENTRY.fullmatch(path.name):
+                    stat = path.stat()
                     entries.append((stat.st_mtime, stat.st_size, path))
-                elif now - stat.st_mtime > 3600:  # not another build's, still writing
-                    path.unlink(missing_ok=True)
+                elif _TEMPORARY.fullmatch(path.name) and now - path.stat().st_mtime > 3600:
+                    path.unlink(missing_ok=True)  # an hour old: no other build still writes it
             total = sum(size for _, size, _ in entries)
             for _, size, path in sorted(entries):
                 if total <= max_bytes:

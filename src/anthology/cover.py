@@ -84,7 +84,7 @@ def cover_image_job(book: Book, theme: Theme) -> LayoutJob:
     page_css = f"@page {{ size: {geometry.trim_width}in {geometry.trim_height}in; }}"
     html, css, page_css = _design(book, theme, geometry, ("front",), page_css)
     return LayoutJob(html, ((css, ""), (page_css, "")), tuple(str(p) for p in theme.search_path),
-                     "", None, files_digest(theme.files()))
+                     "", None, files_digest(theme.files))
 
 
 def cover_image(book: Book, front_panel_pdf: bytes) -> bytes:

@@ -23,9 +23,9 @@ from lxml import etree
 
 from . import fonts
 from .cache import Cache
+from .manifest import read_inside
 from .model import book_images
 from .render import BookView, epub_documents
-
 from .theme import Theme
 
 IMAGE_MEDIA = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif"}
@@ -104,7 +104,7 @@ def render_epub(view: BookView, theme: Theme, moment: dt.datetime, book_dir: Pat
     for n, path in enumerate(images, start=1):
         out.add_item(epub.EpubImage(uid=f"image-{n}", file_name=path,
                                     media_type=IMAGE_MEDIA[posixpath.splitext(path)[1].lower()],
-                                    content=(book_dir / path).read_bytes()))
+                                    content=read_inside(book_dir, path)))
 
     documents = []
     if cover_image:

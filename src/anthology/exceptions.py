@@ -27,6 +27,10 @@ class WriteError(AnthologyError):
                errno.EACCES: "permission denied", errno.EPERM: "permission denied"}
 
     def __init__(self, path: Path | str, error: OSError):
-        self.path, self.errno = Path(path), error.errno
-        self.reason = self.REASONS.get(error.errno, error.strerror or str(error))
+        self.path, self.errno, self.reason = Path(path), error.errno, reason(error)
         super().__init__(f"cannot write {self.path}: {self.reason}")
+
+
+def reason(error: OSError) -> str:
+    """Why the machine refused, in words."""
+    return WriteError.REASONS.get(error.errno, error.strerror or str(error))

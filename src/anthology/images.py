@@ -12,7 +12,10 @@ from pathlib import Path
 # larger serves no printer, makes the EPUB heavy and, decoded, takes over 100 MB of memory.
 MAX_PIXELS = 36_000_000
 _PILLOW = threading.Lock()
-_SUFFIXES = {"PNG": (".png",), "JPEG": (".jpg", ".jpeg"), "GIF": (".gif",)}
+# MPO is how Pillow names a JPEG with extra pictures (phones' HDR gain maps): still a JPEG.
+_SUFFIXES = {"PNG": (".png",), "JPEG": (".jpg", ".jpeg"), "MPO": (".jpg", ".jpeg"),
+             "GIF": (".gif",)}
+_PARSERS = ("PNG", "JPEG", "GIF")  # no other parser of Pillow's ever reads a book's file
 
 
 def image_file_problem(path: Path, name: str) -> str | None:
@@ -21,11 +24,10 @@ def image_file_problem(path: Path, name: str) -> str | None:
 
     expected = "expected a PNG, JPEG or GIF file"
     try:
-        with _strict(Image), Image.open(path) as image:
+        with _strict(Image), Image.open(path, formats=_PARSERS) as image:
             kind, (width, height) = image.format, image.size
-            if kind not in _SUFFIXES:
-                return f"image '{name}' is a {kind} file; {expected}"
             if path.suffix.lower() not in _SUFFIXES[kind]:
+                kind = "JPEG" if kind == "MPO" else kind
                 return (f"image '{name}' is a {kind} file but named {path.suffix}; rename it "
                         f"to end in {_SUFFIXES[kind][0]}")
             if width * height > MAX_PIXELS:

@@ -80,23 +80,28 @@ class NodeList(_Node, list):
 
 
 # Bounds on what a manifest may ask of the parser: a value nested deeper than MAX_DEPTH, or
-# aliases that repeat more than ALIAS_BUDGET values (a "billion laughs" bomb), is an error
-# before anything is built. A real manifest nests about six deep and aliases a few entries.
+# aliases that repeat more than ALIAS_BUDGET values or ALIAS_TEXT characters of text (a
+# "billion laughs" bomb), is an error before anything is built. A real manifest nests about
+# six deep and aliases a few short entries.
 MAX_DEPTH = 32
 ALIAS_BUDGET = 100_000
+ALIAS_TEXT = 1_000_000
 _STR, _TIMESTAMP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"
 _MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+_MERGE, _VALUE = "tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"
 _RESOLVERS = _Loader.yaml_implicit_resolvers
 _SCALARS = {tag for tag in _Loader.yaml_constructors
             if tag and tag.rsplit(":", 1)[-1] in ("null", "bool", "int", "float", "timestamp")}
 
 
 class _Frame:
-    """A mapping or sequence being built from the event stream."""
-    __slots__ = ("container", "anchor", "key", "size")
+    """A mapping or sequence being built from the event stream: its size counts its values
+    and the characters of its text, aliases expanded."""
+    __slots__ = ("container", "anchor", "key", "size", "merges")
 
     def __init__(self, container, anchor):
-        self.container, self.anchor, self.key, self.size = container, anchor, None, 1
+        self.container, self.anchor, self.key, self.size = container, anchor, None, (1, 0)
+        self.merges: list = []  # mappings named by '<<' keys, merged when it ends
 
 
 def _plain_tag(value: str) -> str:
@@ -113,26 +118,29 @@ def _scalar(event, constructor, fail):
         tag = _plain_tag(event.value) if event.implicit[0] and tag is None else _STR
     if tag == _STR:  # only escapes in double quotes can make characters XML forbids
         return clean_text(event.value) if event.style == '"' else event.value
+    if tag in (_MERGE, _VALUE):  # '<<' and '=' as keys: read as text, '<<' merged later
+        return event.value
     if tag not in _SCALARS:
-        return event.value if tag.startswith("tag:yaml.org,2002:") and tag[18:] in (
-            "merge", "value") else fail(f"unsupported YAML tag '{tag}'; expected plain values")
+        return fail(f"unsupported YAML tag '{tag}'; expected plain values")
     node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
     try:
         return constructor.construct_object(node)
-    except (ValueError, yaml.YAMLError):
+    except (ValueError, KeyError, AttributeError, OverflowError, TypeError, yaml.YAMLError):
         if tag == _TIMESTAMP:  # 2018-02-30: left as text for the model to report with its line
             return event.value
-        raise
+        kind = tag.rsplit(":", 1)[-1]
+        return fail(f"'{event.value[:40]}' cannot be read as a YAML {kind}; write it as text "
+                    "in quotes")
 
 
-def _events(text: str, filename: str, first_line: int, problems: list[Problem]):
+def _events(text, filename: str, first_line: int, problems: list[Problem]):
     """Build NodeDicts and NodeLists straight from the parser's events: no node graph is held
     (a manifest of 100,000 stories parses in a fraction of the time and memory), nesting and
     alias expansion are bounded, and no recursion is involved."""
     constructor = yaml.constructor.SafeConstructor()
     stack: list[_Frame] = []
-    anchors: dict[str, tuple[object, int]] = {}
-    expanded, documents, root = 0, 0, None
+    anchors: dict[str, tuple[object, tuple[int, int]]] = {}
+    expanded, documents, root = (0, 0), 0, None
 
     def fail(message, line):
         raise ManifestError([Problem(filename, line, "", message)])
@@ -149,6 +157,7 @@ def _events(text: str, filename: str, first_line: int, problems: list[Problem]):
             continue
         if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
             frame = stack.pop()
+            _merge(frame)
             value, size, line = frame.container, frame.size, frame.container.origin[1]
             if frame.anchor:
                 anchors[frame.anchor] = (value, size)
@@ -159,14 +168,16 @@ def _events(text: str, filename: str, first_line: int, problems: list[Problem]):
                     fail(f"alias '*{event.anchor}' names no earlier anchor "
                          f"('&{event.anchor}' on a finished value)", line)
                 value, size = anchors[event.anchor]
-                expanded += size
-                if expanded > ALIAS_BUDGET:
-                    fail(f"aliases repeat more than {ALIAS_BUDGET:,} values; expected a "
-                         "manifest without alias bombs (write the entries out)", line)
+                expanded = (expanded[0] + size[0], expanded[1] + size[1])
+                if expanded[0] > ALIAS_BUDGET or expanded[1] > ALIAS_TEXT:
+                    fail(f"aliases repeat more than {ALIAS_BUDGET:,} values or {ALIAS_TEXT:,} "
+                         "characters of text; expected a manifest without alias bombs (write "
+                         "the entries out)", line)
             elif kind is yaml.ScalarEvent:
-                value, size = _scalar(event, constructor, lambda m: fail(m, line)), 1
+                value = _scalar(event, constructor, lambda m: fail(m, line))
+                size = (1, len(event.value))
                 if event.anchor:
-                    anchors[event.anchor] = (value, 1)
+                    anchors[event.anchor] = (value, size)
             else:
                 is_map = kind is yaml.MappingStartEvent
                 if event.tag not in (None, "!", _MAP if is_map else _SEQ):
@@ -182,7 +193,7 @@ def _events(text: str, filename: str, first_line: int, problems: list[Problem]):
             root = value
             continue
         frame = stack[-1]
-        frame.size += size
+        frame.size = (frame.size[0] + size[0], frame.size[1] + size[1])
         container = frame.container
         if isinstance(container, NodeList):
             container.origins.append(line)
@@ -191,14 +202,33 @@ def _events(text: str, filename: str, first_line: int, problems: list[Problem]):
             frame.key = (sys.intern(value if isinstance(value, str) else str(value)), line)
         else:
             (key, key_line), frame.key = frame.key, None
-            if key in container:
+            if key == "<<" and _mergeable(value):  # YAML's merge key, as PyYAML reads it
+                frame.merges.append(value)
+            elif key in container:
                 problems.append(Problem(filename, key_line, "", f"duplicate key '{key}' "
                                         f"(first given on line {container.origins[key]})"))
-                continue
-            container[key] = value
-            block = kind is yaml.ScalarEvent and event.style in ("|", ">")
-            container.origins[key] = line + 1 if block else key_line
+            else:
+                container[key] = value
+                # In a literal block (|) each line of the text is a line of the file: a problem
+                # found inside the text is then located from where the text begins.
+                literal = kind is yaml.ScalarEvent and event.style == "|"
+                container.origins[key] = line + 1 if literal else key_line
     return root
+
+
+def _mergeable(value) -> bool:
+    return isinstance(value, NodeDict) or (
+        isinstance(value, NodeList) and all(isinstance(v, NodeDict) for v in value))
+
+
+def _merge(frame: _Frame) -> None:
+    """Keys named by '<<' that the mapping does not set itself (the first merged wins)."""
+    for merged in frame.merges:
+        for source in [merged] if isinstance(merged, NodeDict) else merged:
+            for key, value in source.items():
+                if key not in frame.container:
+                    frame.container[key] = value
+                    frame.container.origins[key] = source.where(key)
 
 
 def parse_yaml(text: str | bytes | BinaryIO, filename: str, first_line: int = 1) -> NodeDict:
@@ -309,6 +339,15 @@ def resolve_inside(root: Path, relative: str) -> Path | None:
         return None
     target = (root / relative).resolve()
     return target if target.is_relative_to(root) else None
+
+
+def read_inside(root: Path, relative: str) -> bytes:
+    """The bytes of ``root / relative``, checked again when read: a file validated earlier
+    may have been replaced since by a symlink leading out of the book."""
+    target = resolve_inside(root, relative)
+    if target is None or not target.is_file():
+        raise InputError(f"{root / relative}: no longer a file inside the book folder")
+    return target.read_bytes()
 
 
 def _inline_file(entry: NodeDict, root: Path, where: str, problems: list[Problem],

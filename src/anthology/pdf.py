@@ -218,7 +218,7 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
     variant = f"pdf/{settings.pdf_x}" if printing else None
     book_url = book_dir.as_uri() + "/"
     resources = files_digest([book_dir / path for path in book_images(view.book)]
-                             + theme.files())
+                             + theme.files)
 
     def job(html: str, *extra: str, setup: PageSetup) -> LayoutJob:
         sheets = tuple(base) + ((setup.css(), ""),) + tuple((css, "") for css in extra)

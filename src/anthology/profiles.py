@@ -51,6 +51,8 @@ def gutter(page_count: int) -> float:
 def length(value) -> float:
     """'0.125in', '3mm', '0', 0.125 -> inches."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if abs(value) > 1000:  # also keeps float() from overflowing on a huge integer
+            raise ValueError("expected a length like 0.125in or 3mm, got a number over 1000")
         return float(value)
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(in|mm|cm|pt)?\s*", str(value))
     if not match:

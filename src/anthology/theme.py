@@ -8,8 +8,10 @@ regular file inside it: a symlink, or a name that leads outside, is refused.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import traceback
+from functools import cached_property
 from pathlib import Path
 
 import jinja2
@@ -44,6 +46,28 @@ def _checked(folder: Path, name: str) -> Path | None:
     return path
 
 
+# Values a template may look into and call methods of: they compute, never touch files.
+_PLAIN = (str, int, float, bool, type(None), dt.date, dt.datetime, list, tuple, dict, set,
+          frozenset)
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, and templates see data only: besides plain values they may
+    read the attributes of anthology's own model and view objects, but never call their
+    methods nor reach any other object (a Path, a module, a pydantic class method), so no
+    file can be read or written and no code run through what they are given."""
+
+    def is_safe_attribute(self, obj, attr, value):
+        if not super().is_safe_attribute(obj, attr, value):
+            return False
+        return isinstance(obj, _PLAIN) or _is_data(value)
+
+
+def _is_data(value) -> bool:
+    return isinstance(value, _PLAIN) or (
+        not callable(value) and type(value).__module__.startswith("anthology."))
+
+
 class _Loader(jinja2.BaseLoader):
     """Templates from the search path, each a regular file inside its folder."""
 
@@ -62,10 +86,15 @@ class _Loader(jinja2.BaseLoader):
 
 
 class Theme:
+    """The theme of one build (its files are listed once, when first asked for)."""
+
     def __init__(self, book_dir: Path | None = None):
-        self.search_path = [p for p in ((book_dir / "styles") if book_dir else None, BUILTIN)
-                            if p is not None and p.is_dir()]
-        self.env = ImmutableSandboxedEnvironment(
+        own = book_dir / "styles" if book_dir else None
+        if own is not None and (own.is_symlink() or (own.exists() and not own.is_dir())):
+            raise ThemeError(str(own), None, "refused: a book's styles must be a folder inside "
+                             "the book (not a symlink or a file)")
+        self.search_path = [p for p in (own, BUILTIN) if p is not None and p.is_dir()]
+        self.env = _Sandbox(
             loader=_Loader(self),
             autoescape=jinja2.select_autoescape(["html", "xhtml", "xml"]),
             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
@@ -74,20 +103,35 @@ class Theme:
         self.env.filters["balance"] = balance_lines
 
     def render(self, template: str, **context) -> str:
-        """Render a template; ThemeError naming the template file and line if it fails."""
+        """Render a template; ThemeError naming the template file and line if it fails (a
+        book's own template is untrusted input: whatever it does wrong is reported so)."""
         try:
             return self.env.get_template(template).render(**context)
         except jinja2.TemplateSyntaxError as error:
             raise ThemeError(error.filename or template, error.lineno,
                              f"template error: {error.message}") from None
         except jinja2.TemplateNotFound as error:
-            file, line = _template_frame(error, template)
+            file, line = self._frame(error, template)
             raise ThemeError(file, line, f"no template '{error.name}' in the theme "
                              "(a template may include only the theme's own files)") from None
-        except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError,
-                IndexError, ZeroDivisionError) as error:
-            file, line = _template_frame(error, template)
+        except ThemeError:
+            raise
+        except RecursionError as error:
+            file, line = self._frame(error, template)
+            raise ThemeError(file, line, "template error: it includes or calls itself "
+                             "without end") from None
+        except Exception as error:  # noqa: BLE001 - anything a template does wrong
+            file, line = self._frame(error, template)
             raise ThemeError(file, line, f"template error: {error}") from None
+
+    def _frame(self, error: BaseException, template: str) -> tuple[str, int | None]:
+        """The template file and line where a rendering error happened: the last frame of
+        the traceback that is a theme file (Jinja gives templates frames of their own)."""
+        folders = tuple(str(folder) for folder in self.search_path)
+        for frame in reversed(traceback.extract_tb(error.__traceback__)):
+            if frame.filename.startswith(folders):
+                return frame.filename, frame.lineno
+        return template, None
 
     def path(self, name: str) -> Path:
         """The first file called ``name`` on the search path."""
@@ -97,11 +141,13 @@ class Theme:
         raise FileNotFoundError(f"theme file '{name}' not found in {self.search_path}")
 
     def read(self, name: str) -> str:
+        path = self.path(name)
         try:
-            return self.path(name).read_text(encoding="utf-8-sig")
+            return path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as error:
-            raise ThemeError(str(self.path(name)), None, f"not UTF-8 text: {error}") from None
+            raise ThemeError(str(path), None, f"not UTF-8 text: {error}") from None
 
+    @cached_property
     def files(self) -> list[Path]:
         """Every file of the theme a layout may read (stylesheets, fonts, images), each
         checked as ``path`` checks it."""
@@ -112,15 +158,6 @@ class Theme:
                     relative = (Path(top) / name).relative_to(folder).as_posix()
                     found[relative] = _checked(folder, relative)
         return sorted(found.values())
-
-
-def _template_frame(error: BaseException, template: str) -> tuple[str, int | None]:
-    """The template file and line where a rendering error happened (Jinja puts the
-    templates' own frames into the traceback)."""
-    for frame in reversed(traceback.extract_tb(error.__traceback__)):
-        if frame.filename.endswith((".html", ".xhtml", ".xml", ".css")):
-            return frame.filename, frame.lineno
-    return template, None
 
 
 def balance_lines(text: str, width: int = 16) -> list[str]:

@@ -140,73 +140,107 @@ setInterval(async () => {{
 
 ALLOWED_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 PREVIEW_THREADS = 8         # requests answered at once
-PREVIEW_CONNECTIONS = 512   # connections held open, waiting for their request, at once
-REQUEST_TIMEOUT = 10.0      # seconds a connection may take to send its request
+PREVIEW_QUEUE = 64          # requests read and waiting for a thread, at most
+PREVIEW_CONNECTIONS = 512   # connections still sending their request, at most
+REQUEST_TIMEOUT = 10.0      # seconds a client has to send its request, and to take the answer
+MAX_REQUEST_HEAD = 16384    # bytes of request line and headers
 
 
-class PreviewServer(http.server.HTTPServer):
-    """An HTTP server for one user on this machine. A request is handed to one of
-    PREVIEW_THREADS threads only once it has arrived, so idle connections hold no thread; they
-    wait in one selector and are closed after REQUEST_TIMEOUT (the oldest first when more than
-    PREVIEW_CONNECTIONS wait). A client that goes away is not an error."""
+class PreviewServer:
+    """An HTTP server for one user on this machine. One thread accepts connections and reads
+    their requests without blocking; a request goes to one of PREVIEW_THREADS threads only
+    once its head has arrived whole, so a client that sends nothing, or a byte at a time,
+    holds no thread. Each gets REQUEST_TIMEOUT in all; past PREVIEW_CONNECTIONS the oldest is
+    closed, past PREVIEW_QUEUE waiting requests new ones are. A client that goes away is not
+    an error. ``handler`` is an http.server.BaseHTTPRequestHandler class."""
 
-    daemon_threads = True
-    request_queue_size = 128  # connections the kernel holds until they are accepted
-
-    def __init__(self, address, handler):
-        super().__init__(address, handler)
-        self.pool = ThreadPoolExecutor(PREVIEW_THREADS, thread_name_prefix="preview")
-        self.waiting: dict[socket.socket, float] = {}  # connection -> when it was accepted
-        self.lock = threading.Lock()
+    def __init__(self, address: tuple[str, int], handler):
+        self.handler, self.local = handler, threading.local()
+        self.socket = socket.create_server(address, backlog=128)
+        self.socket.setblocking(False)
+        self.server_port = self.socket.getsockname()[1]
         self.selector = selectors.DefaultSelector()
+        self.selector.register(self.socket, selectors.EVENT_READ)
+        self.wake, self._waker = socket.socketpair()
+        self.selector.register(self.wake, selectors.EVENT_READ)
+        self.reading: dict[socket.socket, tuple[float, bytearray]] = {}
+        self.pool = ThreadPoolExecutor(PREVIEW_THREADS, thread_name_prefix="preview")
+        self.queued = threading.BoundedSemaphore(PREVIEW_QUEUE)
         self.closing = threading.Event()
-        threading.Thread(target=self._wait_for_requests, daemon=True).start()
 
-    def process_request(self, request, client_address):
-        with self.lock:
-            if len(self.waiting) >= PREVIEW_CONNECTIONS:
-                oldest = min(self.waiting, key=self.waiting.get)
-                self._forget(oldest)
-                self.shutdown_request(oldest)
-            self.waiting[request] = time.monotonic()
-            self.selector.register(request, selectors.EVENT_READ, client_address)
-
-    def _forget(self, request) -> None:
-        del self.waiting[request]
-        self.selector.unregister(request)
-
-    def _wait_for_requests(self) -> None:
+    def serve_forever(self) -> None:
         while not self.closing.is_set():
-            with self.lock:
-                ready = self.selector.select(timeout=0) if self.waiting else []
-                for key, _ in ready:
-                    self._forget(key.fileobj)
-                    self.pool.submit(self._answer, key.fileobj, key.data)
-                now = time.monotonic()
-                for request in [r for r, since in self.waiting.items()
-                                if now - since > REQUEST_TIMEOUT]:
-                    self._forget(request)
-                    self.shutdown_request(request)
-            if not ready:
-                self.closing.wait(0.05)
+            for key, _ in self.selector.select(timeout=1.0):
+                if key.fileobj is self.socket:
+                    self._accept()
+                elif key.fileobj is self.wake:
+                    self.wake.recv(64)
+                else:
+                    self._read(key.fileobj)
+            now = time.monotonic()
+            for connection in [c for c, (since, _) in self.reading.items()
+                               if now - since > REQUEST_TIMEOUT]:
+                self._drop(connection)
 
-    def _answer(self, request, client_address) -> None:
+    def _accept(self) -> None:
         try:
-            request.settimeout(REQUEST_TIMEOUT)
-            self.finish_request(request, client_address)
+            connection, _ = self.socket.accept()
         except OSError:
-            pass  # the client went away or stalled: nothing to tell anyone
-        finally:
-            self.shutdown_request(request)
+            return
+        if len(self.reading) >= PREVIEW_CONNECTIONS:
+            self._drop(min(self.reading, key=lambda c: self.reading[c][0]))
+        connection.setblocking(False)
+        self.reading[connection] = (time.monotonic(), bytearray())
+        self.selector.register(connection, selectors.EVENT_READ)
 
-    def server_close(self):
+    def _read(self, connection: socket.socket) -> None:
+        try:
+            data = connection.recv(4096)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        head = self.reading[connection][1]
+        head += data
+        if not data or len(head) > MAX_REQUEST_HEAD:
+            return self._drop(connection)
+        if b"\r\n\r\n" in head or b"\n\n" in head:
+            self._forget(connection)
+            if not self.queued.acquire(blocking=False):
+                return connection.close()  # busy: the browser will ask again
+            self.pool.submit(self._answer, connection, bytes(head))
+
+    def _forget(self, connection: socket.socket) -> None:
+        self.selector.unregister(connection)
+        del self.reading[connection]
+
+    def _drop(self, connection: socket.socket) -> None:
+        self._forget(connection)
+        connection.close()
+
+    def _answer(self, connection: socket.socket, head: bytes) -> None:
+        try:
+            connection.setblocking(True)
+            connection.settimeout(REQUEST_TIMEOUT)
+            self.local.head = head  # the handler reads its request from here
+            self.handler(connection, ("127.0.0.1", 0), self)
+        except OSError:
+            pass  # the client went away or stopped reading: nothing to tell anyone
+        finally:
+            connection.close()
+            self.queued.release()
+
+    def shutdown(self) -> None:
         self.closing.set()
-        super().server_close()
-        with self.lock:
-            for request in list(self.waiting):
-                self._forget(request)
-                self.shutdown_request(request)
+        self._waker.send(b"x")
+
+    def server_close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
+        for connection in list(self.reading):
+            self._drop(connection)
+        for sock in (self.socket, self.wake, self._waker):
+            sock.close()
+        self.selector.close()
 
 
 def allowed_host(host: str | None, port: int) -> bool:
@@ -223,7 +257,9 @@ def serve(manifest: Path, port: int, ready: Callable[[str], None] = lambda url: 
     stop = stop or threading.Event()
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        timeout = REQUEST_TIMEOUT
+        def setup(self):
+            super().setup()
+            self.rfile = io.BytesIO(self.server.local.head)  # read by PreviewServer
 
         def do_GET(self):  # noqa: N802 - the http.server name
             if not allowed_host(self.headers.get("Host"), self.server.server_port):
@@ -258,12 +294,14 @@ def serve(manifest: Path, port: int, ready: Callable[[str], None] = lambda url: 
     watcher = threading.Thread(target=watch, daemon=True, args=(
         manifest.resolve().parent, preview.rebuild, stop, (preview.out,)))
     watcher.start()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
     ready(f"http://127.0.0.1:{server.server_port}/")
     try:
         while not stop.wait(0.5):
             pass
     finally:
         server.shutdown()
+        serving.join()
         server.server_close()
         shutil.rmtree(preview.out, ignore_errors=True)
