@@ -88,11 +88,24 @@ body {{ background: url("http://127.0.0.1:{port}/bg.png"); }}
 """
 
 
+def test_a_theme_that_fetches_is_refused_by_name(make_book, tmp_path, listener, capsys):
+    """A theme's CSS naming remote or outside files: nothing is fetched, and the build stops
+    naming them (WeasyPrint would leave them out without a word)."""
+    base_css = (__import__("anthology.theme", fromlist=["BUILTIN"]).BUILTIN / "book.css").read_text()
+    path = make_book("title: T\nstories:\n  - author: A\n    text: Hi.\n",
+                     {"styles/book.css": OVERRIDE_CSS.format(port=listener.port) + base_css})
+    assert main(["build", str(path), "--out", str(tmp_path / "out"), "--format", "pdf"]) == 2
+    err = capsys.readouterr().err
+    assert "the theme names files it may not or cannot read" in err, err
+    for url in ("/theme.css", "file:///etc/passwd", "/bg.png", "/font.woff"):
+        assert url in err, (url, err)
+    assert listener.connections == 0
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.slow
 def test_hostile_book_is_text_and_fetches_nothing(make_book, tmp_path, listener):
-    base_css = (__import__("anthology.theme", fromlist=["BUILTIN"]).BUILTIN / "book.css").read_text()
-    path = make_book(HOSTILE.format(port=listener.port),
-                     {"styles/book.css": base_css + OVERRIDE_CSS.format(port=listener.port)})
+    path = make_book(HOSTILE.format(port=listener.port))
     built = build(path, tmp_path / "out", ["pdf", "print", "cover", "epub"])
     assert listener.connections == 0
     text = " ".join(pdf_pages(built.outputs["pdf"]))

@@ -148,6 +148,9 @@ def test_an_unwritable_cache_warns_and_leaves_no_temporary_file(make_book, tmp_p
     "{{ book.model_validate_json('{}') }}",
     "{% macro again() %}{{ again() }}{% endmacro %}{{ again() }}",
     "{{ range(10 ** 9) | list }}",
+    "{{ 9 ** (9 ** 10) }}",
+    "{{ (((10 ** 64) ** 64) ** 64) ** 64 }}",
+    "{{ 'a' * 10 ** 12 }}",
 ])
 def test_theme_template_tricks_fail_with_template_and_line(attack, make_book, tmp_path, capsys):
     marker = tmp_path / "ran"
@@ -304,6 +307,23 @@ def test_deep_nesting_is_a_located_error(make_book, capsys):
     assert "book.yaml:5: values nested more than 32 deep" in _error_of(path, capsys)
 
 
+def test_list_markers_alone_on_their_lines_count_too(make_book, capsys):
+    lines = "".join("  " * i + "-\n" for i in range(20)) + "  " * 20 + "SECRET\n\nend\n"
+    path = make_book("title: Lists\nstories:\n  - author: A\n    file: s.md\n",
+                     {"s.md": "start\n\n" + lines})
+    assert "s.md:11: stories[0].text: block quotes and lists nested more than 8 deep" \
+        in _error_of(path, capsys)
+
+
+def test_markdown_that_would_hide_words_keeps_them_or_is_refused(make_book, capsys):
+    from anthology.text import to_html
+    assert "THE END" in to_html("The last line.\n\n~~~ THE END ~~~\n\n``` also kept")
+    assert "also kept" in to_html("``` also kept")
+    path = make_book("title: Refs\nstories:\n  - author: A\n    text: '[x]: https://e.org'\n")
+    assert "book.yaml:4: stories[0].text: the text shows nothing (only link reference " \
+        "definitions)" in _error_of(path, capsys)
+
+
 def test_quotes_nested_past_the_layout_are_an_error_at_their_line(make_book, capsys):
     path = make_book("title: Quotes\nstories:\n  - author: A\n    file: deep.md\n",
                      {"deep.md": "---\ntitle: Deep\n---\nFirst paragraph.\n\n"
@@ -350,6 +370,15 @@ def test_images_must_decode_and_stay_under_the_pixel_limit(make_book, capsys):
         in err, err
     assert "book.yaml:9: stories[0].text: image 'pics/cut.png' cannot be read" in err, err
     assert "fine.gif" not in err and "phone.jpg" not in err
+
+
+def test_a_latin1_manifest_and_a_pipe_are_named_for_what_they_are(make_book, capsys):
+    path = make_book("title: T\nstories:\n  - author: A\n    file: pipe.md\n")
+    os.mkfifo(path.parent / "pipe.md")
+    assert "book.yaml:4: stories[0].file: 'pipe.md' is not a regular file" \
+        in _error_of(path, capsys)
+    path.write_bytes("title: Café\nstories:\n  - author: A\n    text: x\n".encode("latin-1"))
+    assert "book.yaml:1: the file is not UTF-8 text" in _error_of(path, capsys)
 
 
 def test_empty_story_and_folder_file_are_errors(make_book, capsys):
@@ -421,6 +450,44 @@ def test_any_subset_of_formats_builds(formats, make_book, tmp_path):
     wanted = {"cover": {"cats-cover.pdf", "cats-cover.jpg"}, "epub": {"cats.epub"},
               "print": {"cats-print.pdf"}, "pdf": {"cats.pdf"}}
     assert written == set().union(*(wanted[f] for f in formats.split(",")))
+
+
+def test_theme_css_reaches_no_file_of_the_book_so_cannot_be_overwritten(make_book, capsys):
+    from PIL import Image
+    builtin = (__import__("anthology.theme", fromlist=["BUILTIN"]).BUILTIN / "book.css")
+    path = make_book(MANIFEST, {"styles/book.css": builtin.read_text()
+                                + ".story-heading::before { content: url(../cats-cover.jpg) }"})
+    Image.new("RGB", (40, 30), "teal").save(path.parent / "cats-cover.jpg", "JPEG")
+    before = (path.parent / "cats-cover.jpg").read_bytes()
+    assert main(["build", str(path), "--out", str(path.parent), "--format", "cover,pdf"]) == 2
+    err = capsys.readouterr().err
+    assert "the theme names files it may not or cannot read" in err and "cats-cover.jpg" in err
+    assert (path.parent / "cats-cover.jpg").read_bytes() == before
+
+
+def test_a_symlinked_folder_in_styles_is_refused(make_book, tmp_path, capsys):
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "red.png").write_bytes(b"x")
+    path = make_book(MANIFEST, {"styles/README.md": "mine"})
+    (path.parent / "styles" / "img").symlink_to(tmp_path / "outside")
+    assert main(["build", str(path), "--out", str(tmp_path / "out"), "--format", "pdf"]) == 2
+    assert "styles/img: refused" in capsys.readouterr().err
+
+
+def test_command_line_bounds_and_a_busy_port(make_book, capsys):
+    path = make_book(MANIFEST)
+    with pytest.raises(SystemExit) as stopped:
+        main(["build", str(path), "--jobs", "100000"])
+    assert stopped.value.code == 2
+    assert "expected a whole number from 1 to 64" in capsys.readouterr().err
+    busy = socket.create_server(("127.0.0.1", 0))
+    previews = set(Path(tempfile.gettempdir()).glob("anthology-preview-*"))
+    try:
+        assert main(["preview", str(path), "--port", str(busy.getsockname()[1])]) == 2
+    finally:
+        busy.close()
+    assert "cannot listen on 127.0.0.1:" in capsys.readouterr().err
+    assert set(Path(tempfile.gettempdir()).glob("anthology-preview-*")) == previews
 
 
 def test_an_output_folder_planted_as_a_symlink_is_refused(make_book, tmp_path, capsys):

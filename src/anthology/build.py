@@ -17,7 +17,7 @@ from .exceptions import InputError, OutputConflict, WriteError
 from .model import Book, book_images, load_book
 from .pdf import Runner, default_jobs, render_pdf
 from .render import layout
-from .theme import Theme
+from .theme import Theme, refuse_unread
 from .typeset import release_memory
 
 FORMATS = ("pdf", "print", "cover", "epub")
@@ -128,6 +128,7 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
                                            interior.page_starts, cache)
         if "cover" in formats:
             rendered["cover-image"] = the_cover_image()
+        refuse_unread(runner.refused)
 
     cache.prune()
     warnings += cache.warnings

@@ -39,10 +39,13 @@ def _formats(value: str) -> list[str]:
     return list(dict.fromkeys(chosen))
 
 
-def _positive(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value!r}")
-    return int(value)
+def _whole(low: int, high: int):
+    def parse(value: str) -> int:
+        if not value.isdigit() or not low <= int(value) <= high:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high}, "
+                                             f"got {value!r}")
+        return int(value)
+    return parse
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -59,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--format", type=_formats, default=list(FORMATS),
                        help=f"comma-separated formats to write (default: {','.join(FORMATS)})")
     build.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
-    build.add_argument("--jobs", "-j", type=_positive, default=None,
+    build.add_argument("--jobs", "-j", type=_whole(1, 64), default=None,
                        help="worker processes for laying out pages (default: the machine's cores)")
     build.add_argument("--watch", action="store_true",
                        help="rebuild whenever the manifest, a story file or a style changes")
@@ -74,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     preview = commands.add_parser("preview", help="show the laid-out pages in a browser, "
                                   "reloading on every change (127.0.0.1 only)")
     preview.add_argument("manifest", type=Path)
-    preview.add_argument("--port", type=int, default=8000)
+    preview.add_argument("--port", type=_whole(1, 65535), default=8000)
 
     check = commands.add_parser("check", help="validate the manifest only; write nothing")
     check.add_argument("manifest", type=Path)

@@ -12,10 +12,11 @@ import math
 from dataclasses import dataclass
 
 from .cache import files_digest
+from .fonts import SYSTEM_FONT_FOLDERS
 from .model import Book
 from .typeset import LayoutJob, local_fetcher
 from .profiles import COVER_BLEED, PAPER_THICKNESS
-from .theme import Theme
+from .theme import Theme, refuse_unread
 
 IMAGE_MIN = (1600, 2560)  # the EPUB cover image is at least this many pixels
 
@@ -64,9 +65,11 @@ def _document(design: tuple[str, str, str], theme: Theme):
     from weasyprint import CSS, HTML
 
     html, css, page_css = design
-    fetcher = local_fetcher(theme.search_path)
-    return HTML(string=html, url_fetcher=fetcher).render(stylesheets=[
+    fetcher = local_fetcher([*theme.search_path, *SYSTEM_FONT_FOLDERS])
+    document = HTML(string=html, url_fetcher=fetcher).render(stylesheets=[
         CSS(string=css, url_fetcher=fetcher), CSS(string=page_css)])
+    refuse_unread(fetcher.refused)
+    return document
 
 
 def render_cover_pdf(book: Book, theme: Theme, page_count: int) -> tuple[bytes, CoverGeometry]:
@@ -83,8 +86,9 @@ def cover_image_job(book: Book, theme: Theme) -> LayoutJob:
     geometry = CoverGeometry(*book.print.trim, spine=0.0, spine_text=False, bleed=0.0, wrap=False)
     page_css = f"@page {{ size: {geometry.trim_width}in {geometry.trim_height}in; }}"
     html, css, page_css = _design(book, theme, geometry, ("front",), page_css)
-    return LayoutJob(html, ((css, ""), (page_css, "")), tuple(str(p) for p in theme.search_path),
-                     "", None, files_digest(theme.files))
+    roots = tuple(str(p) for p in [*theme.search_path, *SYSTEM_FONT_FOLDERS])
+    return LayoutJob(html, ((css, ""), (page_css, "")), roots, "", None,
+                     files_digest(theme.files))
 
 
 def cover_image(book: Book, front_panel_pdf: bytes) -> bytes:

@@ -7,6 +7,9 @@ import shutil
 import subprocess
 from functools import lru_cache
 
+# Where Debian's font packages put their files: a theme's local() faces are read from here.
+SYSTEM_FONT_FOLDERS = ("/usr/share/fonts", "/usr/local/share/fonts")
+
 # Face -> the Debian package that provides it.
 FACES = {
     "EB Garamond": "fonts-ebgaramond",

@@ -245,16 +245,21 @@ def parse_yaml(text: str | bytes | BinaryIO, filename: str, first_line: int = 1)
         line = (mark.line + first_line) if mark else first_line
         reason = error.problem or error.context or "invalid YAML"
         raise ManifestError([Problem(filename, line, "", f"YAML syntax error: {reason}")]) from None
-    except yaml.reader.ReaderError as error:  # a character YAML does not allow
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow, or not UTF-8
         if not isinstance(text, (str, bytes)):
             text.seek(0)
             text = text.read(error.position)  # libyaml counts bytes
         line = text[:error.position].count("\n" if isinstance(text, str) else b"\n") \
             + first_line
-        code = error.character if isinstance(error.character, int) else ord(error.character)
-        raise ManifestError([Problem(filename, line, "", f"character U+{code:04X} is not "
-                                     "allowed in YAML; remove it or write it as an escape")]) \
-            from None
+        if "UTF-8" in str(error.reason) or "utf-8" in str(error.reason):
+            message = ("the file is not UTF-8 text (a byte of another encoding, such as "
+                       "Latin-1, near here); save it as UTF-8")
+        else:
+            code = error.character if isinstance(error.character, int) \
+                else ord(error.character)
+            message = (f"character U+{code:04X} is not allowed in YAML; remove it or write it "
+                       "as an escape")
+        raise ManifestError([Problem(filename, line, "", message)]) from None
     except yaml.YAMLError as error:
         raise ManifestError([Problem(filename, first_line, "", f"YAML error: {error}")]) from None
     if problems:
@@ -369,6 +374,9 @@ def _inline_file(entry: NodeDict, root: Path, where: str, problems: list[Problem
                     "expected a path relative to the manifest, inside its folder")
     if target.is_dir():
         return fail(f"'{file_value}' is a folder, expected a Markdown file")
+    if target.exists() and not target.is_file():
+        return fail(f"'{file_value}' is not a regular file (a pipe or a device?), expected a "
+                    "Markdown file")
     if not target.is_file():
         return fail(f"no such file '{file_value}' (looked in {root})")
     files.append(target)

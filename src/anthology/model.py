@@ -17,7 +17,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
 from . import profiles
 from .images import image_file_problem
 from .manifest import ManifestError, Problem, load_manifest, locate, resolve_inside
-from .text import IMAGE_TYPES, image_path, markdown_images, nesting_problem
+from .text import IMAGE_TYPES, image_path, markdown_images, nesting_problem, shows_nothing
 
 
 def _as_date(value):
@@ -304,6 +304,9 @@ def _text_problems(book: Book, data, root: Path) -> list[Problem]:
         file, line = locate(data, loc)
         if nested := nesting_problem(text):
             problems.append(Problem(file, line + nested[0] - 1, _path(loc), nested[1]))
+        if shows_nothing(text):
+            problems.append(Problem(file, line, _path(loc), "the text shows nothing (only link "
+                                    "reference definitions); expected Markdown text"))
         for src, alt, offset in markdown_images(text):
             if message := _image_problem(src, alt, root):
                 problems.append(Problem(file, line + offset - 1, _path(loc), message))

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import Cache, Stored, files_digest
+from .fonts import SYSTEM_FONT_FOLDERS
 from .model import PrintSettings, book_images
 from .profiles import gutter
 from .render import BACK_MATTER, FRONT_MATTER, BookView, Section, pdf_html, sections
@@ -87,6 +88,7 @@ class Runner:
                  progress: Callable[[int, int], None] = lambda done, total: None):
         self.jobs, self.cache, self.progress = max(1, jobs), cache, progress
         self._workers: Workers | None = None
+        self.refused: set[str] = set()  # URLs a layout could not read (see build)
 
     def __enter__(self) -> Runner:
         return self
@@ -157,6 +159,7 @@ class Pending:
             cache = self.runner.cache
             if cache and cache.put(self.key, self.done.to_bytes()):
                 self.done = Stored(cache, self.key, self.done)
+        self.runner.refused.update(self.done.refused)
         return self.done
 
 
@@ -208,7 +211,11 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
     runner = runner or Runner()
     settings = view.book.print
     printing = edition == "print"
-    roots = tuple(str(p) for p in [book_dir, *theme.search_path]
+    # A layout reads the book's images (each checked by load_book), the theme's files and
+    # the system's fonts (local() faces), nothing else: the theme's CSS cannot reach into
+    # the book.
+    images = [book_dir / path for path in book_images(view.book)]
+    roots = tuple(str(p) for p in [*images, *theme.search_path, *SYSTEM_FONT_FOLDERS]
                   + ([icc_profile().parent] if printing else []))
     base = [(theme.read("book.css"), theme.path("book.css").as_uri())]
     if printing:
@@ -217,8 +224,7 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
         base.append((".story { break-before: right; }", ""))
     variant = f"pdf/{settings.pdf_x}" if printing else None
     book_url = book_dir.as_uri() + "/"
-    resources = files_digest([book_dir / path for path in book_images(view.book)]
-                             + theme.files)
+    resources = files_digest(images + theme.files)
 
     def job(html: str, *extra: str, setup: PageSetup) -> LayoutJob:
         sheets = tuple(base) + ((setup.css(), ""),) + tuple((css, "") for css in extra)

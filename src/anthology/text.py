@@ -35,7 +35,8 @@ LONG_WORD = 80
 _WORD_PIECE = 20
 _SPAN = 1000
 _LONG_WORD = re.compile(r"[^\s\u200b]{%d,}" % (LONG_WORD + 1))
-_CONTAINER_LINE = re.compile(r"^[ \t]*(?:>|[-+*][ \t]|\d{1,9}[.)][ \t])", re.M)
+_CONTAINER_LINE = re.compile(r"^[ \t]*(?:>|[-+*](?:[ \t]|$)|\d{1,9}[.)](?:[ \t]|$))", re.M)
+_REFERENCE_LINE = re.compile(r"^[ ]{0,3}\[[^\]]+\]:", re.M)
 _LINK_SCHEMES = ("http", "https", "mailto")
 
 
@@ -81,6 +82,7 @@ def _parser(language: str) -> MarkdownIt:
                                    "xhtmlOut": True, "maxNesting": _MAX_NESTING,
                                    "quotes": _QUOTES.get(language.split("-")[0].lower(), "“”‘’")})
     md.enable(["replacements", "smartquotes"])
+    md.disable("fence")  # a line of ``` or ~~~ is text in a story, and its words are kept
     md.validateLink = lambda url: is_allowed_link(url) or image_path(url) is not None
     return md
 
@@ -88,6 +90,7 @@ def _parser(language: str) -> MarkdownIt:
 @lru_cache(maxsize=1)
 def _image_scanner() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "maxNesting": _MAX_NESTING})  # every image
+    md.disable("fence")
     md.validateLink = lambda url: True
     return md
 
@@ -124,6 +127,15 @@ def nesting_problem(text: str) -> tuple[int, str] | None:
         elif token.type in ("blockquote_close", "bullet_list_close", "ordered_list_close"):
             depth -= 1
     return None
+
+
+def shows_nothing(text: str) -> bool:
+    """True if the Markdown would show nothing at all: only link reference definitions
+    (``[x]: https://...``), which define a link and print nothing."""
+    if not _REFERENCE_LINE.search(text):
+        return False
+    return not any(token.type == "inline" and (token.content.strip() or token.children)
+                   for token in _image_scanner().parse(text))
 
 
 def _breakable_html(text: str) -> str:

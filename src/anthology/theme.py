@@ -15,9 +15,10 @@ from functools import cached_property
 from pathlib import Path
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from .exceptions import InputError
+from .manifest import clean_text
 
 _PACKAGE = Path(__file__).resolve().parent
 # Installed wheels carry the theme inside the package; an editable checkout uses the repo's.
@@ -57,10 +58,25 @@ class _Sandbox(ImmutableSandboxedEnvironment):
     methods nor reach any other object (a Path, a module, a pydantic class method), so no
     file can be read or written and no code run through what they are given."""
 
+    intercepted_binops = frozenset(["**", "*"])
+
     def is_safe_attribute(self, obj, attr, value):
         if not super().is_safe_attribute(obj, attr, value):
             return False
         return isinstance(obj, _PLAIN) or _is_data(value)
+
+    def call_binop(self, context, operator, left, right):
+        """``**`` and ``*`` within bounds: ``9 ** 9 ** 10`` or ``"a" * 10 ** 12`` would take
+        the build's time or memory."""
+        if operator == "**" and isinstance(right, (int, float)) and (abs(right) > 64 or (
+                isinstance(left, int) and left.bit_length() * abs(right) > 100_000)):
+            raise SecurityError("a power too large to compute (over 100,000 bits)")
+        if operator == "*":
+            sizes = [len(v) for v in (left, right) if isinstance(v, (str, list, tuple))]
+            counts = [v for v in (left, right) if isinstance(v, int)]
+            if sizes and counts and sizes[0] * counts[0] > 1_000_000:
+                raise SecurityError("a repetition of over 1,000,000 items")
+        return super().call_binop(context, operator, left, right)
 
 
 def _is_data(value) -> bool:
@@ -106,7 +122,7 @@ class Theme:
         """Render a template; ThemeError naming the template file and line if it fails (a
         book's own template is untrusted input: whatever it does wrong is reported so)."""
         try:
-            return self.env.get_template(template).render(**context)
+            return clean_text(self.env.get_template(template).render(**context))
         except jinja2.TemplateSyntaxError as error:
             raise ThemeError(error.filename or template, error.lineno,
                              f"template error: {error.message}") from None
@@ -122,7 +138,9 @@ class Theme:
                              "without end") from None
         except Exception as error:  # noqa: BLE001 - anything a template does wrong
             file, line = self._frame(error, template)
-            raise ThemeError(file, line, f"template error: {error}") from None
+            what = str(error) if isinstance(error, jinja2.TemplateError) and str(error) else \
+                f"{type(error).__name__}{': ' if str(error) else ''}{error}"
+            raise ThemeError(file, line, f"template error: {what}") from None
 
     def _frame(self, error: BaseException, template: str) -> tuple[str, int | None]:
         """The template file and line where a rendering error happened: the last frame of
@@ -153,11 +171,23 @@ class Theme:
         checked as ``path`` checks it."""
         found = {}
         for folder in reversed(self.search_path):  # the book's own win
-            for top, _, names in os.walk(folder):  # symlinked folders are not entered
+            for top, folders, names in os.walk(folder):  # symlinked folders are not entered,
+                for name in folders:                     # and they are refused
+                    if (Path(top) / name).is_symlink():
+                        _checked(folder, (Path(top) / name).relative_to(folder).as_posix())
                 for name in names:
                     relative = (Path(top) / name).relative_to(folder).as_posix()
                     found[relative] = _checked(folder, relative)
         return sorted(found.values())
+
+
+def refuse_unread(urls) -> None:
+    """A layout that could not read some of what the theme names would leave it out without
+    a word: an error instead."""
+    if urls:
+        raise ThemeError("styles", None, "the theme names files it may not or cannot read: "
+                         f"{', '.join(sorted(set(urls)))}; a theme may use its own files in "
+                         "styles/ and the book's images, nothing else")
 
 
 def balance_lines(text: str, width: int = 16) -> list[str]:

@@ -29,7 +29,7 @@ import threading
 import uuid
 from concurrent.futures import Future
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -41,21 +41,30 @@ def local_fetcher(roots):
     from weasyprint.urls import URLFetcher
 
     class LocalFetcher(URLFetcher):
-        """Lets WeasyPrint read files inside the given folders and nothing else: no
-        network, no file elsewhere on the machine. A refused URL is left out of the page."""
+        """Lets WeasyPrint read the given files and files inside the given folders, and
+        nothing else: no network, no other file on the machine (``data:`` URLs hold their
+        own bytes). What it refuses, or cannot read, is listed in ``refused``: WeasyPrint
+        would leave it out of the page without a word."""
 
         def __init__(self):
-            super().__init__(allowed_protocols={"file"})
+            super().__init__(allowed_protocols={"file", "data"})
             self.roots = [Path(root).resolve() for root in roots]
+            self.refused: list[str] = []
 
         def fetch(self, url, headers=None):
             parts = urlsplit(url)
-            if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
-                raise ValueError(f"anthology does not fetch {url!r}")
+            if parts.scheme == "data":
+                return super().fetch(url, headers)
             path = Path(unquote(parts.path)).resolve()
-            if not any(path.is_relative_to(root) for root in self.roots):
-                raise ValueError(f"anthology does not read files outside the book: {path}")
-            return super().fetch(path.as_uri(), headers)
+            if parts.scheme != "file" or parts.netloc not in ("", "localhost") or not any(
+                    path.is_relative_to(root) for root in self.roots):
+                self.refused.append(url)
+                raise ValueError(f"anthology does not read {url!r}")
+            try:
+                return super().fetch(path.as_uri(), headers)
+            except Exception:
+                self.refused.append(url)
+                raise
 
     return LocalFetcher()
 
@@ -65,7 +74,7 @@ class LayoutJob:
     """Everything one WeasyPrint layout needs, as plain data a worker process can receive."""
     html: str
     stylesheets: tuple[tuple[str, str], ...]  # (CSS text, base URL)
-    roots: tuple[str, ...]                    # folders the layout may read
+    roots: tuple[str, ...]                    # files, and folders, the layout may read
     base_url: str
     variant: str | None                       # "pdf/x-4", "pdf/x-1a" or None (screen)
     resources: str = ""                       # digest of the files it may read (images, fonts)
@@ -99,10 +108,12 @@ class Laid:
     pdf: bytes
     anchors: list[list[str]]
     blanks: list[bool]
+    refused: list[str] = field(default_factory=list)  # URLs the layout could not read
 
     def to_bytes(self) -> bytes:
         """Plain data for the cache: the length of a JSON head, the head, the PDF."""
-        head = json.dumps([self.anchors, self.blanks], separators=(",", ":")).encode()
+        head = json.dumps([self.anchors, self.blanks, self.refused],
+                          separators=(",", ":")).encode()
         return struct.pack("<Q", len(head)) + head + self.pdf
 
     @classmethod
@@ -110,16 +121,17 @@ class Laid:
         """Read ``to_bytes`` back; ValueError if it is not that."""
         try:
             (size,) = struct.unpack_from("<Q", data)
-            anchors, blanks = json.loads(data[8:8 + size])
+            anchors, blanks, refused = json.loads(data[8:8 + size])
         except (struct.error, ValueError, TypeError) as error:
             raise ValueError(f"not a laid-out document: {error}") from None
         if not (isinstance(anchors, list) and isinstance(blanks, list)
                 and len(anchors) == len(blanks)
                 and all(isinstance(a, list) and all(isinstance(x, str) for x in a)
                         for a in anchors)
-                and all(isinstance(b, bool) for b in blanks)):
+                and all(isinstance(b, bool) for b in blanks)
+                and isinstance(refused, list) and all(isinstance(u, str) for u in refused)):
             raise ValueError("not a laid-out document: wrong head")
-        return cls(data[8 + size:], anchors, blanks)
+        return cls(data[8 + size:], anchors, blanks, refused)
 
 
 def lay_out(job: LayoutJob) -> Laid:
@@ -145,7 +157,7 @@ def lay_out(job: LayoutJob) -> Laid:
         blanks.append(bool(page._page_box.page_type.blank))
     with _stable_xmp_ids(job.content_key()):
         pdf = document.write_pdf(finisher=_drop_links if job.variant else None, **options)
-    return Laid(pdf, anchors, blanks)
+    return Laid(pdf, anchors, blanks, sorted(set(fetcher.refused)))
 
 
 @lru_cache(maxsize=1)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .exceptions import InputError
+from .exceptions import InputError, reason
 
 SCAFFOLD = Path(__file__).resolve().parent / "scaffold"
 
@@ -253,7 +253,6 @@ def allowed_host(host: str | None, port: int) -> bool:
 def serve(manifest: Path, port: int, ready: Callable[[str], None] = lambda url: None,
           stop: threading.Event | None = None) -> None:
     """Serve the preview on 127.0.0.1:port until ``stop`` is set (or forever)."""
-    preview = Preview(manifest)
     stop = stop or threading.Event()
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -290,7 +289,12 @@ def serve(manifest: Path, port: int, ready: Callable[[str], None] = lambda url: 
         def log_message(self, *args):
             pass
 
-    server = PreviewServer(("127.0.0.1", port), Handler)
+    try:
+        server = PreviewServer(("127.0.0.1", port), Handler)
+    except OSError as error:
+        raise InputError(f"cannot listen on 127.0.0.1:{port}: {reason(error)}; choose another "
+                         "--port") from None
+    preview = Preview(manifest)
     watcher = threading.Thread(target=watch, daemon=True, args=(
         manifest.resolve().parent, preview.rebuild, stop, (preview.out,)))
     watcher.start()
