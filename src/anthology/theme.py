@@ -1,9 +1,10 @@
 """Where templates and stylesheets come from: the book's own ``styles/`` first, then the
 built-in theme, file by file.
 
-A book's ``styles/`` is untrusted. Its templates run in Jinja's immutable sandbox (no
-attribute tricks, no imports, no file access), and every file taken from it must be a
-regular file inside it: a symlink, or a name that leads outside, is refused.
+A book's ``styles/`` is untrusted. Its templates run in Jinja's immutable sandbox and see data
+only (no method of any object but plain values can be called; no attribute tricks, no
+imports, no file access, bounded arithmetic), and every file taken from it must be a regular
+file inside it: a symlink, or a name that leads outside, is refused.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         return isinstance(obj, _PLAIN) or _is_data(value)
 
     def call_binop(self, context, operator, left, right):
-        """``**`` and ``*`` within bounds: ``9 ** 9 ** 10`` or ``"a" * 10 ** 12`` would take
+        """``**`` and ``*`` within bounds: ``9 ** (9 ** 10)`` or ``"a" * 10 ** 12`` would take
         the build's time or memory."""
         if operator == "**" and isinstance(right, (int, float)) and (abs(right) > 64 or (
                 isinstance(left, int) and left.bit_length() * abs(right) > 100_000)):
