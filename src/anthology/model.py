@@ -259,6 +259,17 @@ def load_book(path: str | Path) -> Book:
     """Read, resolve and validate a manifest; raise ManifestError listing every problem."""
     path = Path(path)
     data, problems, files = load_manifest(path)
+    root = path.resolve().parent
+    # Stories are validated one at a time and each valid one takes the place of its located
+    # raw entry, which is let go: a big manifest's raw tree is not held beside its models.
+    # (An invalid story stays raw, to be reported with the whole book and its hints.)
+    for loc, stories, index in _story_slots(data):
+        try:
+            story = Story.model_validate(stories[index])
+        except ValidationError:
+            continue
+        problems += _text_problems(data, [((*loc, index, "text"), story.text)], root)
+        stories[index] = story
     try:
         book = Book.model_validate(data)
     except ValidationError as error:
@@ -270,11 +281,24 @@ def load_book(path: str | Path) -> Book:
             (m := re.fullmatch(r"missing required field '(\w+)'", p.message))
             and (p.path, m[1]) in suggested)]
         raise ManifestError(problems) from None
-    problems += _text_problems(book, data, path.resolve().parent)
+    problems += _text_problems(data, [(loc, text) for loc, text in markdown_fields(book)
+                                      if "stories" not in loc], root)
     if problems:
         raise ManifestError(problems)
     book._sources = files
     return book
+
+
+def _story_slots(data):
+    """(location of the list, the list, index) of every story entry in the raw manifest."""
+    lists = [(("stories",), data.get("stories"))]
+    if isinstance(data.get("parts"), list):
+        lists += [(("parts", p, "stories"), part.get("stories"))
+                  for p, part in enumerate(data["parts"]) if isinstance(part, dict)]
+    for loc, stories in lists:
+        if isinstance(stories, list):
+            yield from ((loc, stories, i) for i, entry in enumerate(stories)
+                        if isinstance(entry, dict))
 
 
 def markdown_fields(book: Book):
@@ -296,11 +320,14 @@ def book_images(book: Book) -> list[str]:
                    for src, _, _ in markdown_images(text)})
 
 
-def _text_problems(book: Book, data, root: Path) -> list[Problem]:
-    """What the Markdown asks that the book cannot honour: nesting deeper than the layout
-    keeps, and images that are not readable files inside the book folder."""
+def _text_problems(data, fields, root: Path) -> list[Problem]:
+    """What the Markdown of ``fields`` ((location, text), located in ``data``) asks that the
+    book cannot honour: nesting deeper than the layout keeps, nothing to show, and images
+    that are not readable files inside the book folder."""
     problems = []
-    for loc, text in markdown_fields(book):
+    for loc, text in fields:
+        if not text:
+            continue
         file, line = locate(data, loc)
         if nested := nesting_problem(text):
             problems.append(Problem(file, line + nested[0] - 1, _path(loc), nested[1]))
