@@ -12,7 +12,6 @@ import math
 from dataclasses import dataclass
 
 from .cache import files_digest
-from .fonts import SYSTEM_FONT_FOLDERS
 from .model import Book
 from .typeset import LayoutJob, local_fetcher
 from .profiles import COVER_BLEED, PAPER_THICKNESS
@@ -65,7 +64,7 @@ def _document(design: tuple[str, str, str], theme: Theme):
     from weasyprint import CSS, HTML
 
     html, css, page_css = design
-    fetcher = local_fetcher([*theme.search_path, *SYSTEM_FONT_FOLDERS])
+    fetcher = local_fetcher(theme.readable)
     document = HTML(string=html, url_fetcher=fetcher).render(stylesheets=[
         CSS(string=css, url_fetcher=fetcher), CSS(string=page_css)])
     refuse_unread(fetcher.refused)
@@ -86,9 +85,8 @@ def cover_image_job(book: Book, theme: Theme) -> LayoutJob:
     geometry = CoverGeometry(*book.print.trim, spine=0.0, spine_text=False, bleed=0.0, wrap=False)
     page_css = f"@page {{ size: {geometry.trim_width}in {geometry.trim_height}in; }}"
     html, css, page_css = _design(book, theme, geometry, ("front",), page_css)
-    roots = tuple(str(p) for p in [*theme.search_path, *SYSTEM_FONT_FOLDERS])
-    return LayoutJob(html, ((css, ""), (page_css, "")), roots, "", None,
-                     files_digest(theme.files))
+    return LayoutJob(html, ((css, ""), (page_css, "")), tuple(map(str, theme.readable)), "",
+                     None, files_digest(theme.files))
 
 
 def cover_image(book: Book, front_panel_pdf: bytes) -> bytes:

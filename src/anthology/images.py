@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 # 36 million pixels: a full-bleed 8.5 x 11 in page at 600 dpi (5,175 x 6,675) fits; anything
@@ -19,7 +20,14 @@ _PARSERS = ("PNG", "JPEG", "GIF")  # no other parser of Pillow's ever reads a bo
 
 
 def image_file_problem(path: Path, name: str) -> str | None:
-    """Why the image file at ``path`` (named ``name`` in the text) cannot be used, or None."""
+    """Why the image file at ``path`` (named ``name`` in the text) cannot be used, or None.
+    An image shown many times is decoded once (until the file changes)."""
+    stat = path.stat()
+    return _decoded_problem(path, name, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=1024)
+def _decoded_problem(path: Path, name: str, mtime: int, size: int) -> str | None:
     from PIL import Image
 
     expected = "expected a PNG, JPEG or GIF file"

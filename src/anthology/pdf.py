@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import Cache, Stored, files_digest
-from .fonts import SYSTEM_FONT_FOLDERS
 from .model import PrintSettings, book_images
 from .profiles import gutter
 from .render import BACK_MATTER, FRONT_MATTER, BookView, Section, pdf_html, sections
@@ -215,7 +214,7 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
     # the system's fonts (local() faces), nothing else: the theme's CSS cannot reach into
     # the book.
     images = [book_dir / path for path in book_images(view.book)]
-    roots = tuple(str(p) for p in [*images, *theme.search_path, *SYSTEM_FONT_FOLDERS]
+    roots = tuple(str(p) for p in [*images, *theme.readable]
                   + ([icc_profile().parent] if printing else []))
     base = [(theme.read("book.css"), theme.path("book.css").as_uri())]
     if printing:

@@ -19,6 +19,7 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from .exceptions import InputError
+from .fonts import SYSTEM_FONT_FOLDERS
 from .manifest import clean_text
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -165,6 +166,12 @@ class Theme:
             return path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as error:
             raise ThemeError(str(path), None, f"not UTF-8 text: {error}") from None
+
+    @property
+    def readable(self) -> list[Path | str]:
+        """The folders a layout with this theme may read: the theme's own, and the system's
+        fonts (for its local() faces)."""
+        return [*self.search_path, *SYSTEM_FONT_FOLDERS]
 
     @cached_property
     def files(self) -> list[Path]:
