@@ -13,7 +13,8 @@ from pathlib import Path
 
 from . import fonts
 from .cache import Cache, default_folder
-from .exceptions import InputError, OutputConflict, WriteError
+from .exceptions import InputError, MissingGlyphs, OutputConflict, WriteError
+from .glyphs import missing_glyphs
 from .model import Book, book_images, load_book
 from .pdf import Runner, default_jobs, render_pdf
 from .render import layout
@@ -83,7 +84,7 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
         stamp = moment.isoformat() + "Z"
         view = layout(book)
         release_memory()  # what parsing the manifest left behind, before the long part
-        warnings = list(fonts.missing_faces())
+        warnings = fonts.warnings(fonts.pin(theme.read("book.css")).missing)
         paths = output_paths(book, Path(out_dir))
         refuse_symlinked_output(Path(out_dir), manifest.absolute().parent)
         refuse_overwriting_inputs(paths, [manifest, *book.sources, *theme.files,
@@ -129,6 +130,9 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
         if "cover" in formats:
             rendered["cover-image"] = the_cover_image()
         refuse_unread(runner.refused)
+        for fmt in ("pdf", "print", "cover"):
+            if fmt in rendered and (missing := missing_glyphs(rendered[fmt])):
+                raise MissingGlyphs(paths[fmt], missing)
 
     cache.prune()
     warnings += cache.warnings

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import __version__
 from .build import FORMATS
-from .exceptions import InputError, WriteError
+from .exceptions import AnthologyError, InputError, MissingGlyphs, WriteError
 from .manifest import ManifestError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INVALID, EXIT_PREFLIGHT = 0, 1, 2, 3
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("anthology").setLevel(logging.DEBUG)
     try:
         return _run(args)
-    except (InputError, WriteError) as error:
+    except AnthologyError as error:
         print(describe(error), file=sys.stderr)
         return exit_code(error)
     except KeyboardInterrupt:
@@ -146,6 +146,8 @@ def describe(error: Exception) -> str:
 def exit_code(error: Exception) -> int:
     if isinstance(error, WriteError):
         return _WRITE_EXITS.get(error.errno, EXIT_WRITE)
+    if isinstance(error, MissingGlyphs):
+        return EXIT_PREFLIGHT
     return EXIT_INVALID if isinstance(error, InputError) else EXIT_INTERNAL
 
 
@@ -224,7 +226,7 @@ def _watch_builds(args) -> int:
             built = build(args.manifest, args.out, args.format, jobs=args.jobs,
                           cache_dir=args.cache)
             print(f"built {', '.join(str(p) for p in built.outputs.values())}", flush=True)
-        except (InputError, WriteError) as error:
+        except AnthologyError as error:
             print(describe(error), file=sys.stderr, flush=True)
         except Exception as error:  # noqa: BLE001 - keep watching
             print(f"anthology: build failed: {type(error).__name__}: {error}", file=sys.stderr,

@@ -11,11 +11,13 @@ import io
 import math
 from dataclasses import dataclass
 
+from . import fonts
 from .cache import files_digest
 from .model import Book
 from .typeset import LayoutJob, local_fetcher
 from .profiles import COVER_BLEED, PAPER_THICKNESS
 from .theme import Theme, refuse_unread
+from .tounicode import mend_pdf
 
 IMAGE_MIN = (1600, 2560)  # the EPUB cover image is at least this many pixels
 
@@ -57,7 +59,7 @@ def _design(book: Book, theme: Theme, geometry: CoverGeometry, panels: tuple[str
             page_css: str) -> tuple[str, str, str]:
     """The cover's HTML and stylesheets: what it is laid out from, and cached by."""
     html = theme.render("cover.html", book=book, geometry=geometry, panels=panels)
-    return html, theme.read("cover.css"), page_css
+    return html, fonts.pin(theme.read("cover.css")).css, page_css
 
 
 def _document(design: tuple[str, str, str], theme: Theme):
@@ -77,7 +79,7 @@ def render_cover_pdf(book: Book, theme: Theme, page_count: int) -> tuple[bytes, 
                 f"{geometry.trim_height}in; bleed: {geometry.bleed}in; marks: none; }}")
     document = _document(_design(book, theme, geometry, ("back", "spine", "front"), page_css),
                          theme)
-    return document.write_pdf(pdf_identifier=True), geometry
+    return mend_pdf(document.write_pdf(pdf_identifier=True)), geometry
 
 
 def cover_image_job(book: Book, theme: Theme) -> LayoutJob:

@@ -19,6 +19,18 @@ class OutputConflict(InputError):
     """An output would overwrite a file the book reads."""
 
 
+class MissingGlyphs(AnthologyError):
+    """A page draws glyphs that its embedded font has no outline for: it would print blank."""
+
+    def __init__(self, path: Path | str, missing: list):
+        self.path, self.missing = Path(path), missing
+        lines = "\n".join(f"  {m}" for m in missing[:10])
+        more = f"\n  ... and {len(missing) - 10} more" if len(missing) > 10 else ""
+        super().__init__(f"{self.path.name} would print blanks where these characters are:\n"
+                         f"{lines}{more}\nNo font of the theme's stack draws them: add a face "
+                         "that has them to font-family in the theme's book.css")
+
+
 class WriteError(AnthologyError):
     """The machine refused to write a file: a full disk, a read-only folder, no permission."""
 

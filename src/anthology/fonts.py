@@ -1,24 +1,239 @@
 """The faces the theme asks for, found through fontconfig (they come from Debian packages,
-never from this repository)."""
+never from this repository), each pinned to one file and to the characters it really draws.
+
+Left to fontconfig and Pango, a family name is not enough for a book:
+- Debian's EB Garamond is two files per style (optical sizes 08 and 12), both family
+  "EB Garamond". Pango shapes some characters with one file, WeasyPrint names fonts by their
+  description and embeds the other file's program, so those glyphs print blank.
+- A font can claim a character and have an empty glyph for it (EB Garamond 08 Italic's Greek):
+  Pango does not fall back, because the cmap says the face has it.
+- A family that is not installed silently becomes whatever fontconfig likes ("DejaVu Math TeX
+  Gyre" for serif).
+
+So every family a stylesheet names in ``font-family`` becomes an ``@font-face`` of its own,
+under a private name, for each style (regular, italic, bold, bold italic): the file of that
+style that draws the most characters, with a ``unicode-range`` of just the characters it has
+outlines for. A character the face claims but cannot draw falls through to the next family
+of the stack, as CSS intends. A family that is not installed is replaced by the fallback text
+face (FALLBACK, never a math or symbol face), with one warning naming its Debian package.
+"""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 # Where Debian's font packages put their files: a theme's local() faces are read from here.
 SYSTEM_FONT_FOLDERS = ("/usr/share/fonts", "/usr/local/share/fonts")
 
-# Face -> the Debian package that provides it.
-FACES = {
+# The text face a book falls back to when its own is not installed (fonts-noto-core): a
+# serif with Latin, Greek and Cyrillic in all four styles.
+FALLBACK = "Noto Serif"
+
+# Face -> the Debian package that provides it (named in the warning when it is missing).
+PACKAGES = {
     "EB Garamond": "fonts-ebgaramond",
     "Noto Serif": "fonts-noto-core",
     "Noto Naskh Arabic": "fonts-noto-core",
     "Noto Serif Hebrew": "fonts-noto-core",
+    "Noto Serif Devanagari": "fonts-noto-core",
+    "Noto Sans Symbols2": "fonts-noto-core",
     "Noto Serif CJK SC": "fonts-noto-cjk",
     "Noto Color Emoji": "fonts-noto-color-emoji",
+    "Linux Libertine O": "fonts-linuxlibertine",
+    "Gentium Plus": "fonts-sil-gentiumplus",
+    "Inter": "fonts-inter-variable",
 }
+GENERIC = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui", "emoji",
+           "math", "fangsong", "ui-serif", "ui-sans-serif", "ui-monospace", "ui-rounded",
+           "inherit", "initial", "unset", "revert"}
+STYLES = (("normal", "normal"), ("italic", "normal"), ("normal", "bold"), ("italic", "bold"))
+
+_DECLARATION = re.compile(r"(font-family\s*:\s*)([^;{}!]+)")
+_FACE_RULE = re.compile(r"@font-face\s*{[^}]*}", re.S)
+
+
+@dataclass(frozen=True)
+class Face:
+    """One style of a family, pinned to one file."""
+    family: str
+    style: str    # CSS font-style
+    weight: str   # CSS font-weight
+    path: str
+    ranges: str   # CSS unicode-range of the characters it draws
+
+    @property
+    def pinned(self) -> str:
+        return f"{self.family} anthology"
+
+    def rule(self, family: str | None = None, src: str | None = None) -> str:
+        return (f'@font-face {{ font-family: "{family or self.pinned}"; '
+                f"font-style: {self.style}; font-weight: {self.weight}; "
+                f'src: {src or "url(" + Path(self.path).as_uri() + ")"}; '
+                f"unicode-range: {self.ranges}; }}")
+
+
+@dataclass
+class Pinned:
+    """A stylesheet with its families pinned, and what could not be."""
+    css: str
+    faces: list[Face]
+    missing: list[str]
+
+
+@lru_cache(maxsize=8)
+def pin(css: str) -> Pinned:
+    """``css`` with every family named in a ``font-family`` declaration replaced by its pinned
+    faces (declared at the top), and the missing ones by FALLBACK."""
+    defined = {_unquote(m) for rule in _FACE_RULE.findall(css)
+               for m in re.findall(r"font-family\s*:\s*([^;}]+)", rule)}
+    faces: dict[str, list[Face]] = {}
+    missing: list[str] = []
+
+    def families(value: str) -> str:
+        out: list[str] = []
+        for name in (_unquote(part) for part in value.split(",")):
+            if name.casefold() in GENERIC:
+                chosen = name
+            elif name in defined or installed(name) and not family_faces(name):
+                chosen = f'"{name}"'  # the stylesheet's own face, or a collection (CJK)
+            else:
+                if not family_faces(name) and name not in missing:
+                    missing.append(name)
+                family = name if family_faces(name) else FALLBACK
+                faces.setdefault(family, family_faces(family))
+                chosen = f'"{faces[family][0].pinned}"' if faces[family] else None
+            if chosen and chosen not in out:
+                out.append(chosen)
+        return ", ".join(out) + " "
+
+    def rewrite(match: re.Match) -> str:
+        if _inside_face_rule(css, match.start()):
+            return match.group(0)
+        return match.group(1) + families(match.group(2))
+
+    body = _DECLARATION.sub(rewrite, css)
+    declared = [face for name in faces for face in faces[name]]
+    rules = "\n".join(face.rule() for face in declared)
+    # At the end: an @import must stay first.
+    return Pinned(f"{body}\n/* Faces pinned by anthology (fonts.py) */\n{rules}\n", declared,
+                  missing)
+
+
+def warnings(missing: list[str]) -> list[str]:
+    return [f"font '{name}' is not installed; the book is set in {FALLBACK} instead "
+            f"(install the Debian package {PACKAGES.get(name, 'that provides it')})"
+            for name in missing]
+
+
+def _unquote(name: str) -> str:
+    return name.strip().strip("'\"").strip()
+
+
+def _inside_face_rule(css: str, at: int) -> bool:
+    return any(m.start() <= at < m.end() for m in _FACE_RULE.finditer(css))
+
+
+@lru_cache(maxsize=None)
+def family_faces(family: str) -> list[Face]:
+    """The family's regular, italic, bold and bold italic, each one file; [] if not installed."""
+    files = _files(family)
+    if not files:
+        return []
+    faces = []
+    for style, weight in STYLES:
+        italic, bold = style == "italic", weight == "bold"
+        candidates = [f for f in files if f.italic == italic and f.bold == bold]
+        if not candidates and bold:  # a variable font's default instance can go bold
+            candidates = [f for f in files if f.italic == italic and f.variable_weight]
+        if not candidates:
+            continue
+        best = max(candidates, key=lambda f: (len(drawn(f.path)), f.path))
+        faces.append(Face(family, style, weight, best.path, _ranges(drawn(best.path))))
+    return faces
+
+
+@dataclass(frozen=True)
+class _File:
+    path: str
+    italic: bool
+    bold: bool
+    variable_weight: bool
+
+
+@lru_cache(maxsize=None)
+def installed(family: str) -> bool:
+    return bool(shutil.which("fc-list")) and bool(subprocess.run(
+        ["fc-list", f"{family}:family={family}", "file"], capture_output=True, text=True,
+        check=False).stdout.strip())
+
+
+def _files(family: str) -> list[_File]:
+    """The single-face files of ``family`` at normal width (no collections, no instances)."""
+    if not shutil.which("fc-list"):
+        return []
+    result = subprocess.run(
+        ["fc-list", "--format", "%{file}\t%{index}\t%{weight}\t%{slant}\t%{width}\t%{family}\n",
+         family], capture_output=True, text=True, check=False)
+    files = []
+    for line in sorted(result.stdout.splitlines()):
+        parts = line.split("\t")
+        if len(parts) != 6 or family.casefold() not in (
+                f.casefold() for f in parts[5].split(",")):
+            continue
+        path, index, weight, slant, width = parts[0], int(parts[1]), float(parts[2]), \
+            int(parts[3]), int(parts[4])
+        if index != 0 or width != 100 or Path(path).suffix.lower() in (".ttc", ".otc"):
+            continue
+        files.append(_File(path, slant > 0, weight >= 180, _variable_weight(path)))
+    return files
+
+
+def _variable_weight(path: str) -> bool:
+    from fontTools.ttLib import TTFont
+    font = TTFont(path, lazy=True)
+    return "fvar" in font and any(axis.axisTag == "wght" for axis in font["fvar"].axes)
+
+
+@lru_cache(maxsize=None)
+def drawn(path: str) -> frozenset[int]:
+    """The characters the font at ``path`` maps to a glyph with an outline (spaces and
+    invisible characters count as drawn: they are meant to be empty)."""
+    import unicodedata
+
+    from fontTools.pens.boundsPen import ControlBoundsPen
+    from fontTools.ttLib import TTFont
+    font = TTFont(path, lazy=True)
+    cmap = font.getBestCmap() or {}
+    empty: set[str] = set()
+    if "glyf" in font:
+        loca = font["loca"]
+        order = font.getGlyphOrder()
+        empty = {name for gid, name in enumerate(order)
+                 if gid + 1 < len(loca) and loca[gid + 1] == loca[gid]}
+    elif "CFF " in font or "CFF2" in font:
+        glyphs = font.getGlyphSet()
+        for name in set(cmap.values()):
+            pen = ControlBoundsPen(glyphs)
+            glyphs[name].draw(pen)
+            if pen.bounds is None:
+                empty.add(name)
+    return frozenset(c for c, name in cmap.items() if name not in empty or
+                     unicodedata.category(chr(c)) in ("Zs", "Zl", "Zp", "Cc", "Cf"))
+
+
+def _ranges(characters: frozenset[int]) -> str:
+    runs: list[list[int]] = []
+    for c in sorted(characters):
+        if runs and runs[-1][1] == c - 1:
+            runs[-1][1] = c
+        else:
+            runs.append([c, c])
+    return ", ".join(f"U+{a:X}" if a == b else f"U+{a:X}-{b:X}" for a, b in runs)
 
 
 @lru_cache(maxsize=None)
@@ -32,13 +247,3 @@ def find(family: str, style: str = "Regular") -> str | None:
     if len(lines) == 2 and family.casefold() in lines[0].casefold():
         return lines[1]
     return None
-
-
-@lru_cache(maxsize=1)
-def missing_faces() -> list[str]:
-    """One warning per configured face that is not installed (computed once per process)."""
-    if not shutil.which("fc-match"):
-        return ["fontconfig's fc-match is not installed; cannot check the book's fonts"]
-    return [f"font '{face}' is not installed; the book falls back to another face "
-            f"(install the Debian package {package})"
-            for face, package in FACES.items() if find(face) is None]

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import pikepdf
 
+from . import tounicode
 from .pdfwrite import PdfWriter
 from .render import BookView
 from .typeset import Laid, release_memory
@@ -137,6 +138,7 @@ class _Book:
         for font in _fonts(pages):
             if font.get("/Subtype") != "/Type0":
                 continue
+            tounicode.mend(font)
             descriptor = font.DescendantFonts[0].FontDescriptor
             kind = next((k for k in ("/FontFile3", "/FontFile2") if k in descriptor), None)
             name = str(descriptor.FontName)
@@ -490,7 +492,7 @@ def merged_program(programs: list[bytes], cache=None) -> bytes:
         return programs[0]
     programs = sorted(programs, key=lambda program: hashlib.sha256(program).digest())
     key = hashlib.sha256(b"".join(hashlib.sha256(p).digest() for p in programs)
-                         + b"merged font program 1").hexdigest()
+                         + b"merged font program 2").hexdigest()
     merged = cache.get(key) if cache else None
     if merged is None:
         merged = merge_programs(programs)
@@ -506,31 +508,44 @@ def merge_programs(programs: list[bytes]) -> bytes:
     longest = max(range(len(programs)), key=lambda i: _load(programs[i])["maxp"].numGlyphs)
     base = _load(programs[longest])
     target = _outlines(base)
-    filled = {name for name, size in _sizes(target).items() if size > 1} if "CFF " in base \
+    names = base.getGlyphOrder()
+    filled = {gid for gid, size in enumerate(_sizes(target)) if size > 1} if "CFF " in base \
         else set()
+    # By glyph id, never by name: a subset names its unused slots as it likes, so one name
+    # can be another glyph in another subset.
     for i, program in enumerate(programs):
         if i == longest:
             continue
         other = _load(program)
+        their_names = other.getGlyphOrder()
         if "CFF " in base:
             # An empty slot is one byte (endchar): compare sizes, decode only what is copied.
             source = other["CFF "].cff.topDictIndex[0].CharStrings
-            for name, size in _sizes(source).items():
-                if size > 1 and name not in filled and name in target.charStrings:
-                    charstring = source[name]
-                    charstring.private = target[name].private
-                    target[name] = charstring
-                    filled.add(name)
+            for gid, size in enumerate(_sizes(source)[:len(names)]):
+                if size > 1 and gid not in filled:
+                    charstring = source[their_names[gid]]
+                    charstring.private = target[names[gid]].private
+                    target[names[gid]] = charstring
+                    filled.add(gid)
         else:
-            for name in other["glyf"].keys():
-                glyph = other["glyf"][name]
-                if name in target and target[name].numberOfContours == 0 \
-                        and glyph.numberOfContours:
-                    target[name] = glyph
+            source = other["glyf"]
+            for gid, their_name in enumerate(their_names[:len(names)]):
+                glyph = source[their_name]
+                if glyph.numberOfContours and target[names[gid]].numberOfContours == 0:
+                    if glyph.isComposite():
+                        glyph.components = [_renamed(c, their_names, names, other)
+                                            for c in glyph.components]
+                    target[names[gid]] = glyph
         del other
     data = io.BytesIO()
     base.save(data)
     return data.getvalue()
+
+
+def _renamed(component, their_names, names, other):
+    """A composite glyph's component, named as the base subset names that glyph id."""
+    component.glyphName = names[other.getGlyphID(component.glyphName)]
+    return component
 
 
 def _load(program: bytes):
@@ -550,7 +565,8 @@ def _outlines(font):
     raise ValueError("neither CFF nor TrueType outlines")
 
 
-def _sizes(charstrings) -> dict[str, int]:
-    """Each glyph's charstring size in bytes, read from the CFF index without decoding."""
+def _sizes(charstrings) -> list[int]:
+    """Each glyph's charstring size in bytes by glyph id, read from the CFF index without
+    decoding."""
     offsets = charstrings.charStringsIndex.offsets
-    return {name: offsets[gid + 1] - offsets[gid] for name, gid in charstrings.charStrings.items()}
+    return [offsets[gid + 1] - offsets[gid] for gid in range(len(offsets) - 1)]

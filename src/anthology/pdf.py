@@ -29,6 +29,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import fonts
 from .cache import Cache, Stored, files_digest
 from .model import PrintSettings, book_images
 from .profiles import gutter
@@ -216,7 +217,7 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
     images = [book_dir / path for path in book_images(view.book)]
     roots = tuple(str(p) for p in [*images, *theme.readable]
                   + ([icc_profile().parent] if printing else []))
-    base = [(theme.read("book.css"), theme.path("book.css").as_uri())]
+    base = [(fonts.pin(theme.read("book.css")).css, theme.path("book.css").as_uri())]
     if printing:
         base.append((theme.render("print.css", icc=icc_profile().as_uri()), ""))
     if settings.recto_starts:

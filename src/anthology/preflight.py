@@ -17,6 +17,7 @@ from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
 from .cover import CoverGeometry
+from .glyphs import missing_glyphs
 from .model import Book
 from .profiles import gutter
 
@@ -82,6 +83,7 @@ def check_interior(book: Book, path: Path) -> list[Check]:
                          + (", BleedBox present" if bleed_box else "")))
     out += _check_margins(book, path, count, trim, media)
     out.append(_check_fonts(reader))
+    out.append(check_glyphs(path))
     out.append(_check_pdfx(reader, settings.pdf_x))
     out.append(_check_black_text(reader))
     return out
@@ -150,6 +152,14 @@ def _check_fonts(reader: PdfReader) -> Check:
                  else ", ".join(sorted(names)))
 
 
+def check_glyphs(path: Path) -> Check:
+    """Every glyph drawn has an outline in its embedded font (glyphs.py)."""
+    missing = missing_glyphs(path.read_bytes())
+    return Check("every glyph drawn", not missing,
+                 "; ".join(map(str, missing[:5])) + (" ..." if len(missing) > 5 else "")
+                 if missing else "each glyph has an outline in its embedded font")
+
+
 def _check_pdfx(reader: PdfReader, variant: str) -> Check:
     intents = reader.trailer["/Root"].get("/OutputIntents")
     kinds = [str(i.get_object().get("/S")) for i in intents] if intents else []
@@ -204,6 +214,7 @@ def check_cover(book: Book, path: Path, page_count: int) -> list[Check]:
         Check("cover height", abs(height - expected.height) < TOLERANCE,
               f"{height:.4f}in, expected {expected.height:.4f}in"),
         Check("cover trim box", trim is not None, f"TrimBox {_inches(trim)}"),
+        check_glyphs(path),
         Check("spine text", bool(on_spine) == expected.spine_text,
               (f"{len(on_spine)} words on the spine" if on_spine else "no spine text")
               + f" ({page_count} pages; {book.print.rules.name} allows spine text from "

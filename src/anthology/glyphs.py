@@ -1,0 +1,193 @@
+"""Reads a PDF's pages back glyph by glyph: every glyph a page draws must have an outline in
+the font program embedded for it.
+
+A font can claim a character in its cmap and still have an empty glyph for it (Debian's EB
+Garamond Italic for Greek), and a join of subsets can lose outlines. The text layer is right
+either way, so only the drawn glyphs tell. This decodes the content streams and form
+XObjects, follows ``Tf`` through ``q``/``Q``, and looks every glyph id up in the embedded
+TrueType (glyf) or CFF program, CID-keyed too. An empty glyph is only right for a space or an
+invisible character (by the font's ToUnicode map).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import pikepdf
+
+_SHOW = {"Tj", "TJ", "'", '"'}
+_OPERATORS = "q Q Tf Tj TJ ' \" Do"
+_INVISIBLE = {"Zs", "Zl", "Zp", "Cc", "Cf"}
+
+
+@dataclass(frozen=True)
+class MissingGlyph:
+    page: int  # 1-based
+    font: str
+    text: str  # what the font's ToUnicode map says the glyph is
+    glyph: int
+
+    def __str__(self) -> str:
+        shown = " ".join(f"U+{ord(c):04X} {unicodedata.name(c, '')}".strip() for c in self.text)
+        return (f"page {self.page}: '{self.text}' ({shown or 'no text'}) has no outline in "
+                f"{self.font} (glyph {self.glyph})")
+
+
+def missing_glyphs(data: bytes, limit: int = 50) -> list[MissingGlyph]:
+    """The first ``limit`` glyphs drawn without an outline, one per (font, glyph)."""
+    pdf = pikepdf.open(io.BytesIO(data))
+    try:
+        return _Reader().read(pdf, limit)
+    finally:
+        pdf.close()
+
+
+class _Font:
+    """One Type0 font of the PDF: its codes -> glyph ids, which ids have outlines, and what
+    text each code stands for."""
+
+    def __init__(self, font: pikepdf.Dictionary):
+        self.name = str(font.get("/BaseFont", "?")).split("+")[-1]
+        self.text = _to_unicode(font)
+        descendant = font.DescendantFonts[0]
+        descriptor = descendant.FontDescriptor
+        kind = next((k for k in ("/FontFile2", "/FontFile3") if k in descriptor), None)
+        self.program = _program(descriptor[kind].read_bytes()) if kind else None
+        self.cid_to_gid = None
+        cid_map = descendant.get("/CIDToGIDMap")
+        if isinstance(cid_map, pikepdf.Stream):
+            raw = cid_map.read_bytes()
+            self.cid_to_gid = [int.from_bytes(raw[i:i + 2], "big") for i in range(0, len(raw), 2)]
+        self.outlined: dict[int, bool] = {}
+
+    def empty(self, code: int) -> bool:
+        """Whether the glyph for ``code`` draws nothing where it should draw something."""
+        if self.program is None:
+            return False
+        if code not in self.outlined:
+            gid = code if self.cid_to_gid is None else (
+                self.cid_to_gid[code] if code < len(self.cid_to_gid) else 0)
+            self.outlined[code] = self.program.has_outline(gid, code)
+        text = self.text.get(code, "")
+        return not self.outlined[code] and not (text and all(
+            unicodedata.category(c) in _INVISIBLE for c in text))
+
+
+class _Program:
+    """A font program: TrueType glyf, or CFF (in an OpenType wrapper or bare, CID-keyed or not)."""
+
+    def __init__(self, font=None, cff=None):
+        self.font, self.cff = font, cff
+        if font is not None and "CFF " in font:
+            self.cff = font["CFF "].cff
+        self.glyf = font["glyf"] if font is not None and "glyf" in font else None
+        if self.cff is not None:
+            top = self.cff.topDictIndex[0]
+            self.charstrings = top.CharStrings
+            self.cid_keyed = hasattr(top, "ROS")
+            self.order = top.charset
+
+    def has_outline(self, gid: int, cid: int) -> bool:
+        from fontTools.pens.boundsPen import ControlBoundsPen
+        if self.glyf is not None:
+            order = self.font.getGlyphOrder()
+            if gid >= len(order):
+                return False
+            glyph = self.glyf[order[gid]]
+            return glyph.numberOfContours != 0 and bool(len(glyph.getCoordinates(self.glyf)[0]))
+        if self.cff is not None:
+            name = f"cid{cid:05d}" if self.cid_keyed else (
+                self.order[gid] if gid < len(self.order) else None)
+            if name is None or name not in self.charstrings:
+                return False
+            pen = ControlBoundsPen(None)
+            self.charstrings[name].draw(pen)
+            return pen.bounds is not None
+        return True  # a program we cannot read: not ours to judge
+
+
+def _program(data: bytes) -> _Program:
+    from fontTools.cffLib import CFFFontSet
+    from fontTools.ttLib import TTFont
+    if data[:4] in (b"OTTO", b"\x00\x01\x00\x00", b"true"):
+        return _Program(font=TTFont(io.BytesIO(data), lazy=True))
+    cff = CFFFontSet()
+    cff.decompile(io.BytesIO(data), None)
+    return _Program(cff=cff)
+
+
+_HEX = re.compile(rb"<([0-9a-fA-F]+)>")
+
+
+def _to_unicode(font) -> dict[int, str]:
+    """A ToUnicode CMap's bfchar and bfrange entries, code -> text."""
+    if "/ToUnicode" not in font:
+        return {}
+    cmap = font.ToUnicode.read_bytes()
+    out: dict[int, str] = {}
+    for block in re.findall(rb"beginbfchar(.*?)endbfchar", cmap, re.S):
+        values = _HEX.findall(block)
+        for code, text in zip(values[::2], values[1::2]):
+            out[int(code, 16)] = bytes.fromhex(text.decode()).decode("utf-16-be", "replace")
+    for block in re.findall(rb"beginbfrange(.*?)endbfrange", cmap, re.S):
+        for line in block.splitlines():
+            values = _HEX.findall(line)
+            if len(values) == 3 and b"[" not in line:
+                low, high = int(values[0], 16), int(values[1], 16)
+                start = bytes.fromhex(values[2].decode()).decode("utf-16-be", "replace")
+                for i in range(high - low + 1):
+                    out[low + i] = start[:-1] + chr(ord(start[-1]) + i)
+    return out
+
+
+class _Reader:
+    def __init__(self):
+        self.fonts: dict[tuple, _Font | None] = {}
+        self.found: dict[tuple[str, int], MissingGlyph] = {}
+        self.forms: set[tuple] = set()
+
+    def read(self, pdf: pikepdf.Pdf, limit: int) -> list[MissingGlyph]:
+        for number, page in enumerate(pdf.pages, 1):
+            self._stream(page.obj, page.obj.get("/Resources", pikepdf.Dictionary()), number)
+            if len(self.found) >= limit:
+                break
+        return list(self.found.values())[:limit]
+
+    def _font(self, resources, name) -> _Font | None:
+        font = resources.get("/Font", {}).get(name)
+        if font is None:
+            return None
+        key = font.objgen
+        if key not in self.fonts:
+            self.fonts[key] = _Font(font) if font.get("/Subtype") == "/Type0" else None
+        return self.fonts[key]
+
+    def _stream(self, stream, resources, page: int) -> None:
+        font, stack = None, []
+        for operands, operator in pikepdf.parse_content_stream(stream, _OPERATORS):
+            op = str(operator)
+            if op == "q":
+                stack.append(font)
+            elif op == "Q":
+                font = stack.pop() if stack else None
+            elif op == "Tf":
+                font = self._font(resources, operands[0])
+            elif op in _SHOW and font is not None:
+                strings = operands[-1] if op != "TJ" else [o for o in operands[0]
+                                                            if isinstance(o, pikepdf.String)]
+                for string in ([strings] if op != "TJ" else strings):
+                    raw = bytes(string)
+                    for i in range(0, len(raw) - 1, 2):
+                        code = int.from_bytes(raw[i:i + 2], "big")
+                        if font.empty(code) and (font.name, code) not in self.found:
+                            self.found[(font.name, code)] = MissingGlyph(
+                                page, font.name, font.text.get(code, ""), code)
+            elif op == "Do":
+                xobject = resources.get("/XObject", {}).get(operands[0])
+                if xobject is not None and xobject.get("/Subtype") == "/Form" \
+                        and xobject.objgen not in self.forms:
+                    self.forms.add(xobject.objgen)
+                    self._stream(xobject, xobject.get("/Resources", resources), page)

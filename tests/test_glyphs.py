@@ -1,0 +1,86 @@
+"""The glyph-coverage check (glyphs.py) and the faces pinned for it (fonts.py), on small PDFs
+made here: a glyph deliberately emptied in the embedded program must be found, by font, page
+and character, in a CFF (EB Garamond) and a TrueType (Noto Serif) font."""
+
+from __future__ import annotations
+
+import io
+
+import pikepdf
+import pytest
+from fontTools.ttLib import TTFont
+
+from anthology import fonts
+from anthology.glyphs import missing_glyphs
+
+
+def _pdf(family: str, text: str = "Hello, world") -> bytes:
+    from weasyprint import HTML
+    return HTML(string=f'<html><body style="font-family: \'{family}\'; font-size: 20pt">'
+                       f'<p>{text}</p><p style="font-style: italic">{text}</p>'
+                       f'<p style="break-before: page">{text}</p></body></html>').write_pdf()
+
+
+def _empty_glyph(data: bytes, character: str) -> bytes:
+    """``data`` with the glyph for ``character`` emptied in its regular font's program."""
+    pdf = pikepdf.open(io.BytesIO(data))
+    font = next(f for f in pdf.pages[0].Resources.Font.values() if "Italic" not in
+                str(f.BaseFont))
+    code = _code_of(font, character)
+    descriptor = font.DescendantFonts[0].FontDescriptor
+    kind = "/FontFile3" if "/FontFile3" in descriptor else "/FontFile2"
+    program = TTFont(io.BytesIO(descriptor[kind].read_bytes()))
+    name = program.getGlyphOrder()[code]
+    if "glyf" in program:
+        from fontTools.ttLib.tables._g_l_y_f import Glyph
+        program["glyf"][name] = Glyph()
+    else:
+        from fontTools.misc.psCharStrings import T2CharString
+        charstrings = program["CFF "].cff.topDictIndex[0].CharStrings
+        charstrings[name] = T2CharString(program=["endchar"],
+                                         private=charstrings[name].private)
+    out = io.BytesIO()
+    program.save(out)
+    descriptor[kind].write(out.getvalue())
+    if kind == "/FontFile2":
+        descriptor[kind].Length1 = len(out.getvalue())
+    result = io.BytesIO()
+    pdf.save(result)
+    return result.getvalue()
+
+
+def _code_of(font, character: str) -> int:
+    cmap = font.ToUnicode.read_bytes().decode("latin-1")
+    wanted = character.encode("utf-16-be").hex()
+    for line in cmap.splitlines():
+        parts = line.strip("<>").split("> <")
+        if len(parts) == 2 and parts[1].lower() == wanted:
+            return int(parts[0], 16)
+    raise AssertionError(f"{character!r} is not in the ToUnicode map")
+
+
+@pytest.mark.parametrize("family", ["EB Garamond", "Noto Serif"])
+def test_an_emptied_glyph_is_found_by_font_page_and_character(family):
+    intact = _pdf(family)
+    assert missing_glyphs(intact) == []
+    broken = missing_glyphs(_empty_glyph(intact, "H"))
+    assert [(m.page, m.text) for m in broken] == [(1, "H")]
+    assert family.split()[0] in broken[0].font and "Italic" not in broken[0].font
+    assert "U+0048 LATIN CAPITAL LETTER H" in str(broken[0])
+
+
+def test_spaces_may_be_empty_but_a_letter_may_not():
+    assert missing_glyphs(_pdf("Noto Serif", "a\u00a0b\u2009c d")) == []
+
+
+def test_a_face_is_pinned_to_the_characters_it_draws():
+    """EB Garamond's italic is pinned to the file that draws Greek (the 08 italic claims
+    Greek with empty glyphs), and nothing that file leaves empty is in its range."""
+    faces = {(f.style, f.weight): f for f in fonts.family_faces("EB Garamond")}
+    italic = faces[("italic", "normal")]
+    assert 0x3B1 in fonts.drawn(italic.path)
+    assert all(fonts.drawn(f.path) >= {ord(c) for c in "Aa1"} for f in faces.values())
+    pinned = fonts.pin('p { font-family: "EB Garamond", "No Such Face", serif; }')
+    assert pinned.missing == ["No Such Face"]
+    assert 'font-family: "EB Garamond anthology", "Noto Serif anthology", serif' in pinned.css
+    assert "unicode-range: U+" in pinned.css
