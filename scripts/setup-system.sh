@@ -2,13 +2,16 @@
 # Installs the Debian packages anthology needs, only those missing, with apt-get (sudo when
 # not root). Building needs the book face and its fallbacks, Pango (WeasyPrint), the CMYK ICC
 # profile (PDF/X) and poppler-utils (preflight). With --test it adds what the test suite
-# uses: Java (EPUBCheck), Chromium and Node.js (Ace by DAISY, epub.js, Playwright).
+# uses: the font matrix's faces, Java (EPUBCheck), Chromium and Node.js (Ace by DAISY, epub.js,
+# Playwright).
 set -euo pipefail
 packages=(
   fonts-ebgaramond fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji fontconfig
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libgs-common poppler-utils
 )
 if [ "${1:-}" = "--test" ]; then
+  # The font matrix (tests/test_font_matrix.py): CFF, TrueType and variable faces.
+  packages+=(fonts-linuxlibertine fonts-sil-gentiumplus fonts-inter-variable)
   packages+=(chromium)
   command -v java >/dev/null 2>&1 || packages+=(default-jre-headless)
   command -v node >/dev/null 2>&1 || packages+=(nodejs)

@@ -17,7 +17,6 @@ from .model import Book
 from .typeset import LayoutJob, local_fetcher
 from .profiles import COVER_BLEED, PAPER_THICKNESS
 from .theme import Theme, refuse_unread
-from .tounicode import mend_pdf
 
 IMAGE_MIN = (1600, 2560)  # the EPUB cover image is at least this many pixels
 
@@ -79,7 +78,7 @@ def render_cover_pdf(book: Book, theme: Theme, page_count: int) -> tuple[bytes, 
                 f"{geometry.trim_height}in; bleed: {geometry.bleed}in; marks: none; }}")
     document = _document(_design(book, theme, geometry, ("back", "spine", "front"), page_css),
                          theme)
-    return mend_pdf(document.write_pdf(pdf_identifier=True)), geometry
+    return document.write_pdf(pdf_identifier=True), geometry
 
 
 def cover_image_job(book: Book, theme: Theme) -> LayoutJob:

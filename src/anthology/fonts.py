@@ -185,12 +185,19 @@ def _files(family: str) -> list[_File]:
         if len(parts) != 6 or family.casefold() not in (
                 f.casefold() for f in parts[5].split(",")):
             continue
-        path, index, weight, slant, width = parts[0], int(parts[1]), float(parts[2]), \
-            int(parts[3]), int(parts[4])
+        path, index, weight, slant, width = parts[0], int(parts[1]), parts[2], \
+            _number(parts[3]), _number(parts[4])
         if index != 0 or width != 100 or Path(path).suffix.lower() in (".ttc", ".otc"):
             continue
-        files.append(_File(path, slant > 0, weight >= 180, _variable_weight(path)))
+        # A variable font's default instance lists its weight as a range: "[0 210]".
+        files.append(_File(path, slant > 0, not weight.startswith("[") and float(weight) >= 180,
+                           _variable_weight(path)))
     return files
+
+
+def _number(value: str) -> float:
+    """A fontconfig value, or the low end of its range ("[0 100]")."""
+    return float(value.strip("[]").split()[0])
 
 
 def _variable_weight(path: str) -> bool:

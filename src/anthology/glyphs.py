@@ -15,6 +15,7 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 
 import pikepdf
 
@@ -67,11 +68,14 @@ class _Font:
         """Whether the glyph for ``code`` draws nothing where it should draw something."""
         if self.program is None:
             return False
+        if self.program.images:
+            return False  # a colour font: WeasyPrint draws its glyphs as images
+        gid = code if self.cid_to_gid is None else (
+            self.cid_to_gid[code] if code < len(self.cid_to_gid) else 0)
         if code not in self.outlined:
-            gid = code if self.cid_to_gid is None else (
-                self.cid_to_gid[code] if code < len(self.cid_to_gid) else 0)
             self.outlined[code] = self.program.has_outline(gid, code)
-        text = self.text.get(code, "")
+        # A glyph mapped to no text (the first of a cluster) is known by its name: "space".
+        text = self.text.get(code) or self.program.character(gid)
         return not self.outlined[code] and not (text and all(
             unicodedata.category(c) in _INVISIBLE for c in text))
 
@@ -89,6 +93,19 @@ class _Program:
             self.charstrings = top.CharStrings
             self.cid_keyed = hasattr(top, "ROS")
             self.order = top.charset
+
+    @cached_property
+    def images(self) -> bool:
+        """Whether no glyph has an outline: a colour (emoji) font, drawn as images."""
+        if self.glyf is not None:
+            return all(self.glyf[name].numberOfContours == 0 for name in self.glyf.keys())
+        return False
+
+    def character(self, gid: int) -> str:
+        """The character the glyph's name stands for ("space", "uni00A0"), if it has one."""
+        from fontTools.agl import toUnicode
+        order = self.font.getGlyphOrder() if self.font is not None else self.order
+        return toUnicode(order[gid].split(".")[0]) if 0 < gid < len(order) else ""
 
     def has_outline(self, gid: int, cid: int) -> bool:
         from fontTools.pens.boundsPen import ControlBoundsPen
@@ -119,7 +136,8 @@ def _program(data: bytes) -> _Program:
     return _Program(cff=cff)
 
 
-_HEX = re.compile(rb"<([0-9a-fA-F]+)>")
+_CHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>")
+_RANGE = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>")
 
 
 def _to_unicode(font) -> dict[int, str]:
@@ -129,18 +147,18 @@ def _to_unicode(font) -> dict[int, str]:
     cmap = font.ToUnicode.read_bytes()
     out: dict[int, str] = {}
     for block in re.findall(rb"beginbfchar(.*?)endbfchar", cmap, re.S):
-        values = _HEX.findall(block)
-        for code, text in zip(values[::2], values[1::2]):
-            out[int(code, 16)] = bytes.fromhex(text.decode()).decode("utf-16-be", "replace")
+        for code, text in _CHAR.findall(block):
+            out[int(code, 16)] = _text(text)
     for block in re.findall(rb"beginbfrange(.*?)endbfrange", cmap, re.S):
-        for line in block.splitlines():
-            values = _HEX.findall(line)
-            if len(values) == 3 and b"[" not in line:
-                low, high = int(values[0], 16), int(values[1], 16)
-                start = bytes.fromhex(values[2].decode()).decode("utf-16-be", "replace")
-                for i in range(high - low + 1):
-                    out[low + i] = start[:-1] + chr(ord(start[-1]) + i)
+        for low, high, start in _RANGE.findall(block):
+            text = _text(start)
+            for i in range(int(high, 16) - int(low, 16) + 1):
+                out[int(low, 16) + i] = text[:-1] + chr(ord(text[-1]) + i) if text else ""
     return out
+
+
+def _text(hex_text: bytes) -> str:
+    return bytes.fromhex(hex_text.decode()).decode("utf-16-be", "replace")
 
 
 class _Reader:

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 
 import pikepdf
 
-from . import tounicode
 from .pdfwrite import PdfWriter
 from .render import BookView
 from .typeset import Laid, release_memory
@@ -56,7 +55,7 @@ def assemble(view: BookView, front, layout, chunks, stamps, backs, blank,
                                                                             if c >= 0})],
             hashlib.sha256(stamps.pdf).hexdigest(), hashlib.sha256(blank.pdf).hexdigest(),
             heads, [(kinds[n], layout.heads.get(n)) for _, _, n in part],
-            setup, sorted(anchors), "body-group", 1)).encode()).hexdigest()
+            setup, sorted(anchors), "body-group", 2)).encode()).hexdigest()
         joined = cache.get(key) if cache else None
         if joined is None:
             joined = _join_body(part, layout, kinds, chunks, stamps, blank, setup, anchors,
@@ -138,7 +137,6 @@ class _Book:
         for font in _fonts(pages):
             if font.get("/Subtype") != "/Type0":
                 continue
-            tounicode.mend(font)
             descriptor = font.DescendantFonts[0].FontDescriptor
             kind = next((k for k in ("/FontFile3", "/FontFile2") if k in descriptor), None)
             name = str(descriptor.FontName)
@@ -492,7 +490,7 @@ def merged_program(programs: list[bytes], cache=None) -> bytes:
         return programs[0]
     programs = sorted(programs, key=lambda program: hashlib.sha256(program).digest())
     key = hashlib.sha256(b"".join(hashlib.sha256(p).digest() for p in programs)
-                         + b"merged font program 2").hexdigest()
+                         + b"merged font program 4").hexdigest()
     merged = cache.get(key) if cache else None
     if merged is None:
         merged = merge_programs(programs)
@@ -526,6 +524,7 @@ def merge_programs(programs: list[bytes]) -> bytes:
                     charstring = source[their_names[gid]]
                     charstring.private = target[names[gid]].private
                     target[names[gid]] = charstring
+                    _copy_metrics(other, their_names[gid], base, names[gid])
                     filled.add(gid)
         else:
             source = other["glyf"]
@@ -536,10 +535,23 @@ def merge_programs(programs: list[bytes]) -> bytes:
                         glyph.components = [_renamed(c, their_names, names, other)
                                             for c in glyph.components]
                     target[names[gid]] = glyph
+                    _copy_metrics(other, their_name, base, names[gid])
         del other
+    if "glyf" in base:
+        # maxp holds the largest glyph's points and contours: a glyph copied in can exceed
+        # the base's, and FreeType then draws it wrong or not at all (pdfium, poppler).
+        base["maxp"].recalc(base)
     data = io.BytesIO()
     base.save(data)
     return data.getvalue()
+
+
+def _copy_metrics(source, their_name: str, target, name: str) -> None:
+    """A glyph's advance and side bearing go with it: a subset holds zeros for the glyphs it
+    left out, and FreeType places a TrueType outline by its left side bearing."""
+    for table in ("hmtx", "vmtx"):
+        if table in source and table in target:
+            target[table][name] = source[table][their_name]
 
 
 def _renamed(component, their_names, names, other):

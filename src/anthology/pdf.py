@@ -26,7 +26,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import fonts
@@ -172,6 +172,8 @@ class RenderedPdf:
     labels: dict[str, str]              # anchor (story-1, contributors, ...) -> printed label
     page_starts: list[tuple[str, str]]  # (page label, first anchor starting on that page)
     chunks: int = 1
+    # Each body page as laid out before the join: (its piece, page in it, page in the book).
+    body: list[tuple[Laid, int, int]] = field(default_factory=list)
 
 
 def icc_profile() -> Path:
@@ -340,7 +342,9 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
     starts += [(str(n), a) for n, a in layout.starts]
     starts += [(str(n + i), a[0]) for n, back in zip(back_starts, backs)
                for i, a in enumerate(back.anchors) if a]
-    return RenderedPdf(data, setup, front_count, total, labels, starts, len(chunks))
+    body_pages = [(laid[chunk], p, front_count + number - 1)
+                  for chunk, p, number in layout.placements if chunk >= 0]
+    return RenderedPdf(data, setup, front_count, total, labels, starts, len(chunks), body_pages)
 
 
 def drive(runner: Runner, layouts: list[Layouts]) -> list:
