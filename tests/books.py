@@ -67,3 +67,13 @@ def face_css(face: str) -> str:
     """The built-in book.css with ``face`` as the book face instead of EB Garamond."""
     css = (Path(BUILTIN) / "book.css").read_text(encoding="utf-8")
     return css.replace('"EB Garamond"', f'"{face}"')
+
+
+def font_names(data: bytes) -> list[str]:
+    """The BaseFont of every font the pages of a PDF use."""
+    import io
+
+    import pikepdf
+    pdf = pikepdf.open(io.BytesIO(data))
+    return [str(font.get("/BaseFont", "")) for page in pdf.pages
+            for font in page.Resources.get("/Font", {}).values()]

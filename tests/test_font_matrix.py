@@ -56,7 +56,7 @@ def test_every_face_prints_every_glyph_and_the_join_keeps_the_pieces(face, make_
                               runner, chunk_stories=40, window_entries=60)
     assert rendered.chunks >= 4 and rendered.page_count >= 170
     assert missing_glyphs(rendered.data, limit=10) == []
-    assert face.split()[0] in "".join(_font_names(rendered.data))
+    assert face.split()[0] in "".join(books.font_names(rendered.data))
 
     setup = rendered.setup
     joined = pypdfium2.PdfDocument(rendered.data)
@@ -78,11 +78,3 @@ def test_every_face_prints_every_glyph_and_the_join_keeps_the_pieces(face, make_
     assert len(rendered.body) > 150
     assert not differing, differing
 
-
-def _font_names(data: bytes) -> list[str]:
-    import io
-
-    import pikepdf
-    pdf = pikepdf.open(io.BytesIO(data))
-    return [str(f.get("/BaseFont", "")) for page in pdf.pages
-            for f in page.Resources.get("/Font", {}).values()]

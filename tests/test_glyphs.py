@@ -84,3 +84,20 @@ def test_a_face_is_pinned_to_the_characters_it_draws():
     assert pinned.missing == ["No Such Face"]
     assert 'font-family: "EB Garamond anthology", "Noto Serif anthology", serif' in pinned.css
     assert "unicode-range: U+" in pinned.css
+
+
+def test_a_missing_face_falls_back_to_the_text_face_with_one_warning(make_book, tmp_path,
+                                                                      monkeypatch):
+    import books
+    from anthology.build import build
+    monkeypatch.setitem(fonts.PACKAGES, "Missing Face Pro", "fonts-missing-face")
+    path = make_book("title: T\nstories:\n  - author: Ana Ortiz\n    text: Zażółć *gęślą* 1984.\n",
+                     {"styles/book.css": books.face_css("Missing Face Pro")})
+    built = build(path, tmp_path / "out", ["pdf"])
+    assert [w for w in built.warnings if "Missing Face Pro" in w] == [
+        "font 'Missing Face Pro' is not installed; the book is set in Noto Serif instead "
+        "(install the Debian package fonts-missing-face)"]
+    data = built.outputs["pdf"].read_bytes()
+    names = " ".join(books.font_names(data))
+    assert "Noto-Serif-anthology" in names and "Math" not in names and "DejaVu" not in names
+    assert missing_glyphs(data) == []
