@@ -273,3 +273,71 @@ def test_epubjs_reads_every_story_in_order(default_build, default_book, tmp_path
                                                            "Sources and Permissions")]
     # epub.js reads page labels as numbers, so the roman front-matter labels come out as NaN
     assert [p for p in result["pages"] if p != "NaN"][:3] == ["1", "3", "5"]
+
+
+NESTED = """\
+title: Pages That Begin Anywhere
+editors: [Ana Ortiz]
+date: 2024-06-01
+foreword:
+  text: |
+{foreword}
+stories:
+  - author: Rosa Quinn
+    title: A Letter Quoted at Length
+    text: |
+      She kept the letter and read it to us the winter she was ill:
+
+{quote}
+
+      Then she folded it away.
+  - author: Tomás Ferrer
+    title: What the Ward Needed
+    text: |
+      The list we pinned by the door that year:
+
+{items}
+  - author: Ines Maro
+    title: Lines at Night
+    text: |
+{verse}
+"""
+
+
+def nested_manifest() -> str:
+    def sentences(n: int, count: int) -> str:
+        return " ".join(f"The snow came down on the harbour {n}.{k} and the boats knocked "
+                        "against each other all night, and nobody in the house could sleep "
+                        "for the sound of it." for k in range(count))
+    return NESTED.format(
+        foreword="\n\n".join("    " + sentences(n, 6) for n in range(8)),
+        quote="\n".join(f"      > {sentences(n, 3)}\n      >" for n in range(40)),
+        items="\n".join(f"      - {sentences(n, 2)}" for n in range(60)),
+        verse="\n".join(f"      the {n}th line of the night, and the sea below it\\"
+                        for n in range(200)) + "\n      and morning.")
+
+
+@pytest.mark.slow
+def test_every_printed_page_is_in_the_page_list(make_book, tmp_path):
+    """Pages that begin inside a long quotation, a list, a run of broken lines or the
+    foreword's paragraphs are all in the page-list, each marker before that page's first
+    word."""
+    built = build(make_book(nested_manifest()), tmp_path / "out", ["print", "epub"])
+    reader = PdfReader(built.outputs["print"])
+    pages = pdf_pages(built.outputs["print"])
+    printed = {label: text for label, text in zip(reader.page_labels, pages)
+               if text.strip() and label.isdigit()}
+    assert len(printed) > 20
+    with zipfile.ZipFile(built.outputs["epub"]) as z:
+        nav = z.read("EPUB/nav.xhtml").decode().split('epub:type="page-list"')[1]
+        listed = dict((label, href) for href, label in
+                      re.findall(r'<a href="([^"]+)">([^<]+)</a>', nav))
+        documents = {name: z.read(name).decode() for name in z.namelist()
+                     if name.endswith(".xhtml")}
+    assert set(printed) <= set(listed), sorted(set(printed) - set(listed), key=int)
+    for label in printed:
+        name, anchor = listed[label].split("#")
+        after = documents[f"EPUB/{name}"].split(f'id="{anchor}"', 1)[1]
+        words = re.sub(r"<[^>]+>", " ", after.split(">", 1)[1])
+        first = re.sub(r"\W+", "", printed[label].split()[0] if label != "1" else "")
+        assert squash(first) in squash(" ".join(words.split()[:3])), (label, words[:80])

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .exceptions import reason
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 _MAGIC = b"anthology-cache\n"
 _HEADER = struct.Struct(f"<{len(_MAGIC)}sH64s32s")
 _ENTRY, _TEMPORARY = re.compile(r"[0-9a-f]{64}"), re.compile(r"\.[a-z0-9_]+\.tmp")
@@ -143,7 +143,7 @@ class Stored:
 
     def __init__(self, cache: Cache, key: str, laid):
         self.cache, self.key, self.anchors, self.blanks = cache, key, laid.anchors, laid.blanks
-        self.refused = laid.refused
+        self.refused, self.firsts = laid.refused, laid.firsts
 
     @property
     def pdf(self) -> bytes:

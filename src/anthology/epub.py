@@ -62,9 +62,9 @@ class _Writer(epub.EpubWriter):
 
 def render_epub(view: BookView, theme: Theme, moment: dt.datetime, book_dir: Path,
                 cover_image: bytes | Callable[[], bytes] | None = None,
-                page_starts: list[tuple[str, str]] | None = None,
+                page_starts: list[tuple[str, str, str]] | None = None,
                 cache: Cache | None = None) -> bytes:
-    """The EPUB's bytes. ``page_starts`` (label, first anchor of the page) come from the print
+    """The EPUB's bytes. ``page_starts`` (pdf.RenderedPdf.page_starts) come from the print
     edition's layout and become page-break markers and the nav's page-list. ``cover_image``
     may be a function: it is called late, so a worker can draw the cover meanwhile."""
     book = view.book
@@ -143,15 +143,18 @@ def render_epub(view: BookView, theme: Theme, moment: dt.datetime, book_dir: Pat
 
 
 def _mark_pages(bodies, page_starts):
-    """Insert a page-break marker where each printed page begins; return the new bodies and
-    the page-list entries (label, href) in reading order."""
+    """Insert a page-break marker where each printed page begins: at the element that opens
+    it, or, for a page that begins inside a paragraph, a quotation or a list, before the word
+    it begins with. Return the new bodies and the page-list entries (label, href) in reading
+    order."""
     bodies = list(bodies)
     where = {}
     for index, (_, body) in enumerate(bodies):
         for anchor in re.findall(r'\sid="([^"]+)"', body):
             where.setdefault(anchor, index)
     page_list = []
-    for label, anchor in page_starts:
+    done: dict[int, int] = {}  # body -> where its last marker ends (pages run forward)
+    for label, anchor, words in page_starts:
         index = where.get(anchor)
         if index is None:
             continue  # a page of the print edition only (half-title, contents)
@@ -159,12 +162,46 @@ def _mark_pages(bodies, page_starts):
         marker = (f'<span epub:type="pagebreak" role="doc-pagebreak" id="page-{label}" '
                   f'aria-label="{label}"></span>')
         tag = re.search(rf'<(\w+)[^>]*\sid="{re.escape(anchor)}"[^>]*>', body)
-        at = tag.end() if tag[1] == "section" else tag.start()
+        if words:
+            at = _word_at(body, max(tag.end(), done.get(index, 0)), words)
+            if at is None:
+                continue
+        else:
+            at = tag.end() if tag[1] == "section" else tag.start()
         bodies[index] = (section, body[:at] + marker + body[at:])
+        done[index] = at + len(marker)
         page_list.append((label, f"{section.id}.xhtml#page-{label}"))
     order = {section.id: n for n, (section, _) in enumerate(bodies)}
     page_list.sort(key=lambda entry: order[entry[1].split(".xhtml")[0]])
     return bodies, page_list
+
+
+_MARKUP = re.compile(r"<[^>]*>|&[#\w]+;")
+_PAGE_SPAN = 50_000  # characters of markup and text a page's first words are looked for in
+
+
+def _word_at(body: str, start: int, words: str) -> int | None:
+    """Where in ``body``, from ``start``, the word that ``words`` begin in starts (markup
+    skipped), or None."""
+    text, offsets = [], []
+    position, end = start, min(len(body), start + _PAGE_SPAN)
+    for match in [*_MARKUP.finditer(body, start, end), None]:
+        for i in range(position, match.start() if match else end):
+            text.append(body[i])
+            offsets.append(i)
+        if match is None:
+            break
+        if match.group().startswith("&"):
+            text.append(html.unescape(match.group()))
+            offsets.append(match.start())
+        position = match.end()
+    found = re.search(r"\s+".join(map(re.escape, words.split())), "".join(text))
+    if found is None:
+        return None
+    k = found.start()
+    while k > 0 and not text[k - 1].isspace():
+        k -= 1  # the page may begin with the end of a word broken across pages
+    return offsets[k]
 
 
 def _accessibility_metadata(out, book, has_pages: bool, has_cover: bool) -> None:

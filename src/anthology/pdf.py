@@ -36,7 +36,7 @@ from .profiles import gutter
 from .render import BACK_MATTER, FRONT_MATTER, BookView, Section, pdf_html, sections
 from .theme import Theme
 from .typeset import Laid, LayoutJob, Workers, lay_out
-from .windows import CONTINUED_HEADS, Layouts, lay_out_in_windows
+from .windows import CONTINUED_HEADS, Layouts, Pages, lay_out_in_windows
 
 ICC_PROFILES = (Path("/usr/share/color/icc/ghostscript/default_cmyk.icc"),
                 Path("/usr/share/color/icc/ghostscript/ps_cmyk.icc"))
@@ -170,7 +170,9 @@ class RenderedPdf:
     front_pages: int
     page_count: int
     labels: dict[str, str]              # anchor (story-1, contributors, ...) -> printed label
-    page_starts: list[tuple[str, str]]  # (page label, first anchor starting on that page)
+    # (page label, first anchor starting on that page, ""), or for a page that starts inside
+    # a block (label, the block's anchor, the page's first words)
+    page_starts: list[tuple[str, str, str]]
     chunks: int = 1
     # Each body page as laid out before the join: (its piece, page in it, page in the book).
     body: list[tuple[Laid, int, int]] = field(default_factory=list)
@@ -338,13 +340,26 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
                         blank, pages, setup, printing=printing, pdf_x=settings.pdf_x,
                         cache=runner.cache)
     labels = {anchor: str(number) for anchor, number in pages.items()}
-    starts = [(roman(i), a[0]) for i, a in enumerate(front.anchors, start=1) if a]
-    starts += [(str(n), a) for n, a in layout.starts]
-    starts += [(str(n + i), a[0]) for n, back in zip(back_starts, backs)
-               for i, a in enumerate(back.anchors) if a]
+    starts = _starts(front, lambda i: roman(i + 1))
+    starts += [(str(n), a, words) for n, a, words in layout.starts]
+    for n, back, section in zip(back_starts, backs, back_matter):
+        starts += _starts(back, lambda i, n=n: str(n + i), section.id)
     body_pages = [(laid[chunk], p, front_count + number - 1)
                   for chunk, p, number in layout.placements if chunk >= 0]
     return RenderedPdf(data, setup, front_count, total, labels, starts, len(chunks), body_pages)
+
+
+def _starts(pages: Pages, label: Callable[[int], str],
+            section: str = "") -> list[tuple[str, str, str]]:
+    """Where each page of a front- or back-matter document starts (RenderedPdf.page_starts):
+    a page of a long list's later window has no id around its text but the ``section``'s."""
+    out = []
+    for i, (anchors, first) in enumerate(zip(pages.anchors, pages.firsts)):
+        if anchors:
+            out.append((label(i), anchors[0], ""))
+        elif first and (first[0] or section):
+            out.append((label(i), first[0] or section, first[1]))
+    return out
 
 
 def drive(runner: Runner, layouts: list[Layouts]) -> list:
@@ -394,7 +409,8 @@ class BodyLayout:
     placements: list[tuple[int, int, int]]  # (chunk, page in chunk, body page) in order
     blanks: dict[int, bool]                 # body page -> blank
     pages: dict[str, int]                   # anchor -> body page
-    starts: list[tuple[int, str]]           # (body page, first anchor starting there)
+    starts: list[tuple[int, str, str]]      # (body page, first anchor starting there, or
+                                            # the anchor around its text and its first words)
     openers: set[int]                       # body pages where a section starts
     heads: dict[int, str]                   # body page -> running head (the section's title)
     page_count: int
@@ -415,7 +431,9 @@ class BodyLayout:
                 placements.append((c, p, number))
                 blanks[number] = blank
                 if anchors:
-                    starts.append((number, anchors[0]))
+                    starts.append((number, anchors[0], ""))
+                elif result.firsts[p] and result.firsts[p][0]:
+                    starts.append((number, *result.firsts[p]))
                 for anchor in anchors:
                     pages.setdefault(anchor, number)
                     if anchor in titles:

@@ -35,6 +35,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 WORKER_GROWTH = 10 << 20  # bytes
+ENTRY = "anthology-entry-"  # ids windows.py gives a long list's entries, its own business
 
 
 def local_fetcher(roots):
@@ -109,10 +110,13 @@ class Laid:
     anchors: list[list[str]]
     blanks: list[bool]
     refused: list[str] = field(default_factory=list)  # URLs the layout could not read
+    # Per page, where its text begins: [the id of the nearest element around it ("" if none),
+    # its first words], or [] (used where no anchor starts the page: it begins inside a block).
+    firsts: list[list[str]] = field(default_factory=list)
 
     def to_bytes(self) -> bytes:
         """Plain data for the cache: the length of a JSON head, the head, the PDF."""
-        head = json.dumps([self.anchors, self.blanks, self.refused],
+        head = json.dumps([self.anchors, self.blanks, self.refused, self.firsts],
                           separators=(",", ":")).encode()
         return struct.pack("<Q", len(head)) + head + self.pdf
 
@@ -121,7 +125,7 @@ class Laid:
         """Read ``to_bytes`` back; ValueError if it is not that."""
         try:
             (size,) = struct.unpack_from("<Q", data)
-            anchors, blanks, refused = json.loads(data[8:8 + size])
+            anchors, blanks, refused, firsts = json.loads(data[8:8 + size])
         except (struct.error, ValueError, TypeError) as error:
             raise ValueError(f"not a laid-out document: {error}") from None
         if not (isinstance(anchors, list) and isinstance(blanks, list)
@@ -129,9 +133,12 @@ class Laid:
                 and all(isinstance(a, list) and all(isinstance(x, str) for x in a)
                         for a in anchors)
                 and all(isinstance(b, bool) for b in blanks)
-                and isinstance(refused, list) and all(isinstance(u, str) for u in refused)):
+                and isinstance(refused, list) and all(isinstance(u, str) for u in refused)
+                and isinstance(firsts, list) and len(firsts) == len(blanks)
+                and all(isinstance(f, list) and all(isinstance(x, str) for x in f)
+                        for f in firsts)):
             raise ValueError("not a laid-out document: wrong head")
-        return cls(data[8 + size:], anchors, blanks, refused)
+        return cls(data[8 + size:], anchors, blanks, refused, firsts)
 
 
 def lay_out(job: LayoutJob) -> Laid:
@@ -148,16 +155,38 @@ def lay_out(job: LayoutJob) -> Laid:
     document = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
         stylesheets=sheets, color_profiles=profiles, font_config=fonts, **options)
     seen: set[str] = set()
-    anchors, blanks = [], []
+    anchors, blanks, firsts = [], [], []
     for page in document.pages:
         new = sorted((a for a in page.anchors if a not in seen),
                      key=lambda a: (page.anchors[a][1], page.anchors[a][0]))
         seen.update(page.anchors)
         anchors.append(new)
         blanks.append(bool(page._page_box.page_type.blank))
+        firsts.append(_first_words(page._page_box))
     with _stable_xmp_ids(job.content_key()):
         pdf = document.write_pdf(finisher=_drop_links if job.variant else None, **options)
-    return Laid(pdf, anchors, blanks, sorted(set(fetcher.refused)))
+    return Laid(pdf, anchors, blanks, sorted(set(fetcher.refused)), firsts)
+
+
+def _first_words(box, block: str = "") -> list[str]:
+    """[the id of the nearest element with one around the page's first text, its first
+    whole words], or [] if the page has no text."""
+    if "::" in (getattr(box, "element_tag", None) or ""):
+        return []  # a list's bullet, generated content: not in the text
+    element = getattr(box, "element", None)
+    own = element.get("id") if element is not None and box.element_tag != "html" else None
+    block = own if own and not own.startswith(ENTRY) else block
+    text = getattr(box, "text", None)
+    if text is not None and text.strip() and box.style["visibility"] == "visible":
+        words = text.split()[:12]
+        if len(words) > 1 and words[-1][-1:] in "-\u2010\u00ad":
+            words.pop()  # hyphenated at the line's end: not a whole word here
+        return [block, " ".join(words)]
+    for child in getattr(box, "children", ()):
+        found = _first_words(child, block)
+        if found:
+            return found
+    return []
 
 
 @lru_cache(maxsize=1)

@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 
 import lxml.html
 
-from .typeset import Laid, LayoutJob, release_memory
+from .typeset import ENTRY, Laid, LayoutJob, release_memory
 
 WINDOWED = ("contents", "contributors", "sources")  # sections whose list is cut into windows
-ENTRY = "anthology-entry-"  # ids given to the entries, to find where each page starts
 MARKED_ENTRIES = 80  # entries at the end of a window given such an id (more than a page holds)
 
 # A continued list's first page still carries its running head (the heading that set it is
@@ -35,16 +34,19 @@ class Pages:
     pages: list[tuple[Laid, int]] = field(default_factory=list)
     anchors: list[list[str]] = field(default_factory=list)
     blanks: list[bool] = field(default_factory=list)
+    firsts: list[list[str]] = field(default_factory=list)  # see typeset.Laid
 
     @classmethod
     def of(cls, laid: Laid) -> Pages:
-        return cls([(laid, i) for i in range(len(laid.blanks))], laid.anchors, laid.blanks)
+        return cls([(laid, i) for i in range(len(laid.blanks))], laid.anchors, laid.blanks,
+                   laid.firsts)
 
     def add(self, laid: Laid, count: int) -> None:
         for i in range(count):
             self.pages.append((laid, i))
             self.anchors.append([a for a in laid.anchors[i] if not a.startswith(ENTRY)])
             self.blanks.append(laid.blanks[i])
+            self.firsts.append(laid.firsts[i])
 
 
 class Entries:
