@@ -74,6 +74,37 @@ def varied(tmp_path_factory):
     return build(folder / "book.yaml", folder / "out")
 
 
+@pytest.fixture(scope="module")
+def noto(tmp_path_factory):
+    """The multilingual book (books.PIECES) with a theme whose epub.css names Noto Serif."""
+    import books
+    from anthology.theme import BUILTIN
+    folder = tmp_path_factory.mktemp("noto")
+    (folder / "book.yaml").write_text(books.manifest(), encoding="utf-8")
+    (folder / "styles").mkdir()
+    css = (Path(BUILTIN) / "epub.css").read_text(encoding="utf-8")
+    (folder / "styles" / "epub.css").write_text(css.replace('"EB Garamond", ', ""))
+    return build(folder / "book.yaml", folder / "out", ["epub"])
+
+
+@pytest.mark.slow
+def test_the_epub_embeds_the_faces_its_theme_names(noto):
+    import io
+
+    from fontTools.ttLib import TTFont
+    with zipfile.ZipFile(noto.outputs["epub"]) as z:
+        css = z.read("EPUB/fonts.css").decode()
+        faces = {name: TTFont(io.BytesIO(z.read(name))) for name in z.namelist()
+                 if name.endswith(".woff2")}
+    assert 'font-family: "Noto Serif"' in css and "EB Garamond" not in css
+    assert set(faces) == {"EPUB/fonts/NotoSerif-normal-normal.woff2",
+                          "EPUB/fonts/NotoSerif-italic-normal.woff2"}
+    regular = faces["EPUB/fonts/NotoSerif-normal-normal.woff2"]
+    assert len(regular.getGlyphOrder()) < 400  # a subset: the full face has thousands
+    assert all(ord(c) in regular.getBestCmap() for c in "Hélène Łucja Người Ἀλέξανδρος Ёжик")
+    assert epubcheck(noto.outputs["epub"]) == []
+
+
 @pytest.mark.slow
 def test_epubcheck_passes_on_varied_and_many_story_books(varied, tmp_path):
     assert epubcheck(varied.outputs["epub"]) == []
@@ -130,7 +161,7 @@ def test_book_face_is_embedded_as_a_subset(default_build):
     import io
     with zipfile.ZipFile(default_build["epub"]) as z:
         css = z.read("EPUB/fonts.css").decode()
-        face = TTFont(io.BytesIO(z.read("EPUB/fonts/EBGaramond-Regular.woff2")))
+        face = TTFont(io.BytesIO(z.read("EPUB/fonts/EBGaramond-normal-normal.woff2")))
     assert 'font-family: "EB Garamond"' in css and "woff2" in css
     glyphs = len(face.getGlyphOrder())
     assert 40 < glyphs < 400  # a subset: the full face has thousands
@@ -207,9 +238,10 @@ def _needs(*tools):
 
 @pytest.mark.slow
 @_needs(CHROMIUM, str(ACE))
-@pytest.mark.parametrize("which", ["default", "varied"])
-def test_ace_reports_no_violations(which, default_build, varied, tmp_path):
-    epub = default_build["epub"] if which == "default" else varied.outputs["epub"]
+@pytest.mark.parametrize("which", ["default", "varied", "noto"])
+def test_ace_reports_no_violations(which, default_build, varied, noto, tmp_path):
+    epub = {"default": default_build["epub"], "varied": varied.outputs["epub"],
+            "noto": noto.outputs["epub"]}[which]
     result = subprocess.run(["node", str(ACE), "-f", "-s", "-o", str(tmp_path), str(epub)],
                             capture_output=True, text=True, timeout=300,
                             env={**os.environ, "PUPPETEER_EXECUTABLE_PATH": CHROMIUM})

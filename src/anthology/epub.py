@@ -31,9 +31,6 @@ from .theme import Theme
 IMAGE_MEDIA = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif"}
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
-# The faces embedded in the EPUB: (family, fontconfig pattern, style, file name).
-EMBEDDED_FACES = (("EB Garamond", "EB Garamond 12", "Regular", "normal", "EBGaramond-Regular"),
-                  ("EB Garamond", "EB Garamond 12", "Italic", "italic", "EBGaramond-Italic"))
 
 
 class _Writer(epub.EpubWriter):
@@ -94,10 +91,12 @@ def render_epub(view: BookView, theme: Theme, moment: dt.datetime, book_dir: Pat
         out.add_metadata(None, "meta", f"{book.uid}#print", {"property": "pageBreakSource"})
     _accessibility_metadata(out, book, bool(page_list), bool(cover_image))
 
+    css = theme.read("epub.css")
     styles = [epub.EpubItem(uid="css", file_name="book.css", media_type="text/css",
-                            content=theme.read("epub.css").encode())]
+                            content=css.encode())]
     text = "".join(body for _, body in bodies) + book.title + "".join(book.editors)
-    styles[:0] = _embed_fonts(out, html.unescape(re.sub(r"<[^>]+>", "", text)), cache)
+    styles[:0] = _embed_fonts(out, css, html.unescape(re.sub(r"<[^>]+>", "", text)),
+                              bool(re.search(r"<(strong|b)\b", text)), cache)
     for item in styles:
         out.add_item(item)
     images = book_images(book)
@@ -229,27 +228,36 @@ def _accessibility_metadata(out, book, has_pages: bool, has_cover: bool) -> None
         out.add_metadata(None, "meta", value, {"property": prop})
 
 
-def _embed_fonts(out, text: str, cache: Cache | None = None) -> list:
-    """Subsets of the book face holding just the characters used (OFL allows it), and a
-    stylesheet declaring them; nothing when the face is not installed."""
-    characters = "".join(sorted(set(text + "0123456789")))
+def _embed_fonts(out, css: str, text: str, bold: bool, cache: Cache | None = None) -> list:
+    """Subsets of the faces the theme's epub.css names, each holding just the characters used
+    (the OFL allows it) that no family before it in the stack draws, and a stylesheet
+    declaring them under their own names; nothing for a face that is not installed. Bold
+    faces only if the text has bold."""
+    needed = set(text + "0123456789")
     faces, rules = [], []
-    for family, pattern, style, css_style, name in EMBEDDED_FACES:
-        path = fonts.find(pattern, style) or fonts.find(family, style)
-        if path is None:
-            continue
-        stat = Path(path).stat()
-        key = hashlib.sha256(repr((path, stat.st_size, stat.st_mtime_ns, characters, 1))
-                             .encode("utf-8", "surrogatepass")).hexdigest()
-        data = cache.get(key) if cache else None
-        if data is None:
-            data = _subset_woff2(path, characters)
-            if cache:
-                cache.put(key, data)
-        faces.append(epub.EpubItem(uid=f"font-{name}", file_name=f"fonts/{name}.woff2",
-                                   media_type="font/woff2", content=data))
-        rules.append(f'@font-face {{ font-family: "{family}"; font-style: {css_style}; '
-                     f'font-weight: normal; src: url("fonts/{name}.woff2") format("woff2"); }}')
+    drawn: dict[tuple[str, str], set[str]] = {}  # (style, weight) -> drawn by earlier families
+    for family in fonts.named_families(css):
+        for face in fonts.family_faces(family):
+            if face.weight == "bold" and not bold:
+                continue
+            done = drawn.setdefault((face.style, face.weight), set())
+            characters = "".join(sorted(c for c in needed - done
+                                        if ord(c) in fonts.drawn(face.path)))
+            if not characters.strip():
+                continue
+            done.update(characters)
+            stat = Path(face.path).stat()
+            key = hashlib.sha256(repr((face.path, stat.st_size, stat.st_mtime_ns, characters, 2))
+                                 .encode("utf-8", "surrogatepass")).hexdigest()
+            data = cache.get(key) if cache else None
+            if data is None:
+                data = _subset_woff2(face.path, characters)
+                if cache:
+                    cache.put(key, data)
+            name = re.sub(r"[^A-Za-z0-9]+", "", family) + f"-{face.style}-{face.weight}"
+            faces.append(epub.EpubItem(uid=f"font-{name}", file_name=f"fonts/{name}.woff2",
+                                       media_type="font/woff2", content=data))
+            rules.append(face.rule(family, f'url("fonts/{name}.woff2") format("woff2")'))
     if not faces:
         return []
     css = epub.EpubItem(uid="fonts-css", file_name="fonts.css", media_type="text/css",

@@ -124,6 +124,17 @@ def pin(css: str) -> Pinned:
                   missing)
 
 
+def named_families(css: str) -> list[str]:
+    """The installed families the stylesheet names in font-family, in order of appearance,
+    but for generic ones and its own @font-face families."""
+    defined = {_unquote(m) for rule in _FACE_RULE.findall(css)
+               for m in re.findall(r"font-family\s*:\s*([^;}]+)", rule)}
+    names = [_unquote(part) for match in _DECLARATION.finditer(css)
+             if not _inside_face_rule(css, match.start()) for part in match.group(2).split(",")]
+    return [name for name in dict.fromkeys(names) if name.casefold() not in GENERIC
+            and name not in defined and family_faces(name)]
+
+
 def warnings(missing: list[str]) -> list[str]:
     return [f"font '{name}' is not installed; the book is set in {FALLBACK} instead "
             f"(install the Debian package {PACKAGES.get(name, 'that provides it')})"
@@ -241,16 +252,3 @@ def _ranges(characters: frozenset[int]) -> str:
         else:
             runs.append([c, c])
     return ", ".join(f"U+{a:X}" if a == b else f"U+{a:X}-{b:X}" for a, b in runs)
-
-
-@lru_cache(maxsize=None)
-def find(family: str, style: str = "Regular") -> str | None:
-    """The file of ``family`` in ``style``, or None when fontconfig has no such family."""
-    if not shutil.which("fc-match"):
-        return None
-    result = subprocess.run(["fc-match", "-f", "%{family}\n%{file}", f"{family}:style={style}"],
-                            capture_output=True, text=True, check=False)
-    lines = result.stdout.splitlines()
-    if len(lines) == 2 and family.casefold() in lines[0].casefold():
-        return lines[1]
-    return None
