@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 
 import pikepdf
 
+from . import structure
 from .pdfwrite import PdfWriter
-from .render import BookView
+from .render import FRONT_MATTER, BookView
 from .typeset import Laid, release_memory
 
 log = logging.getLogger(__name__)
@@ -40,14 +41,16 @@ def assemble(view: BookView, front, layout, chunks, stamps, backs, blank,
     heads = layout.recto_heads([head for _, _, head in backs])
     base = pikepdf.open(io.BytesIO(front.pages[0][0].pdf))
     book = _Book(PdfWriter(base.pdf_version, object_streams=not (printing and pdf_x == "x-1a")),
-                 anchors, cache)
+                 anchors, cache, tagged=structure.document_of(base) is not None)
+    contents = _contents_pages(front)
     for laid, indices in _slices(front):
-        book.add(laid.pdf, indices)
+        book.add(laid.pdf, indices, contents=set(indices) & contents.get(id(laid), set()))
     book.pad(blank)
     front_count = len(book.pages)
 
     placements = layout.placements
     kinds = layout.kinds()
+    languages = _languages(view, layout)
     for start in range(0, len(placements), BODY_GROUP_PAGES):
         part = placements[start:start + BODY_GROUP_PAGES]
         key = hashlib.sha256(repr((
@@ -55,11 +58,11 @@ def assemble(view: BookView, front, layout, chunks, stamps, backs, blank,
                                                                             if c >= 0})],
             hashlib.sha256(stamps.pdf).hexdigest(), hashlib.sha256(blank.pdf).hexdigest(),
             heads, [(kinds[n], layout.heads.get(n)) for _, _, n in part],
-            setup, sorted(anchors), "body-group", 2)).encode()).hexdigest()
+            setup, sorted(anchors), languages, "body-group", 3)).encode()).hexdigest()
         joined = cache.get(key) if cache else None
         if joined is None:
             joined = _join_body(part, layout, kinds, chunks, stamps, blank, setup, anchors,
-                                heads, cache)
+                                heads, languages, cache)
             if cache:
                 cache.put(key, joined)
         book.add(joined)  # the body's blanks are placed
@@ -78,14 +81,18 @@ def assemble(view: BookView, front, layout, chunks, stamps, backs, blank,
         book.pad(blank)
 
     front_index = {a: i for i, anchors in enumerate(front.anchors) for a in anchors}
-    outline = _outline(book, view, lambda anchor: front_index[anchor] if anchor in front_index
-                       else front_count + pages[anchor] - 1)
+    outline = b""
+    if not printing or view.book.print.rules.bookmarks:
+        outline = b"/Outlines %d 0 R " % _outline(
+            book, view, lambda anchor: front_index[anchor] if anchor in front_index
+            else front_count + pages[anchor] - 1)
     catalog = {key: value for key, value in base.Root.items()
-               if key not in ("/Type", "/Pages", "/Outlines", "/Names", "/Dests", "/PageLabels")}
+               if key not in ("/Type", "/Pages", "/Outlines", "/Names", "/Dests", "/PageLabels",
+                              "/StructTreeRoot")}
     entries = book.writer.copy(base, pikepdf.Dictionary(catalog).unparse(resolved=True), {})
     info = book.writer.copy(base, base.trailer.Info.unparse(resolved=True), {}) \
         if "/Info" in base.trailer else b"<< >>"
-    return book.finish(entries.strip()[2:-2] + b" /Outlines %d 0 R /PageLabels << /Nums "
+    return book.finish(entries.strip()[2:-2] + b" %s/PageLabels << /Nums "
                        b"[0 << /S /r >> %d << /S /D >>] >>" % (outline, front_count), info)
 
 
@@ -102,14 +109,22 @@ class _Book:
     """The book being written: its pages' object numbers, the sections' named destinations
     and the fonts' programs, gathered as documents are added one at a time."""
 
-    def __init__(self, writer: PdfWriter, anchors: set[str], cache=None):
+    def __init__(self, writer: PdfWriter, anchors: set[str], cache=None, tagged: bool = False):
         self.writer, self.anchors, self.cache = writer, anchors, cache
         self.pages: list[int] = []
         self.destinations: dict[bytes, bytes] = {}
         self.faces: dict[str, _Face | None] = {}  # None: a font whose subsets are not merged
+        # The structure tree (structure.py), for a tagged book: the Document element's
+        # number, its kids and the parent tree's entries, as written.
+        self.document = writer.reserve() if tagged else None
+        self.kids: list[bytes] = []
+        self.parents: list[bytes] = []
+        self.next_key = 0
 
-    def add(self, data: bytes, indices: list[int] | None = None, prepare=None) -> None:
-        """Pages ``indices`` (all by default) of the PDF ``data``, after ``prepare(pdf)``."""
+    def add(self, data: bytes, indices: list[int] | None = None, prepare=None,
+            contents: set[int] = frozenset()) -> None:
+        """Pages ``indices`` (all by default) of the PDF ``data``, after ``prepare(pdf)``;
+        the pages ``contents`` are the contents (tagged as a TOC)."""
         pdf = pikepdf.open(io.BytesIO(data))
         indices = list(range(len(pdf.pages))) if indices is None else indices
         if prepare:
@@ -118,7 +133,19 @@ class _Book:
         _link_across_documents(chosen)
         numbers: dict[int, int | None] = {}
         self._share_fonts(chosen, numbers)
+        elements, entries = [], {}
+        document = structure.document_of(pdf)
+        if self.document is not None and document is not None:
+            elements, entries, self.next_key = structure.take(pdf, indices, self.next_key,
+                                                              contents=contents)
+            numbers[document.objgen[0]] = self.document
         added = self.writer.add_pages(pdf, indices, numbers)
+        if elements:
+            self.kids.append(self.writer.copy(pdf, pikepdf.Array(elements).unparse(), numbers)
+                             .strip()[1:-1])
+        for key, value in entries.items():
+            self.parents.append(b"%d %s" % (key, self.writer.copy(pdf, value.unparse(),
+                                                                  numbers)))
         at = {page.objgen: number for page, number in zip(chosen, added)}
         for name, page, left, top in _destinations(pdf, self.anchors):
             if page in at:
@@ -173,7 +200,40 @@ class _Book:
         self.writer.write(names, b"<< /Names [%s] >>" % b" ".join(
             pikepdf.String(name).unparse() + b" " + self.destinations[name]
             for name in sorted(self.destinations)))
-        return self.writer.finish(catalog + b" /Names << /Dests %d 0 R >>" % names, info)
+        catalog += b" /Names << /Dests %d 0 R >>" % names
+        if self.document is not None:
+            root, parents = self.writer.reserve(), self.writer.reserve()
+            self.writer.write(self.document, b"<< /Type /StructElem /S /Document /P %d 0 R "
+                              b"/K [%s] >>" % (root, b" ".join(self.kids)))
+            self.writer.write(parents, b"<< /Nums [%s] >>" % b" ".join(self.parents))
+            self.writer.write(root, b"<< /Type /StructTreeRoot /K %d 0 R /ParentTree %d 0 R "
+                              b"/ParentTreeNextKey %d >>" % (self.document, parents,
+                                                             self.next_key))
+            catalog += b" /StructTreeRoot %d 0 R" % root
+        return self.writer.finish(catalog, info)
+
+
+def _contents_pages(front) -> dict[int, set[int]]:
+    """The contents' pages in the front matter's windows: id(window) -> its page indices."""
+    out: dict[int, set[int]] = {}
+    inside = False
+    for (laid, p), anchors in zip(front.pages, front.anchors):
+        if anchors and anchors[0] in FRONT_MATTER:
+            inside = anchors[0] == "contents"
+        if inside:
+            out.setdefault(id(laid), set()).add(p)
+    return out
+
+
+def _languages(view: BookView, layout) -> dict[int, str]:
+    """Body page -> the language of the story on it, where it is not the book's."""
+    out, number = {}, 0
+    starts = sorted((layout.pages[s.id], s.language) for s in view.stories
+                    if s.id in layout.pages)
+    for (start, language), (end, _) in zip(starts, starts[1:] + [(layout.page_count + 1, "")]):
+        if language and language != view.book.language:
+            out.update({n: language for n in range(start, end)})
+    return out
 
 
 def _slices(document) -> list[tuple[Laid, list[int]]]:
@@ -197,7 +257,8 @@ def _mergeable(program: bytes) -> bool:
 
 
 def _join_body(placements, layout, kinds: dict[int, str], chunks, stamps, blank, setup,
-               anchors: set[str], heads: list[str], cache=None) -> bytes:
+               anchors: set[str], heads: list[str], languages: dict[int, str],
+               cache=None) -> bytes:
     """Body pages from the chunks, shifted where they landed on the other side than they
     were laid out on, stamped with their folios and running heads; with their named
     destinations and one program per font."""
@@ -209,11 +270,18 @@ def _join_body(placements, layout, kinds: dict[int, str], chunks, stamps, blank,
     shift = (setup.outside - setup.inside) * 72  # a right-hand layout moved to a left page
     pairs: dict[int, list] = {}
     shifts: dict[int, dict[int, float]] = {}
+    tree = structure.Tree(out) if any(structure.document_of(pdf) is not None
+                                      for pdf in chunk_pdfs.values()) else None
     for chunk, p, number in placements:
         if chunk < 0:
             out.pages.append(blank_pdf.pages[0])
+            if "/StructParents" in out.pages[-1].obj:
+                del out.pages[-1].obj["/StructParents"]  # nothing marked on it
             continue
+        prepared = tree.prepare(chunk_pdfs[chunk], p, languages.get(number)) if tree else None
         out.pages.append(chunk_pdfs[chunk].pages[p])
+        if tree:
+            tree.add(prepared)
         index = len(out.pages) - 1
         page = out.pages[index]
         pairs.setdefault(chunk, []).append((p, index))
@@ -229,6 +297,8 @@ def _join_body(placements, layout, kinds: dict[int, str], chunks, stamps, blank,
                                                for p, i in pairs.get(c, [])}, shifts.get(c, {}))
                               for c in used], anchors)
     merge_fonts(out, cache)
+    if tree:
+        tree.finish()
     result = io.BytesIO()
     out.save(result, compress_streams=True,
              object_stream_mode=pikepdf.ObjectStreamMode.disable)
@@ -313,7 +383,8 @@ class Stamps:
         for name in [name for name, _, _ in digits] + heads:
             resources.XObject[name] = self.forms[name]
         page.contents_add(self.opening, prepend=True)
-        page.contents_add(pikepdf.Stream(self.out, ("Q\n" + "\n".join(ops)).encode()))
+        page.contents_add(pikepdf.Stream(self.out, ("Q\n/Artifact <</Type /Pagination>> BDC\n"
+                                                    + "\n".join(ops) + "\nEMC").encode()))
 
 
 _STATE_OPERATORS = {"cm", "gs", "w", "J", "j", "M", "d", "ri", "i", "g", "G", "rg", "RG", "k",

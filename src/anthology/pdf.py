@@ -226,13 +226,16 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
         base.append((theme.render("print.css", icc=icc_profile().as_uri()), ""))
     if settings.recto_starts:
         base.append((".story { break-before: right; }", ""))
-    variant = f"pdf/{settings.pdf_x}" if printing else None
+    variant = f"pdf/{settings.pdf_x}" if printing else "pdf/ua-1"  # the screen PDF is tagged
     book_url = book_dir.as_uri() + "/"
     resources = files_digest(images + theme.files)
 
-    def job(html: str, *extra: str, setup: PageSetup) -> LayoutJob:
+    def job(html: str, *extra: str, setup: PageSetup, tagged: bool = True) -> LayoutJob:
+        """A layout of the book's ``html``; untagged (the stamp sheet, cut into artifacts)
+        only matters on screen."""
         sheets = tuple(base) + ((setup.css(), ""),) + tuple((css, "") for css in extra)
-        return LayoutJob(html, sheets, roots, book_url, variant, resources)
+        return LayoutJob(html, sheets, roots, book_url,
+                         variant if tagged or printing else None, resources)
 
     paged = sections(view, paged=True)
     front_matter = [s for s in paged if s.id in FRONT_MATTER]
@@ -251,7 +254,7 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
         if join:
             stamps = runner.submit(job(layout.stamp_html(view, theme, timestamp,
                                                          [s.title for s in back_matter]),
-                                       _numbered_from(0), setup=setup))
+                                       _numbered_from(0), setup=setup, tagged=False))
 
         def document(chosen: list[Section], pages: dict, first: int, *extra: str,
                      stamped: bool = False,

@@ -32,11 +32,13 @@ class Profile:
     min_margin_bleed: float    # the same, with bleed
     min_inside: float          # at least this on the gutter side too
     spine_text_min_pages: int  # below this the spine is too thin for text
+    bookmarks: bool            # whether the print file may keep its outline
 
 
 PROFILES = {
-    "kdp": Profile("kdp", 24, 828, False, 0.25, 0.375, 0.0, 79),
-    "ingram": Profile("ingram", 18, 1200, True, 0.5, 0.5, 0.5, 48),
+    # KDP: "Submitted files should not contain crop marks, trim marks, bookmarks, comments, ..."
+    "kdp": Profile("kdp", 24, 828, False, 0.25, 0.375, 0.0, 79, False),
+    "ingram": Profile("ingram", 18, 1200, True, 0.5, 0.5, 0.5, 48, True),
 }
 
 

@@ -77,7 +77,8 @@ class LayoutJob:
     stylesheets: tuple[tuple[str, str], ...]  # (CSS text, base URL)
     roots: tuple[str, ...]                    # files, and folders, the layout may read
     base_url: str
-    variant: str | None                       # "pdf/x-4", "pdf/x-1a" or None (screen)
+    variant: str | None                       # "pdf/x-4", "pdf/x-1a" (print), "pdf/ua-1"
+                                              # (screen, tagged) or None
     resources: str = ""                       # digest of the files it may read (images, fonts)
 
     def key(self) -> str:
@@ -113,6 +114,9 @@ class Laid:
     # Per page, where its text begins: [the id of the nearest element around it ("" if none),
     # its first words], or [] (used where no anchor starts the page: it begins inside a block).
     firsts: list[list[str]] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.firsts = self.firsts or [[] for _ in self.blanks]
 
     def to_bytes(self) -> bytes:
         """Plain data for the cache: the length of a JSON head, the head, the PDF."""
@@ -151,7 +155,10 @@ def lay_out(job: LayoutJob) -> Laid:
     profiles: dict = {}  # print.css's @color-profile lands here; the PDF writer reads it
     sheets = [CSS(string=text, base_url=base, url_fetcher=fetcher, color_profiles=profiles,
                   font_config=fonts) for text, base in job.stylesheets]
-    options = {"output_intent": "device-cmyk", "pdf_variant": job.variant} if job.variant else {}
+    printing = (job.variant or "").startswith("pdf/x")
+    options = {"pdf_variant": job.variant} if job.variant else {}
+    if printing:
+        options["output_intent"] = "device-cmyk"
     document = HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
         stylesheets=sheets, color_profiles=profiles, font_config=fonts, **options)
     seen: set[str] = set()
@@ -164,7 +171,7 @@ def lay_out(job: LayoutJob) -> Laid:
         blanks.append(bool(page._page_box.page_type.blank))
         firsts.append(_first_words(page._page_box))
     with _stable_xmp_ids(job.content_key()):
-        pdf = document.write_pdf(finisher=_drop_links if job.variant else None, **options)
+        pdf = document.write_pdf(finisher=_drop_links if printing else None, **options)
     return Laid(pdf, anchors, blanks, sorted(set(fetcher.refused)), firsts)
 
 
