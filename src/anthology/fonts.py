@@ -15,7 +15,7 @@ under a private name, for each style (regular, italic, bold, bold italic): the f
 style that draws the most characters, with a ``unicode-range`` of just the characters it has
 outlines for. A character the face claims but cannot draw falls through to the next family
 of the stack, as CSS intends. A family that is not installed is replaced by the fallback text
-face (FALLBACK, never a math or symbol face), with one warning naming its Debian package.
+face (FALLBACKS, never a math or symbol face), with one warning naming its Debian package.
 """
 
 from __future__ import annotations
@@ -30,9 +30,10 @@ from pathlib import Path
 # Where Debian's font packages put their files: a theme's local() faces are read from here.
 SYSTEM_FONT_FOLDERS = ("/usr/share/fonts", "/usr/local/share/fonts")
 
-# The text face a book falls back to when its own is not installed (fonts-noto-core): a
-# serif with Latin, Greek and Cyrillic in all four styles.
-FALLBACK = "Noto Serif"
+# The text faces a book falls back to when its own is not installed, the first one present:
+# serifs with Latin, Greek and Cyrillic in all four styles (fonts-noto-core, then
+# fonts-dejavu-core, which fontconfig itself depends on). Never a math or symbol face.
+FALLBACKS = ("Noto Serif", "DejaVu Serif")
 
 # Face -> the Debian package that provides it (named in the warning when it is missing).
 PACKAGES = {
@@ -88,9 +89,8 @@ class Pinned:
 @lru_cache(maxsize=8)
 def pin(css: str) -> Pinned:
     """``css`` with every family named in a ``font-family`` declaration replaced by its pinned
-    faces (declared at the top), and the missing ones by FALLBACK."""
-    defined = {_unquote(m) for rule in _FACE_RULE.findall(css)
-               for m in re.findall(r"font-family\s*:\s*([^;}]+)", rule)}
+    faces (declared at the end), and the missing ones by the fallback face."""
+    defined = _defined(css)
     faces: dict[str, list[Face]] = {}
     missing: list[str] = []
 
@@ -104,7 +104,7 @@ def pin(css: str) -> Pinned:
             else:
                 if not family_faces(name) and name not in missing:
                     missing.append(name)
-                family = name if family_faces(name) else FALLBACK
+                family = name if family_faces(name) else fallback()
                 faces.setdefault(family, family_faces(family))
                 chosen = f'"{faces[family][0].pinned}"' if faces[family] else None
             if chosen and chosen not in out:
@@ -127,18 +127,28 @@ def pin(css: str) -> Pinned:
 def named_families(css: str) -> list[str]:
     """The installed families the stylesheet names in font-family, in order of appearance,
     but for generic ones and its own @font-face families."""
-    defined = {_unquote(m) for rule in _FACE_RULE.findall(css)
-               for m in re.findall(r"font-family\s*:\s*([^;}]+)", rule)}
+    defined = _defined(css)
     names = [_unquote(part) for match in _DECLARATION.finditer(css)
              if not _inside_face_rule(css, match.start()) for part in match.group(2).split(",")]
     return [name for name in dict.fromkeys(names) if name.casefold() not in GENERIC
             and name not in defined and family_faces(name)]
 
 
+def fallback() -> str:
+    """The fallback text face installed here (the last one if none is)."""
+    return next((face for face in FALLBACKS if family_faces(face)), FALLBACKS[-1])
+
+
 def warnings(missing: list[str]) -> list[str]:
-    return [f"font '{name}' is not installed; the book is set in {FALLBACK} instead "
+    return [f"font '{name}' is not installed; the book is set in {fallback()} instead "
             f"(install the Debian package {PACKAGES.get(name, 'that provides it')})"
             for name in missing]
+
+
+def _defined(css: str) -> set[str]:
+    """The families the stylesheet's own @font-face rules define."""
+    return {_unquote(m) for rule in _FACE_RULE.findall(css)
+            for m in re.findall(r"font-family\s*:\s*([^;}]+)", rule)}
 
 
 def _unquote(name: str) -> str:
