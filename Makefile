@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 CHECKERS := node_modules/.ready
 
-.PHONY: book test test-fast bench bench-check setup clean
+.PHONY: book test test-fast bench bench-check bench-long-word setup clean
 
 book: $(READY)
 	$(BIN)/anthology build book/book.yaml
@@ -22,6 +22,9 @@ bench: $(READY)
 
 bench-check: $(READY)
 	$(BIN)/python benchmarks/check.py
+
+bench-long-word: $(READY)
+	$(BIN)/python benchmarks/long_word.py
 
 setup: $(READY) $(CHECKERS)
 

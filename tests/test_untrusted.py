@@ -403,14 +403,11 @@ def test_a_byte_order_mark_is_ignored_everywhere(make_book):
 
 
 @pytest.mark.slow
-def test_a_million_letter_word_is_printed_whole_in_linear_time(make_book, tmp_path):
+def test_a_million_letter_word_is_printed_whole(make_book, tmp_path):
     word = "".join(chr(ord("a") + (i * 7) % 26) for i in range(1_000_000))
     path = make_book(f"title: Long\nstories:\n  - author: A\n    text: |\n"
                      f"      Before {word} after.\n")
-    started = time.monotonic()
-    built = build(path, tmp_path / "out", ["pdf"])
-    elapsed = time.monotonic() - started
-    assert elapsed < 60, f"{elapsed:.0f} s"
+    built = build(path, tmp_path / "out", ["pdf"])  # its time: benchmarks/long_word.py
     heads = {"A", "Long"}  # the running heads: the story's author, the book's title
 
     def body(page_text: str) -> str:

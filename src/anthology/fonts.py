@@ -54,6 +54,7 @@ GENERIC = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui"
            "inherit", "initial", "unset", "revert"}
 STYLES = (("normal", "normal"), ("italic", "normal"), ("normal", "bold"), ("italic", "bold"))
 
+_SHORT = 24  # bytes: a CFF charstring this long or longer is taken to draw something
 _DECLARATION = re.compile(r"(font-family\s*:\s*)([^;{}!]+)")
 _FACE_RULE = re.compile(r"@font-face\s*{[^}]*}", re.S)
 
@@ -243,13 +244,18 @@ def drawn(path: str) -> frozenset[int]:
         order = font.getGlyphOrder()
         empty = {name for gid, name in enumerate(order)
                  if gid + 1 < len(loca) and loca[gid + 1] == loca[gid]}
-    elif "CFF " in font or "CFF2" in font:
-        glyphs = font.getGlyphSet()
+    elif "CFF " in font:
+        # An empty charstring is a few bytes (a width, endchar): draw only the short ones.
+        charstrings = font["CFF "].cff.topDictIndex[0].CharStrings
+        offsets = charstrings.charStringsIndex.offsets
+        order = font.getGlyphOrder()
         for name in set(cmap.values()):
-            pen = ControlBoundsPen(glyphs)
-            glyphs[name].draw(pen)
-            if pen.bounds is None:
-                empty.add(name)
+            gid = font.getGlyphID(name)
+            if gid + 1 < len(offsets) and offsets[gid + 1] - offsets[gid] < _SHORT:
+                pen = ControlBoundsPen(None)
+                charstrings[order[gid]].draw(pen)
+                if pen.bounds is None:
+                    empty.add(name)
     return frozenset(c for c, name in cmap.items() if name not in empty or
                      unicodedata.category(chr(c)) in ("Zs", "Zl", "Zp", "Cc", "Cf"))
 

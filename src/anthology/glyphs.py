@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import io
 import re
+import sys
 import unicodedata
+from array import array
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -63,6 +65,7 @@ class _Font:
             raw = cid_map.read_bytes()
             self.cid_to_gid = [int.from_bytes(raw[i:i + 2], "big") for i in range(0, len(raw), 2)]
         self.outlined: dict[int, bool] = {}
+        self.seen: set[int] = set()  # codes already looked up
 
     def empty(self, code: int) -> bool:
         """Whether the glyph for ``code`` draws nothing where it should draw something."""
@@ -194,15 +197,16 @@ class _Reader:
             elif op == "Tf":
                 font = self._font(resources, operands[0])
             elif op in _SHOW and font is not None:
-                strings = operands[-1] if op != "TJ" else [o for o in operands[0]
-                                                            if isinstance(o, pikepdf.String)]
-                for string in ([strings] if op != "TJ" else strings):
-                    raw = bytes(string)
-                    for i in range(0, len(raw) - 1, 2):
-                        code = int.from_bytes(raw[i:i + 2], "big")
-                        if font.empty(code) and (font.name, code) not in self.found:
-                            self.found[(font.name, code)] = MissingGlyph(
-                                page, font.name, font.text.get(code, ""), code)
+                strings = [operands[-1]] if op != "TJ" else [
+                    o for o in operands[0] if isinstance(o, pikepdf.String)]
+                codes = array("H", b"".join(bytes(s)[:len(bytes(s)) // 2 * 2] for s in strings))
+                if sys.byteorder == "little":
+                    codes.byteswap()  # two-byte codes, big-endian
+                for code in set(codes) - font.seen:
+                    font.seen.add(code)
+                    if font.empty(code):
+                        self.found.setdefault((font.name, code), MissingGlyph(
+                            page, font.name, font.text.get(code, ""), code))
             elif op == "Do":
                 xobject = resources.get("/XObject", {}).get(operands[0])
                 if xobject is not None and xobject.get("/Subtype") == "/Form" \

@@ -134,11 +134,11 @@ class _Book:
         numbers: dict[int, int | None] = {}
         self._share_fonts(chosen, numbers)
         elements, entries = [], {}
-        document = structure.document_of(pdf)
-        if self.document is not None and document is not None:
-            elements, entries, self.next_key = structure.take(pdf, indices, self.next_key,
+        source = structure.Source(pdf) if self.document is not None else None
+        if source and source.document is not None:
+            elements, entries, self.next_key = structure.take(source, indices, self.next_key,
                                                               contents=contents)
-            numbers[document.objgen[0]] = self.document
+            numbers[source.document.objgen[0]] = self.document
         added = self.writer.add_pages(pdf, indices, numbers)
         if elements:
             self.kids.append(self.writer.copy(pdf, pikepdf.Array(elements).unparse(), numbers)

@@ -26,35 +26,47 @@ def document_of(pdf: pikepdf.Pdf):
     return kids[0] if isinstance(kids, pikepdf.Array) else kids
 
 
-def take(pdf: pikepdf.Pdf, indices: list[int], first_key: int, lang: dict[int, str] = {},
+class Source:
+    """A tagged PDF's tree, read once: its Document element's kids by page, and its parent
+    tree (a body group takes a chunk's pages one at a time)."""
+
+    def __init__(self, pdf: pikepdf.Pdf):
+        self.pdf, self.document = pdf, document_of(pdf)
+        self.by_page: dict[tuple, list] = {}
+        self.tops: set[tuple] = set()
+        self.top_of: dict[tuple, tuple] = {}  # element -> its ancestor under the Document
+        self.old: dict[int, object] = {}
+        if self.document is None:
+            return
+        for kid in self.document.get("/K", []):
+            if isinstance(kid, pikepdf.Dictionary):
+                self.tops.add(kid.objgen)
+                if kid.get("/Pg") is not None:
+                    self.by_page.setdefault(kid.Pg.objgen, []).append(kid)
+        self.old = _numbers(pdf.Root.StructTreeRoot.ParentTree)
+
+
+def take(source: Source, indices: list[int], first_key: int, lang: dict[int, str] = {},
          contents: set[int] = frozenset()) -> tuple[list, dict[int, object], int]:
-    """Prepare pages ``indices`` of ``pdf`` to join another document, before they are copied:
-    their top-level elements in order, the parent-tree entries renumbered from ``first_key``
-    (set on the pages and their links), and the next free key. Elements on a page in
-    ``lang`` get that /Lang; on a page in ``contents`` the list becomes a TOC."""
-    document = document_of(pdf)
-    if document is None:
+    """Prepare pages ``indices`` of a source to join another document, before they are
+    copied: their top-level elements in order, the parent-tree entries renumbered from
+    ``first_key`` (set on the pages and their links), and the next free key. Elements on a
+    page in ``lang`` get that /Lang; on a page in ``contents`` the list becomes a TOC."""
+    if source.document is None:
         return [], {}, first_key
-    at = {pdf.pages[i].objgen: i for i in indices}
-    old = _numbers(pdf.Root.StructTreeRoot.ParentTree)
-    elements = []
-    for kid in document.get("/K", []):
-        page = kid.get("/Pg") if isinstance(kid, pikepdf.Dictionary) else None
-        if page is None or page.objgen not in at:
-            continue
-        index = at[page.objgen]
-        if index in lang:
-            kid.Lang = pikepdf.String(lang[index])
-        if index in contents:
-            _retag(kid, CONTENTS_ROLES)
-        elements.append(kid)
-    tops = {kid.objgen for kid in document.get("/K", []) if isinstance(kid, pikepdf.Dictionary)}
-    entries, key = {}, first_key
+    pdf, old = source.pdf, source.old
+    elements, entries, key = [], {}, first_key
     for i in indices:
         page = pdf.pages[i].obj
+        for kid in source.by_page.get(page.objgen, []):
+            if i in lang:
+                kid.Lang = pikepdf.String(lang[i])
+            if i in contents:
+                _retag(kid, CONTENTS_ROLES)
+            elements.append(kid)
         if "/StructParents" in page:
-            entries[key] = _without_margins(pdf, pdf.pages[i],
-                                            old.get(int(page.StructParents), pikepdf.Array()), tops)
+            entries[key] = _without_margins(source, pdf.pages[i], old.get(
+                int(page.StructParents), pikepdf.Array()))
             page.StructParents = key
             key += 1
         for annotation in page.get("/Annots", []):
@@ -65,11 +77,11 @@ def take(pdf: pikepdf.Pdf, indices: list[int], first_key: int, lang: dict[int, s
     return elements, entries, key
 
 
-def _without_margins(pdf: pikepdf.Pdf, page, marked, tops: set) -> object:
+def _without_margins(source: Source, page, marked) -> object:
     """WeasyPrint marks a margin box's text (folios, running heads) as content of an element
     outside the tree: make it an artifact, as PDF/UA wants pagination to be."""
-    stray = {m for m, element in enumerate(marked)
-             if isinstance(element, pikepdf.Dictionary) and _top(element).objgen not in tops}
+    stray = {m for m, element in enumerate(marked) if isinstance(element, pikepdf.Dictionary)
+             and _top(source, element) not in source.tops}
     if not stray:
         return marked
     operations = []
@@ -78,16 +90,19 @@ def _without_margins(pdf: pikepdf.Pdf, page, marked, tops: set) -> object:
                 int(operands[1].get("/MCID", -1)) in stray:
             operands, operator = [pikepdf.Name.Artifact], pikepdf.Operator("BMC")
         operations.append(pikepdf.ContentStreamInstruction(operands, operator))
-    page.obj.Contents = pikepdf.Stream(pdf, pikepdf.unparse_content_stream(operations))
+    page.obj.Contents = pikepdf.Stream(source.pdf, pikepdf.unparse_content_stream(operations))
     return pikepdf.Array([None if m in stray else element for m, element in enumerate(marked)])
 
 
-def _top(element):
-    """The element's ancestor just under the Document element."""
-    while isinstance(element.get("/P"), pikepdf.Dictionary) and element.P.get("/S") not in (
-            "/Document", None):
-        element = element.P
-    return element
+def _top(source: Source, element) -> tuple:
+    """The element's ancestor just under the Document element (its object id)."""
+    if element.objgen in source.top_of:
+        return source.top_of[element.objgen]
+    parent = element.get("/P")
+    top = element.objgen if not isinstance(parent, pikepdf.Dictionary) or parent.get(
+        "/S") in ("/Document", None) else _top(source, parent)
+    source.top_of[element.objgen] = top
+    return top
 
 
 def _numbers(tree) -> dict[int, object]:
@@ -122,11 +137,15 @@ class Tree:
             Type=pikepdf.Name.StructElem, S=pikepdf.Name.Document, K=pikepdf.Array()))
         self.parents = pikepdf.Array()
         self.next_key = 0
+        self.sources: dict[int, Source] = {}
 
     def prepare(self, pdf: pikepdf.Pdf, index: int, lang: str | None = None):
         """Before page ``index`` of ``pdf`` is appended: its elements, to ``add`` after."""
+        if id(pdf) not in self.sources:
+            self.sources[id(pdf)] = Source(pdf)
+        source = self.sources[id(pdf)]
         elements, entries, self.next_key = take(
-            pdf, [index], self.next_key, {index: lang} if lang else {})
+            source, [index], self.next_key, {index: lang} if lang else {})
         for element in elements:
             del element["/P"]  # cut from its document (copied below, set after)
         return elements, entries

@@ -148,6 +148,7 @@ class Laid:
 def lay_out(job: LayoutJob) -> Laid:
     """Run WeasyPrint on one document (in a worker process, or in this one)."""
     from weasyprint import CSS, HTML
+    _cache_page_references()
     logging.getLogger("weasyprint").setLevel(logging.CRITICAL)  # refusals are by design
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     fetcher = local_fetcher(job.roots)
@@ -194,6 +195,25 @@ def _first_words(box, block: str = "") -> list[str]:
         if found:
             return found
     return []
+
+
+@lru_cache(maxsize=1)
+def _cache_page_references() -> None:
+    """pydyf builds the list of every page's reference anew each time ``page_references`` is
+    read, and WeasyPrint's tagging (pdf/tags.py) reads it once per structure element: a
+    tagged layout is quadratic in its pages (44 of 125 s for a 350-page piece). The list
+    only grows, one page at a time, so it is kept until the page count changes."""
+    import pydyf
+
+    def page_references(pdf) -> tuple:
+        kids = pdf.pages["Kids"]
+        cached = pdf.__dict__.get("_anthology_page_references")
+        if cached is None or cached[0] != len(kids):
+            cached = len(kids), tuple(f"{n} 0 R".encode("ascii") for n in kids[::3])
+            pdf.__dict__["_anthology_page_references"] = cached
+        return cached[1]
+
+    pydyf.PDF.page_references = property(page_references)
 
 
 @lru_cache(maxsize=1)
