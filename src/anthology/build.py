@@ -84,12 +84,13 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
         stamp = moment.isoformat() + "Z"
         view = layout(book)
         release_memory()  # what parsing the manifest left behind, before the long part
-        warnings = fonts.warnings(fonts.pin(theme.read("book.css")).missing)
         paths = output_paths(book, Path(out_dir))
         refuse_symlinked_output(Path(out_dir), manifest.absolute().parent)
         refuse_overwriting_inputs(paths, [manifest, *book.sources, *theme.files,
                                           *(book_dir / image for image in book_images(book))])
         cache = runner.cache = Cache(Path(cache_dir) if cache_dir else default_folder())
+        fonts.remember_in(cache)
+        warnings = fonts.warnings(fonts.pin(theme.read("book.css")).missing)
         from .cover import cover_image, cover_image_job, render_cover_pdf
         images: list[bytes] = []  # the cover image, once made
         if "cover" in formats or "epub" in formats:  # laid out by a worker meanwhile

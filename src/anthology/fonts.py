@@ -20,9 +20,11 @@ face (FALLBACKS, never a math or symbol face), with one warning naming its Debia
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import subprocess
+from array import array
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -228,10 +230,32 @@ def _variable_weight(path: str) -> bool:
     return "fvar" in font and any(axis.axisTag == "wght" for axis in font["fvar"].axes)
 
 
+_store = None  # a cache.Cache for drawn(): reading a face's glyphs takes ~40 ms a file
+
+
+def remember_in(cache) -> None:
+    """Keep what drawn() finds in ``cache`` (a cache.Cache), across builds."""
+    global _store
+    _store = cache
+
+
 @lru_cache(maxsize=None)
 def drawn(path: str) -> frozenset[int]:
     """The characters the font at ``path`` maps to a glyph with an outline (spaces and
     invisible characters count as drawn: they are meant to be empty)."""
+    stat = Path(path).stat()
+    key = hashlib.sha256(f"drawn 1 {path} {stat.st_size} {stat.st_mtime_ns}".encode(
+        "utf-8", "surrogateescape")).hexdigest()
+    stored = _store.get(key) if _store else None
+    if stored is not None and len(stored) % 4 == 0:
+        return frozenset(array("I", stored))
+    found = _drawn(path)
+    if _store:
+        _store.put(key, array("I", sorted(found)).tobytes())
+    return found
+
+
+def _drawn(path: str) -> frozenset[int]:
     import unicodedata
 
     from fontTools.pens.boundsPen import ControlBoundsPen

@@ -52,19 +52,23 @@ class _Font:
     """One Type0 font of the PDF: its codes -> glyph ids, which ids have outlines, and what
     text each code stands for."""
 
-    def __init__(self, font: pikepdf.Dictionary):
+    def __init__(self, font: pikepdf.Dictionary, programs: dict):
         self.name = str(font.get("/BaseFont", "?")).split("+")[-1]
         self.text = _to_unicode(font)
         descendant = font.DescendantFonts[0]
         descriptor = descendant.FontDescriptor
         kind = next((k for k in ("/FontFile2", "/FontFile3") if k in descriptor), None)
-        self.program = _program(descriptor[kind].read_bytes()) if kind else None
+        self.program = None
+        if kind:  # the join gives the fonts of many pieces one program: read it once
+            stream = descriptor[kind]
+            if stream.objgen not in programs or stream.objgen == (0, 0):
+                programs[stream.objgen] = _program(stream.read_bytes())
+            self.program = programs[stream.objgen]
         self.cid_to_gid = None
         cid_map = descendant.get("/CIDToGIDMap")
         if isinstance(cid_map, pikepdf.Stream):
             raw = cid_map.read_bytes()
             self.cid_to_gid = [int.from_bytes(raw[i:i + 2], "big") for i in range(0, len(raw), 2)]
-        self.outlined: dict[int, bool] = {}
         self.seen: set[int] = set()  # codes already looked up
 
     def empty(self, code: int) -> bool:
@@ -75,11 +79,11 @@ class _Font:
             return False  # a colour font: WeasyPrint draws its glyphs as images
         gid = code if self.cid_to_gid is None else (
             self.cid_to_gid[code] if code < len(self.cid_to_gid) else 0)
-        if code not in self.outlined:
-            self.outlined[code] = self.program.has_outline(gid, code)
+        if (gid, code) not in self.program.outlined:
+            self.program.outlined[gid, code] = self.program.has_outline(gid, code)
         # A glyph mapped to no text (the first of a cluster) is known by its name: "space".
         text = self.text.get(code) or self.program.character(gid)
-        return not self.outlined[code] and not (text and all(
+        return not self.program.outlined[gid, code] and not (text and all(
             unicodedata.category(c) in _INVISIBLE for c in text))
 
 
@@ -88,6 +92,7 @@ class _Program:
 
     def __init__(self, font=None, cff=None):
         self.font, self.cff = font, cff
+        self.outlined: dict[tuple[int, int], bool] = {}  # (glyph, code) -> has an outline
         if font is not None and "CFF " in font:
             self.cff = font["CFF "].cff
         self.glyf = font["glyf"] if font is not None and "glyf" in font else None
@@ -164,11 +169,28 @@ def _text(hex_text: bytes) -> str:
     return bytes.fromhex(hex_text.decode()).decode("utf-16-be", "replace")
 
 
+_HEX_STRING = re.compile(rb"<([0-9a-fA-F]*)>")
+
+
+def _shown(operand) -> bytes:
+    """The bytes a Tj string or TJ array shows (whole two-byte codes), read from its PDF
+    syntax where it has only hex strings (WeasyPrint's), else one string at a time."""
+    syntax = operand.unparse()
+    if isinstance(operand, pikepdf.Array) and b"(" not in syntax:
+        data = bytes.fromhex(b"".join(_HEX_STRING.findall(syntax)).decode())
+    elif isinstance(operand, pikepdf.Array):
+        data = b"".join(bytes(o) for o in operand if isinstance(o, pikepdf.String))
+    else:
+        data = bytes(operand)
+    return data[:len(data) // 2 * 2]
+
+
 class _Reader:
     def __init__(self):
         self.fonts: dict[tuple, _Font | None] = {}
         self.found: dict[tuple[str, int], MissingGlyph] = {}
         self.forms: set[tuple] = set()
+        self.programs: dict[tuple, _Program] = {}  # font file stream -> its program
 
     def read(self, pdf: pikepdf.Pdf, limit: int) -> list[MissingGlyph]:
         for number, page in enumerate(pdf.pages, 1):
@@ -183,7 +205,8 @@ class _Reader:
             return None
         key = font.objgen
         if key not in self.fonts:
-            self.fonts[key] = _Font(font) if font.get("/Subtype") == "/Type0" else None
+            self.fonts[key] = _Font(font, self.programs) \
+                if font.get("/Subtype") == "/Type0" else None
         return self.fonts[key]
 
     def _stream(self, stream, resources, page: int) -> None:
@@ -197,9 +220,7 @@ class _Reader:
             elif op == "Tf":
                 font = self._font(resources, operands[0])
             elif op in _SHOW and font is not None:
-                strings = [operands[-1]] if op != "TJ" else [
-                    o for o in operands[0] if isinstance(o, pikepdf.String)]
-                codes = array("H", b"".join(bytes(s)[:len(bytes(s)) // 2 * 2] for s in strings))
+                codes = array("H", _shown(operands[-1] if op != "TJ" else operands[0]))
                 if sys.byteorder == "little":
                     codes.byteswap()  # two-byte codes, big-endian
                 for code in set(codes) - font.seen:

@@ -44,7 +44,8 @@ def assemble(view: BookView, front, layout, chunks, stamps, backs, blank,
                  anchors, cache, tagged=structure.document_of(base) is not None)
     contents = _contents_pages(front)
     for laid, indices in _slices(front):
-        book.add(laid.pdf, indices, contents=set(indices) & contents.get(id(laid), set()))
+        book.add(laid.pdf, indices, contents=set(indices) & contents.get(id(laid), set()),
+                 margins=True)
     book.pad(blank)
     front_count = len(book.pages)
 
@@ -122,9 +123,10 @@ class _Book:
         self.next_key = 0
 
     def add(self, data: bytes, indices: list[int] | None = None, prepare=None,
-            contents: set[int] = frozenset()) -> None:
+            contents: set[int] = frozenset(), margins: bool = False) -> None:
         """Pages ``indices`` (all by default) of the PDF ``data``, after ``prepare(pdf)``;
-        the pages ``contents`` are the contents (tagged as a TOC)."""
+        the pages ``contents`` are the contents (tagged as a TOC). ``margins``: the pages
+        have margin boxes (the front matter's folios; the rest are stamped)."""
         pdf = pikepdf.open(io.BytesIO(data))
         indices = list(range(len(pdf.pages))) if indices is None else indices
         if prepare:
@@ -136,8 +138,8 @@ class _Book:
         elements, entries = [], {}
         source = structure.Source(pdf) if self.document is not None else None
         if source and source.document is not None:
-            elements, entries, self.next_key = structure.take(source, indices, self.next_key,
-                                                              contents=contents)
+            elements, entries, self.next_key = structure.take(
+                source, indices, self.next_key, contents=contents, margins=margins)
             numbers[source.document.objgen[0]] = self.document
         added = self.writer.add_pages(pdf, indices, numbers)
         if elements:

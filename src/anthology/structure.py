@@ -47,11 +47,13 @@ class Source:
 
 
 def take(source: Source, indices: list[int], first_key: int, lang: dict[int, str] = {},
-         contents: set[int] = frozenset()) -> tuple[list, dict[int, object], int]:
+         contents: set[int] = frozenset(), margins: bool = False
+         ) -> tuple[list, dict[int, object], int]:
     """Prepare pages ``indices`` of a source to join another document, before they are
     copied: their top-level elements in order, the parent-tree entries renumbered from
     ``first_key`` (set on the pages and their links), and the next free key. Elements on a
-    page in ``lang`` get that /Lang; on a page in ``contents`` the list becomes a TOC."""
+    page in ``lang`` get that /Lang; on a page in ``contents`` the list becomes a TOC. With
+    ``margins``, the pages have margin boxes (whose text becomes artifacts)."""
     if source.document is None:
         return [], {}, first_key
     pdf, old = source.pdf, source.old
@@ -65,8 +67,9 @@ def take(source: Source, indices: list[int], first_key: int, lang: dict[int, str
                 _retag(kid, CONTENTS_ROLES)
             elements.append(kid)
         if "/StructParents" in page:
-            entries[key] = _without_margins(source, pdf.pages[i], old.get(
-                int(page.StructParents), pikepdf.Array()))
+            entries[key] = old.get(int(page.StructParents), pikepdf.Array())
+            if margins:
+                entries[key] = _without_margins(source, pdf.pages[i], entries[key])
             page.StructParents = key
             key += 1
         for annotation in page.get("/Annots", []):
