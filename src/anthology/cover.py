@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from . import fonts
 from .cache import files_digest
 from .model import Book
-from .typeset import LayoutJob, local_fetcher
+from .typeset import LayoutJob, font_configuration, local_fetcher
 from .profiles import COVER_BLEED, PAPER_THICKNESS
 from .theme import Theme, refuse_unread
 
@@ -66,8 +66,10 @@ def _document(design: tuple[str, str, str], theme: Theme):
 
     html, css, page_css = design
     fetcher = local_fetcher(theme.readable)
+    fonts = font_configuration()  # without one, WeasyPrint ignores @font-face (pinned faces)
     document = HTML(string=html, url_fetcher=fetcher).render(stylesheets=[
-        CSS(string=css, url_fetcher=fetcher), CSS(string=page_css)])
+        CSS(string=css, url_fetcher=fetcher, font_config=fonts), CSS(string=page_css)],
+        font_config=fonts)
     refuse_unread(fetcher.refused)
     return document
 

@@ -152,7 +152,7 @@ def lay_out(job: LayoutJob) -> Laid:
     logging.getLogger("weasyprint").setLevel(logging.CRITICAL)  # refusals are by design
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     fetcher = local_fetcher(job.roots)
-    fonts = _font_configuration()
+    fonts = font_configuration()
     profiles: dict = {}  # print.css's @color-profile lands here; the PDF writer reads it
     sheets = [CSS(string=text, base_url=base, url_fetcher=fetcher, color_profiles=profiles,
                   font_config=fonts) for text, base in job.stylesheets]
@@ -217,7 +217,7 @@ def _cache_page_references() -> None:
 
 
 @lru_cache(maxsize=1)
-def _font_configuration():
+def font_configuration():
     """One Fontconfig configuration for every layout in this process: WeasyPrint would load
     the system's fonts again for each document (a tenth of a small layout's time)."""
     from weasyprint.text.fonts import FontConfiguration
