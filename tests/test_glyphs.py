@@ -80,10 +80,19 @@ def test_a_face_is_pinned_to_the_characters_it_draws():
     italic = faces[("italic", "normal")]
     assert 0x3B1 in fonts.drawn(italic.path)
     assert all(fonts.drawn(f.path) >= {ord(c) for c in "Aa1"} for f in faces.values())
-    pinned = fonts.pin('p { font-family: "EB Garamond", "No Such Face", serif; }')
-    assert pinned.missing == ["No Such Face"]
-    assert 'font-family: "EB Garamond anthology", "Noto Serif anthology", serif' in pinned.css
+    pinned = fonts.pin('p { font-family: "No Such Face", "EB Garamond", serif; }')
+    assert pinned.missing == ["No Such Face"]  # skipped, as CSS would
+    assert 'font-family: "EB Garamond anthology", serif' in pinned.css
     assert "unicode-range: U+" in pinned.css
+    alone = fonts.pin('p { font-family: "No Such Face", serif; }')  # nothing installed left
+    assert 'font-family: "Noto Serif anthology", serif' in alone.css
+
+
+def test_pinning_leaves_comments_custom_properties_and_var_alone():
+    css = ('/* headings: font-family: see below */\nh1 { color: red }\n'
+           ':root { --font-family: x; } p { font-family: var(--body); }')
+    pinned = fonts.pin(css)
+    assert pinned.css.startswith(css) and pinned.missing == []
 
 
 def test_a_missing_face_falls_back_to_the_text_face_with_one_warning(make_book, tmp_path,
@@ -95,8 +104,9 @@ def test_a_missing_face_falls_back_to_the_text_face_with_one_warning(make_book, 
                      {"styles/book.css": books.face_css("Missing Face Pro")})
     built = build(path, tmp_path / "out", ["pdf"])
     assert [w for w in built.warnings if "Missing Face Pro" in w] == [
-        "font 'Missing Face Pro' is not installed; the book is set in Noto Serif instead "
-        "(install the Debian package fonts-missing-face)"]
+        "font 'Missing Face Pro' is not installed; its text is set in the next installed face "
+        "of its font-family list, else Noto Serif (install the Debian package "
+        "fonts-missing-face)"]
     data = built.outputs["pdf"].read_bytes()
     names = " ".join(books.font_names(data))
     assert "Noto-Serif-anthology" in names and "Math" not in names and "DejaVu" not in names

@@ -188,8 +188,9 @@ def test_missing_face_warns_once_naming_the_package(make_book, tmp_path):
                              "--out", str(tmp_path / "out"), "--format", "pdf"],
                             capture_output=True, text=True, env={**os.environ, "FONTCONFIG_FILE": str(conf)})
     assert result.returncode == 0, result.stderr
-    line = "font 'EB Garamond' is not installed; the book is set in DejaVu Serif instead " \
-           "(install the Debian package fonts-ebgaramond)"
+    line = "font 'EB Garamond' is not installed; its text is set in the next installed " \
+           "face of its font-family list, else DejaVu Serif (install the Debian package " \
+           "fonts-ebgaramond)"
     assert result.stderr.count(line) == 1, result.stderr
     names = " ".join(books.font_names((tmp_path / "out" / "t.pdf").read_bytes()))
     assert "DejaVu-Serif" in names and "Math" not in names, names

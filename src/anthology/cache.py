@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .exceptions import reason
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 _MAGIC = b"anthology-cache\n"
 _HEADER = struct.Struct(f"<{len(_MAGIC)}sH64s32s")
 _ENTRY, _TEMPORARY = re.compile(r"[0-9a-f]{64}"), re.compile(r"\.[a-z0-9_]+\.tmp")

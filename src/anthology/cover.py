@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 from . import fonts
 from .cache import files_digest
@@ -88,8 +89,9 @@ def cover_image_job(book: Book, theme: Theme) -> LayoutJob:
     geometry = CoverGeometry(*book.print.trim, spine=0.0, spine_text=False, bleed=0.0, wrap=False)
     page_css = f"@page {{ size: {geometry.trim_width}in {geometry.trim_height}in; }}"
     html, css, page_css = _design(book, theme, geometry, ("front",), page_css)
+    faces = [Path(face.path) for face in fonts.pin(theme.read("cover.css")).faces]
     return LayoutJob(html, ((css, ""), (page_css, "")), tuple(map(str, theme.readable)), "",
-                     None, files_digest(theme.files))
+                     None, files_digest(theme.files + faces))
 
 
 def cover_image(book: Book, front_panel_pdf: bytes) -> bytes:

@@ -254,7 +254,8 @@ def _embed_fonts(out, css: str, text: str, bold: bool, cache: Cache | None = Non
                 data = _subset_woff2(face.path, characters)
                 if cache:
                     cache.put(key, data)
-            name = re.sub(r"[^A-Za-z0-9]+", "", family) + f"-{face.style}-{face.weight}"
+            name = (re.sub(r"[^A-Za-z0-9]+", "", family) or f"face{len(faces)}") + \
+                f"-{face.style}-{face.weight}"
             faces.append(epub.EpubItem(uid=f"font-{name}", file_name=f"fonts/{name}.woff2",
                                        media_type="font/woff2", content=data))
             rules.append(face.rule(family, f'url("fonts/{name}.woff2") format("woff2")'))

@@ -11,11 +11,12 @@ Left to fontconfig and Pango, a family name is not enough for a book:
   Gyre" for serif).
 
 So every family a stylesheet names in ``font-family`` becomes an ``@font-face`` of its own,
-under a private name, for each style (regular, italic, bold, bold italic): the file of that
-style that draws the most characters, with a ``unicode-range`` of just the characters it has
-outlines for. A character the face claims but cannot draw falls through to the next family
-of the stack, as CSS intends. A family that is not installed is replaced by the fallback text
-face (FALLBACKS, never a math or symbol face), with one warning naming its Debian package.
+under a private name, for each style (regular, italic, bold, bold italic): the file nearest
+that weight that draws the most characters, with a ``unicode-range`` of just the characters it
+has outlines for. A character the face claims but cannot draw falls through to the next family
+of the stack, as CSS intends. A family that is not installed is skipped, as CSS would, with
+one warning naming its Debian package; a list left with no installed family gets the
+fallback text face (FALLBACKS, never a math or symbol face).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from array import array
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from .glyphs import INVISIBLE
 
 # Where Debian's font packages put their files: a theme's local() faces are read from here.
 SYSTEM_FONT_FOLDERS = ("/usr/share/fonts", "/usr/local/share/fonts")
@@ -57,7 +60,8 @@ GENERIC = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui"
 STYLES = (("normal", "normal"), ("italic", "normal"), ("normal", "bold"), ("italic", "bold"))
 
 _SHORT = 24  # bytes: a CFF charstring this long or longer is taken to draw something
-_DECLARATION = re.compile(r"(font-family\s*:\s*)([^;{}!]+)")
+# A comment (kept as it is), or a font-family declaration (not a --custom-property).
+_DECLARATION = re.compile(r"/\*.*?\*/|(?<![\w-])((font-family\s*:\s*)([^;{}!]+))", re.S)
 _FACE_RULE = re.compile(r"@font-face\s*{[^}]*}", re.S)
 
 
@@ -92,32 +96,36 @@ class Pinned:
 @lru_cache(maxsize=8)
 def pin(css: str) -> Pinned:
     """``css`` with every family named in a ``font-family`` declaration replaced by its pinned
-    faces (declared at the end), and the missing ones by the fallback face."""
+    faces (declared at the end). A family that is not installed is dropped, as CSS would skip
+    it; a stack left with no installed family gets the fallback face. Comments, custom
+    properties, ``var()`` values and the ``font`` shorthand are left as they are."""
     defined = _defined(css)
     faces: dict[str, list[Face]] = {}
     missing: list[str] = []
 
     def families(value: str) -> str:
         out: list[str] = []
-        for name in (_unquote(part) for part in value.split(",")):
+        names = [_unquote(part) for part in value.split(",")]
+        for name in names:
             if name.casefold() in GENERIC:
-                chosen = name
+                if not any(o.casefold() not in GENERIC for o in out):  # nothing installed
+                    out.append(_pinned(fallback(), faces))
+                out.append(name)
             elif name in defined or installed(name) and not family_faces(name):
-                chosen = f'"{name}"'  # the stylesheet's own face, or a collection (CJK)
-            else:
-                if not family_faces(name) and name not in missing:
-                    missing.append(name)
-                family = name if family_faces(name) else fallback()
-                faces.setdefault(family, family_faces(family))
-                chosen = f'"{faces[family][0].pinned}"' if faces[family] else None
-            if chosen and chosen not in out:
-                out.append(chosen)
-        return ", ".join(out) + " "
+                out.append(f'"{name}"')  # the stylesheet's own face, or a collection (CJK)
+            elif family_faces(name):
+                out.append(_pinned(name, faces))
+            elif name not in missing:
+                missing.append(name)
+        if not any(o.casefold() not in GENERIC for o in out):
+            out.insert(0, _pinned(fallback(), faces))
+        return ", ".join(dict.fromkeys(o for o in out if o)) + " "
 
     def rewrite(match: re.Match) -> str:
-        if _inside_face_rule(css, match.start()):
-            return match.group(0)
-        return match.group(1) + families(match.group(2))
+        if match.group(1) is None or "var(" in match.group(3) or \
+                _inside_face_rule(css, match.start()):
+            return match.group(0)  # a comment, a custom value, an @font-face
+        return match.group(2) + families(match.group(3))
 
     body = _DECLARATION.sub(rewrite, css)
     declared = [face for name in faces for face in faces[name]]
@@ -127,12 +135,18 @@ def pin(css: str) -> Pinned:
                   missing)
 
 
+def _pinned(family: str, faces: dict[str, list[Face]]) -> str:
+    faces.setdefault(family, family_faces(family))
+    return f'"{faces[family][0].pinned}"' if faces[family] else ""
+
+
 def named_families(css: str) -> list[str]:
     """The installed families the stylesheet names in font-family, in order of appearance,
     but for generic ones and its own @font-face families."""
     defined = _defined(css)
     names = [_unquote(part) for match in _DECLARATION.finditer(css)
-             if not _inside_face_rule(css, match.start()) for part in match.group(2).split(",")]
+             if match.group(1) and not _inside_face_rule(css, match.start())
+             for part in match.group(3).split(",")]
     return [name for name in dict.fromkeys(names) if name.casefold() not in GENERIC
             and name not in defined and family_faces(name)]
 
@@ -143,9 +157,9 @@ def fallback() -> str:
 
 
 def warnings(missing: list[str]) -> list[str]:
-    return [f"font '{name}' is not installed; the book is set in {fallback()} instead "
-            f"(install the Debian package {PACKAGES.get(name, 'that provides it')})"
-            for name in missing]
+    return [f"font '{name}' is not installed; its text is set in the next installed face "
+            f"of its font-family list, else {fallback()} (install the Debian package "
+            f"{PACKAGES.get(name, 'that provides it')})" for name in missing]
 
 
 def _defined(css: str) -> set[str]:
@@ -170,22 +184,26 @@ def family_faces(family: str) -> list[Face]:
         return []
     faces = []
     for style, weight in STYLES:
-        italic, bold = style == "italic", weight == "bold"
-        candidates = [f for f in files if f.italic == italic and f.bold == bold]
-        if not candidates and bold:  # a variable font's default instance can go bold
-            candidates = [f for f in files if f.italic == italic and f.variable_weight]
+        italic, wanted = style == "italic", _WEIGHTS[weight]
+        candidates = [f for f in files if f.italic == italic and (
+            abs(f.weight - wanted) <= 20 or f.variable_weight)]  # a variable one can go bold
         if not candidates:
             continue
-        best = max(candidates, key=lambda f: (len(drawn(f.path)), f.path))
+        # The nearest weight (a variable font is any), then the most characters drawn.
+        best = min(candidates, key=lambda f: (0 if f.variable_weight else abs(f.weight - wanted),
+                                              -len(drawn(f.path)), f.path))
         faces.append(Face(family, style, weight, best.path, _ranges(drawn(best.path))))
     return faces
+
+
+_WEIGHTS = {"normal": 80, "bold": 200}  # fontconfig's weights for CSS's 400 and 700
 
 
 @dataclass(frozen=True)
 class _File:
     path: str
     italic: bool
-    bold: bool
+    weight: float  # fontconfig's: 80 regular, 200 bold
     variable_weight: bool
 
 
@@ -213,9 +231,13 @@ def _files(family: str) -> list[_File]:
             _number(parts[3]), _number(parts[4])
         if index != 0 or width != 100 or Path(path).suffix.lower() in (".ttc", ".otc"):
             continue
+        try:
+            variable = _variable_weight(path)
+            drawn(path)
+        except Exception:  # noqa: BLE001 - a bitmap or Type 1 face fontTools cannot read
+            continue
         # A variable font's default instance lists its weight as a range: "[0 210]".
-        files.append(_File(path, slant > 0, not weight.startswith("[") and float(weight) >= 180,
-                           _variable_weight(path)))
+        files.append(_File(path, slant > 0, _number(weight), variable))
     return files
 
 
@@ -281,7 +303,7 @@ def _drawn(path: str) -> frozenset[int]:
                 if pen.bounds is None:
                     empty.add(name)
     return frozenset(c for c, name in cmap.items() if name not in empty or
-                     unicodedata.category(chr(c)) in ("Zs", "Zl", "Zp", "Cc", "Cf"))
+                     unicodedata.category(chr(c)) in INVISIBLE)
 
 
 def _ranges(characters: frozenset[int]) -> str:

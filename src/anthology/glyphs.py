@@ -23,7 +23,8 @@ import pikepdf
 
 _SHOW = {"Tj", "TJ", "'", '"'}
 _OPERATORS = "q Q Tf Tj TJ ' \" Do"
-_INVISIBLE = {"Zs", "Zl", "Zp", "Cc", "Cf"}
+# Characters whose glyph is meant to be empty: spaces, separators, controls, format marks.
+INVISIBLE = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,6 @@ class _Font:
         """Whether the glyph for ``code`` draws nothing where it should draw something."""
         if self.program is None:
             return False
-        if self.program.images:
-            return False  # a colour font: WeasyPrint draws its glyphs as images
         gid = code if self.cid_to_gid is None else (
             self.cid_to_gid[code] if code < len(self.cid_to_gid) else 0)
         if (gid, code) not in self.program.outlined:
@@ -84,7 +83,7 @@ class _Font:
         # A glyph mapped to no text (the first of a cluster) is known by its name: "space".
         text = self.text.get(code) or self.program.character(gid)
         return not self.program.outlined[gid, code] and not (text and all(
-            unicodedata.category(c) in _INVISIBLE for c in text))
+            unicodedata.category(c) in INVISIBLE for c in text))
 
 
 class _Program:
@@ -104,7 +103,8 @@ class _Program:
 
     @cached_property
     def images(self) -> bool:
-        """Whether no glyph has an outline: a colour (emoji) font, drawn as images."""
+        """Whether no glyph has an outline: a colour (emoji) font whose glyphs WeasyPrint
+        draws as images, or a face whose every glyph used is blank."""
         if self.glyf is not None:
             return all(self.glyf[name].numberOfContours == 0 for name in self.glyf.keys())
         return False
@@ -191,13 +191,24 @@ class _Reader:
         self.found: dict[tuple[str, int], MissingGlyph] = {}
         self.forms: set[tuple] = set()
         self.programs: dict[tuple, _Program] = {}  # font file stream -> its program
+        self.pictured: list[tuple[_Font, int]] = []  # this page's colour-font glyphs
+        self.imaged = False  # whether this page draws an image
 
     def read(self, pdf: pikepdf.Pdf, limit: int) -> list[MissingGlyph]:
         for number, page in enumerate(pdf.pages, 1):
+            # A colour font's glyphs are empty: WeasyPrint draws each as an image beside it.
+            # A page showing such glyphs and no image at all prints blanks there.
+            self.pictured, self.imaged = [], False
             self._stream(page.obj, page.obj.get("/Resources", pikepdf.Dictionary()), number)
+            for font, code in [] if self.imaged else self.pictured:
+                self._missing(font, code, number)
             if len(self.found) >= limit:
                 break
         return list(self.found.values())[:limit]
+
+    def _missing(self, font: _Font, code: int, page: int) -> None:
+        self.found.setdefault((font.name, code), MissingGlyph(
+            page, font.name, font.text.get(code, ""), code))
 
     def _font(self, resources, name) -> _Font | None:
         font = resources.get("/Font", {}).get(name)
@@ -225,11 +236,14 @@ class _Reader:
                     codes.byteswap()  # two-byte codes, big-endian
                 for code in set(codes) - font.seen:
                     font.seen.add(code)
-                    if font.empty(code):
-                        self.found.setdefault((font.name, code), MissingGlyph(
-                            page, font.name, font.text.get(code, ""), code))
+                    if font.program is not None and font.program.images:
+                        self.pictured.append((font, code))
+                    elif font.empty(code):
+                        self._missing(font, code, page)
             elif op == "Do":
                 xobject = resources.get("/XObject", {}).get(operands[0])
+                if xobject is not None and xobject.get("/Subtype") == "/Image":
+                    self.imaged = True
                 if xobject is not None and xobject.get("/Subtype") == "/Form" \
                         and xobject.objgen not in self.forms:
                     self.forms.add(xobject.objgen)

@@ -221,14 +221,15 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
     images = [book_dir / path for path in book_images(view.book)]
     roots = tuple(str(p) for p in [*images, *theme.readable]
                   + ([icc_profile().parent] if printing else []))
-    base = [(fonts.pin(theme.read("book.css")).css, theme.path("book.css").as_uri())]
+    pinned = fonts.pin(theme.read("book.css"))
+    base = [(pinned.css, theme.path("book.css").as_uri())]
     if printing:
         base.append((theme.render("print.css", icc=icc_profile().as_uri()), ""))
     if settings.recto_starts:
         base.append((".story { break-before: right; }", ""))
     variant = f"pdf/{settings.pdf_x}" if printing else "pdf/ua-1"  # the screen PDF is tagged
     book_url = book_dir.as_uri() + "/"
-    resources = files_digest(images + theme.files)
+    resources = files_digest(images + theme.files + [Path(f.path) for f in pinned.faces])
 
     def job(html: str, *extra: str, setup: PageSetup, tagged: bool = True) -> LayoutJob:
         """A layout of the book's ``html``; untagged (the stamp sheet, cut into artifacts)

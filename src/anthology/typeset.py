@@ -176,25 +176,48 @@ def lay_out(job: LayoutJob) -> Laid:
     return Laid(pdf, anchors, blanks, sorted(set(fetcher.refused)), firsts)
 
 
-def _first_words(box, block: str = "") -> list[str]:
+FIRST_WORDS = 12  # words that trace where a page begins (epub.py finds them in the text)
+
+
+def _first_words(page) -> list[str]:
     """[the id of the nearest element with one around the page's first text, its first
-    whole words], or [] if the page has no text."""
+    whole words, across lines and inline elements], or [] if the page has no text."""
+    lines: list[str] = []
+    block, last = None, None
+    for around, line, text in _texts(page):
+        if block is None:
+            block = around
+        if line is not last:
+            if lines and lines[-1].rstrip()[-1:] in ("-", "\u2010", "\u00ad"):
+                lines[-1] = lines[-1].rstrip().rsplit(None, 1)[0] if " " in \
+                    lines[-1].strip() else ""  # hyphenated at the line's end: not whole
+                break
+            if len(" ".join(lines).split()) >= FIRST_WORDS:
+                break
+            lines.append("")
+            last = line
+        lines[-1] += text
+    words = " ".join(lines).split()[:FIRST_WORDS]
+    return [block, " ".join(words)] if words else []
+
+
+def _texts(box, block: str = "", line=None):
+    """The visible texts of a page in order: (the id of the nearest element around it, its
+    line box, the text). Generated content (a list's bullet) is not in the text."""
     if "::" in (getattr(box, "element_tag", None) or ""):
-        return []  # a list's bullet, generated content: not in the text
+        return
     element = getattr(box, "element", None)
     own = element.get("id") if element is not None and box.element_tag != "html" else None
     block = own if own and not own.startswith(ENTRY) else block
+    if type(box).__name__ == "LineBox":
+        line = box
     text = getattr(box, "text", None)
-    if text is not None and text.strip() and box.style["visibility"] == "visible":
-        words = text.split()[:12]
-        if len(words) > 1 and words[-1][-1:] in "-\u2010\u00ad":
-            words.pop()  # hyphenated at the line's end: not a whole word here
-        return [block, " ".join(words)]
+    if text is not None:
+        if text.strip() and box.style["visibility"] == "visible":
+            yield block, line, text
+        return
     for child in getattr(box, "children", ()):
-        found = _first_words(child, block)
-        if found:
-            return found
-    return []
+        yield from _texts(child, block, line)
 
 
 @lru_cache(maxsize=1)
