@@ -7,8 +7,6 @@ order, languages, the contents as a TOC, figures' alternative text, pagination a
 
 from __future__ import annotations
 
-import io
-
 import pikepdf
 import pytest
 from PIL import Image

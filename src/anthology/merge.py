@@ -229,7 +229,7 @@ def _contents_pages(front) -> dict[int, set[int]]:
 
 def _languages(view: BookView, layout) -> dict[int, str]:
     """Body page -> the language of the story on it, where it is not the book's."""
-    out, number = {}, 0
+    out = {}
     starts = sorted([(layout.pages[s.id], s.language) for s in view.stories
                      if s.id in layout.pages]  # a part's opener is in the book's language:
                     + [(layout.pages[p.id], "") for p in view.parts if p.id in layout.pages])
