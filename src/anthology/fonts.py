@@ -105,20 +105,21 @@ def pin(css: str) -> Pinned:
 
     def families(value: str) -> str:
         out: list[str] = []
-        names = [_unquote(part) for part in value.split(",")]
-        for name in names:
-            if name.casefold() in GENERIC:
-                if not any(o.casefold() not in GENERIC for o in out):  # nothing installed
-                    out.append(_pinned(fallback(), faces))
-                out.append(name)
-            elif name in defined or installed(name) and not family_faces(name):
-                out.append(f'"{name}"')  # the stylesheet's own face, or a collection (CJK)
+        text_faces, skipped_at = 0, None  # installed families; where the first missing was
+        for name in (_unquote(part) for part in value.split(",")):
+            if name.casefold() in GENERIC or name in defined:
+                out.append(name if name.casefold() in GENERIC else f'"{name}"')
+            elif installed(name) and not family_faces(name):
+                out.append(f'"{name}"')  # a collection (CJK): left to fontconfig
+                text_faces += 1
             elif family_faces(name):
                 out.append(_pinned(name, faces))
-            elif name not in missing:
-                missing.append(name)
-        if not any(o.casefold() not in GENERIC for o in out):
-            out.insert(0, _pinned(fallback(), faces))
+                text_faces += 1
+            else:
+                missing.extend([] if name in missing else [name])
+                skipped_at = len(out) if skipped_at is None else skipped_at
+        if not text_faces and skipped_at is not None:  # the stylesheet's own faces (emoji,
+            out.insert(skipped_at, _pinned(fallback(), faces))  # ranges) do not count
         return ", ".join(dict.fromkeys(o for o in out if o)) + " "
 
     def rewrite(match: re.Match) -> str:
