@@ -10,6 +10,8 @@ becomes the next free one of the book, set on the page before it is copied.
 
 from __future__ import annotations
 
+import re
+
 import pikepdf
 
 # The contents page's list is a table of contents (PDF 1.7, 14.8.4.3.3): TOC and TOCI, whose
@@ -87,14 +89,19 @@ def _without_margins(source: Source, page, marked) -> object:
              and _top(source, element) not in source.tops}
     if not stray:
         return marked
-    operations = []
-    for operands, operator in pikepdf.parse_content_stream(page):
-        if str(operator) == "BDC" and isinstance(operands[1], pikepdf.Dictionary) and \
-                int(operands[1].get("/MCID", -1)) in stray:
-            operands, operator = [pikepdf.Name.Artifact], pikepdf.Operator("BMC")
-        operations.append(pikepdf.ContentStreamInstruction(operands, operator))
-    page.obj.Contents = pikepdf.Stream(source.pdf, pikepdf.unparse_content_stream(operations))
+    contents = page.obj.Contents
+    data = b"\n".join(c.read_bytes() for c in contents) if isinstance(contents, pikepdf.Array) \
+        else contents.read_bytes()
+
+    def artifact(match: re.Match) -> bytes:
+        return b"/Artifact BMC" if int(match.group(1)) in stray else match.group(0)
+
+    page.obj.Contents = pikepdf.Stream(source.pdf, _MARKED.sub(artifact, data))
     return pikepdf.Array([None if m in stray else element for m, element in enumerate(marked)])
+
+
+# A marked-content sequence as WeasyPrint opens it: "/Span <</MCID 2>> BDC".
+_MARKED = re.compile(rb"/\w+\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
 
 
 def _top(source: Source, element) -> tuple:
