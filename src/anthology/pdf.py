@@ -357,13 +357,20 @@ def _starts(pages: Pages, label: Callable[[int], str],
             section: str = "") -> list[tuple[str, str, str]]:
     """Where each page of a front- or back-matter document starts (RenderedPdf.page_starts):
     a page of a long list's later window has no id around its text but the ``section``'s."""
-    out = []
-    for i, (anchors, first) in enumerate(zip(pages.anchors, pages.firsts)):
-        if anchors:
-            out.append((label(i), anchors[0], ""))
-        elif first and (first[0] or section):
-            out.append((label(i), first[0] or section, first[1]))
-    return out
+    rows = enumerate(zip(pages.anchors, pages.firsts))
+    return [(label(i), *start) for i, (anchors, first) in rows
+            if (start := page_start(anchors, first, section))]
+
+
+def page_start(anchors: list[str], first: list[str],
+               section: str = "") -> tuple[str, str] | None:
+    """Where a page starts: (the first anchor on it, ""), or, for a page that begins inside a
+    block, (the id around its first text, else ``section``, its first words), or None."""
+    if anchors:
+        return anchors[0], ""
+    if first and (first[0] or section):
+        return first[0] or section, first[1]
+    return None
 
 
 def drive(runner: Runner, layouts: list[Layouts]) -> list:
@@ -434,10 +441,8 @@ class BodyLayout:
                 number += 1
                 placements.append((c, p, number))
                 blanks[number] = blank
-                if anchors:
-                    starts.append((number, anchors[0], ""))
-                elif result.firsts[p] and result.firsts[p][0]:
-                    starts.append((number, *result.firsts[p]))
+                if start := page_start(anchors, result.firsts[p]):
+                    starts.append((number, *start))
                 for anchor in anchors:
                     pages.setdefault(anchor, number)
                     if anchor in titles:
