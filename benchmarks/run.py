@@ -29,12 +29,12 @@ import collections, re, sys
 from pathlib import Path
 from anthology.model import load_book
 from anthology.pdf import PageSetup
-from anthology.render import layout, pdf_html, sections
+from anthology.render import book_view, pdf_html, sections
 from anthology.theme import Theme
 from weasyprint import CSS, HTML
 manifest = Path(sys.argv[1])
 book = load_book(manifest)
-view = layout(book)
+view = book_view(book)
 theme = Theme(manifest.parent)
 html = pdf_html(view, theme, sections(view, paged=True), "2024-01-01T00:00:00Z",
                collections.defaultdict(str))  # page numbers come from target-counter

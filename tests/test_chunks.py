@@ -8,7 +8,7 @@ from pypdf import PdfReader
 
 from anthology.model import load_book
 from anthology.pdf import Runner, render_pdf
-from anthology.render import layout
+from anthology.render import book_view
 from anthology.theme import Theme
 from conftest import pdf_pages
 
@@ -30,7 +30,7 @@ def _manifest(count: int) -> str:
 def test_chunked_layout_matches_a_single_pass(make_book, tmp_path):
     path = make_book(_manifest(300))
     book = load_book(path)
-    view, theme = layout(book), Theme(path.parent)
+    view, theme = book_view(book), Theme(path.parent)
 
     def render(jobs, chunk):  # chunk: stories per chunk, and entries per window of a list
         with Runner(jobs) as runner:

@@ -19,7 +19,7 @@ import books
 from anthology.glyphs import missing_glyphs
 from anthology.model import load_book
 from anthology.pdf import Runner, render_pdf
-from anthology.render import layout
+from anthology.render import book_view
 from anthology.theme import Theme
 
 FACES = ["EB Garamond", "Noto Serif", "Linux Libertine O", "Gentium Plus", "Inter"]
@@ -50,7 +50,7 @@ def test_every_face_prints_every_glyph_and_the_join_keeps_the_pieces(face, make_
     path = make_book(books.manifest(154, long_every=25),
                      {"styles/book.css": books.face_css(face)})
     book = load_book(path)
-    view, theme = layout(book), Theme(path.parent)
+    view, theme = book_view(book), Theme(path.parent)
     with Runner(2) as runner:
         rendered = render_pdf(view, theme, path.parent, "2024-01-01T00:00:00Z", "screen",
                               runner, chunk_stories=40, window_entries=60)

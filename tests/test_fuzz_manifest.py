@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from anthology.build import build
 from anthology.manifest import ManifestError
 from anthology.model import load_book
-from anthology.render import epub_documents, layout, pdf_html, sections
+from anthology.render import book_view, epub_documents, pdf_html, sections
 from anthology.theme import Theme
 
 BASE = {
@@ -90,7 +90,7 @@ def check(text: str, folder: Path) -> None:
         for problem in error.problems:
             assert problem.line >= 1 and problem.file and problem.message, problem
         return
-    view = layout(book)
+    view = book_view(book)
     theme = Theme(folder)
     pdf_html(view, theme, sections(view, paged=True), "2024-01-01T00:00:00Z",
              {s.id: 1 for s in sections(view, paged=True)})

@@ -17,7 +17,7 @@ from .exceptions import InputError, MissingGlyphs, OutputConflict, WriteError
 from .glyphs import missing_glyphs
 from .model import Book, book_images, load_book
 from .pdf import Runner, default_jobs, render_pdf
-from .render import layout
+from .render import book_view
 from .theme import Theme, refuse_unread
 from .typeset import release_memory
 
@@ -82,7 +82,7 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
         theme = Theme(book_dir)
         moment = build_moment(book)
         stamp = moment.isoformat() + "Z"
-        view = layout(book)
+        view = book_view(book)
         release_memory()  # what parsing the manifest left behind, before the long part
         paths = output_paths(book, Path(out_dir))
         refuse_symlinked_output(Path(out_dir), manifest.absolute().parent)

@@ -167,7 +167,7 @@ class Book(_Entry):
         return list(self.stories)
 
     @property
-    def sections(self) -> list[Part]:
+    def all_parts(self) -> list[Part]:
         """The book as parts; a book without parts is one untitled part."""
         if self.parts is not None:
             return list(self.parts)

@@ -1,6 +1,6 @@
 """Book -> HTML through the theme's templates.
 
-``layout(book)`` turns the model into what the templates show (ids, rendered Markdown, dates
+``book_view(book)`` turns the model into what the templates show (ids, rendered Markdown, dates
 as words, the contributors list); ``pdf_html`` makes the single paged document and
 ``epub_documents`` the one-per-section XHTML files. Both use the same section templates.
 """
@@ -70,11 +70,11 @@ class BookView:
     direction: str
 
 
-def layout(book: Book, image_prefix: str = "") -> BookView:
+def book_view(book: Book, image_prefix: str = "") -> BookView:
     language = book.language
     stories: list[StoryView] = []
     parts: list[PartView] = []
-    for p, part in enumerate(book.sections, start=1):
+    for p, part in enumerate(book.all_parts, start=1):
         views = []
         for story in part.stories:
             number = len(stories) + 1
