@@ -28,7 +28,7 @@ BASELINE = r"""
 import collections, re, sys
 from pathlib import Path
 from anthology.model import load_book
-from anthology.pdf import PageSetup
+from anthology.paged.plan import PageSetup
 from anthology.render import book_view, pdf_html, sections
 from anthology.theme import Theme
 from weasyprint import CSS, HTML

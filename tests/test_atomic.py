@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from anthology import build as build_module
+from anthology import files as files_module
 from anthology.exceptions import WriteError
 from anthology.build import build
 
@@ -57,7 +57,7 @@ def test_failed_write_leaves_previous_file_and_no_temp(make_book, tmp_path, monk
 
     def broken_fsync(fd):
         raise OSError(28, "No space left on device")
-    monkeypatch.setattr(build_module.os, "fsync", broken_fsync)
+    monkeypatch.setattr(files_module.os, "fsync", broken_fsync)
     path.write_text(_manifest(3))
     with pytest.raises(WriteError, match="atomic.epub: the disk is full"):
         build(path, out, ["epub"])

@@ -7,7 +7,8 @@ import pytest
 from pypdf import PdfReader
 
 from anthology.model import load_book
-from anthology.pdf import Runner, render_pdf
+from anthology.paged.runner import Runner
+from anthology.pdf import render_pdf
 from anthology.render import book_view
 from anthology.theme import Theme
 from conftest import pdf_pages

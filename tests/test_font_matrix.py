@@ -18,7 +18,8 @@ from PIL import ImageChops
 import books
 from anthology.glyphs import missing_glyphs
 from anthology.model import load_book
-from anthology.pdf import Runner, render_pdf
+from anthology.paged.runner import Runner
+from anthology.pdf import render_pdf
 from anthology.render import book_view
 from anthology.theme import Theme
 

@@ -7,7 +7,7 @@ import io
 
 import pikepdf
 
-from anthology.pdfwrite import PdfWriter
+from anthology.paged.writer import PdfWriter
 
 TRICKY = "(1 0 R) 2 0 R \\ ) ("  # looks like references and unbalanced parentheses
 

@@ -20,13 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from anthology import build as build_module
-from anthology import cache as cache_module
+from anthology import files as files_module
+from anthology.paged import cache as cache_module
 from anthology.build import build
-from anthology.cache import Cache
+from anthology.paged.cache import Cache
 from anthology.cli import main
 from anthology.model import load_book
-from anthology.typeset import Laid
+from anthology.paged.layout import Laid
 from conftest import pdf_pages
 
 MANIFEST = """\
@@ -125,7 +125,11 @@ def test_an_unwritable_cache_warns_and_leaves_no_temporary_file(make_book, tmp_p
                                                                  monkeypatch):
     path = make_book(MANIFEST)
 
-    monkeypatch.setattr(cache_module, "os", Refusing(errno.ENOSPC, "replace"))
+    def refused_rename(path, *parts, **options):  # only the cache's writes fail
+        with monkeypatch.context() as patch:
+            patch.setattr(files_module, "os", Refusing(errno.ENOSPC, "replace"))
+            return files_module.atomic_write(path, *parts, **options)
+    monkeypatch.setattr(cache_module, "atomic_write", refused_rename)
     built = build(path, tmp_path / "out", ["epub"], cache_dir=tmp_path / "cache")
     assert built.outputs["epub"].stat().st_size > 0
     assert any("cannot be written (the disk is full)" in w for w in built.warnings)
@@ -509,7 +513,7 @@ def test_write_errors_are_named_with_their_exit_code(code, reason, exit_code, ma
                                                      tmp_path, monkeypatch, capsys):
     path = make_book(MANIFEST)
 
-    monkeypatch.setattr(build_module, "tempfile", Refusing(code, "mkstemp", tempfile))
+    monkeypatch.setattr(files_module, "tempfile", Refusing(code, "mkstemp", tempfile))
     assert main(["build", str(path), "--out", str(tmp_path / "out"), "--format", "epub"]) \
         == exit_code
     err = capsys.readouterr().err.strip().splitlines()[-1]

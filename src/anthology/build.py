@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import functools
 import os
-import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import fonts
-from .cache import Cache, default_folder
 from .exceptions import InputError, MissingGlyphs, OutputConflict, WriteError
+from .files import atomic_write
 from .glyphs import missing_glyphs
 from .model import Book, book_images, load_book
-from .pdf import Runner, default_jobs, render_pdf
+from .paged.cache import Cache, default_folder
+from .paged.runner import Runner
+from .paged.workers import default_jobs, release_memory
+from .pdf import render_pdf
 from .render import book_view
 from .theme import Theme, refuse_unread
-from .typeset import release_memory
 
 FORMATS = ("pdf", "print", "cover", "epub")
 
@@ -91,19 +92,16 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
         cache = runner.cache = Cache(Path(cache_dir) if cache_dir else default_folder())
         fonts.remember_in(cache)
         warnings = fonts.warnings(fonts.pin(theme.read("book.css")).missing)
-        from .cover import cover_image, cover_image_job, render_cover_pdf
-        images: list[bytes] = []  # the cover image, once made
+        from .cover import cover_image, cover_image_job, cover_job
         if "cover" in formats or "epub" in formats:  # laid out by a worker meanwhile
             image_job = cover_image_job(book, theme)
-            image_key = hashlib.sha256(f"{image_job.key()} jpeg".encode()).hexdigest()
-            images += filter(None, [cache.get(image_key)])
-            front_panel = None if images else runner.submit(image_job, urgent=True)
+            image_key = Cache.key("cover image", 2, image_job.key())
+            front_panel = None if cache.get(image_key) else runner.submit(image_job, urgent=True)
 
+        @functools.cache
         def the_cover_image() -> bytes:
-            if not images:
-                images.append(cover_image(book, front_panel.result().pdf))
-                cache.put(image_key, images[0])
-            return images[0]
+            return cache.get_or_make(image_key,
+                                     lambda: cover_image(book, front_panel.result().pdf))
 
         rendered: dict[str, bytes] = {}
         interior = None
@@ -118,7 +116,7 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
                 rendered["print"] = interior.data
         if "cover" in formats:
             stage("drawing the cover")
-            rendered["cover"], _ = render_cover_pdf(book, theme, interior.page_count)
+            rendered["cover"] = runner.lay_out(cover_job(book, theme, interior.page_count)).pdf
         if "epub" in formats:
             if interior is None:  # the page-list needs the printed pages
                 stage("laying out pages for the EPUB's page list")
@@ -175,21 +173,8 @@ def refuse_symlinked_output(out_dir: Path, book_folder: Path) -> None:
 
 
 def write_atomically(path: Path, data: bytes) -> Path:
-    """Write to a temporary file beside ``path``, then rename it over ``path``."""
+    """An output written whole (files.atomic_write, synced), or WriteError."""
     try:
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        return atomic_write(path, data, sync=True)
     except OSError as error:
         raise WriteError(path, error) from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException as error:
-        Path(temp).unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            raise WriteError(path, error) from None
-        raise
-    return path

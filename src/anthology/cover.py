@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import fonts
-from .cache import files_digest
 from .model import Book
-from .typeset import LayoutJob, font_configuration, local_fetcher
+from .paged.cache import files_digest
+from .paged.layout import LayoutJob
 from .profiles import COVER_BLEED, PAPER_THICKNESS
-from .theme import Theme, refuse_unread
+from .theme import Theme
 
 IMAGE_MIN = (1600, 2560)  # the EPUB cover image is at least this many pixels
 
@@ -55,43 +55,29 @@ class CoverGeometry:
         return 2 * self.bleed + self.trim_height
 
 
-def _design(book: Book, theme: Theme, geometry: CoverGeometry, panels: tuple[str, ...],
-            page_css: str) -> tuple[str, str, str]:
-    """The cover's HTML and stylesheets: what it is laid out from, and cached by."""
+def _job(book: Book, theme: Theme, geometry: CoverGeometry, panels: tuple[str, ...],
+         page_css: str, identifier: bool = False) -> LayoutJob:
+    """The layout of the cover's ``panels`` (for a worker, like every layout)."""
     html = theme.render("cover.html", book=book, geometry=geometry, panels=panels)
-    return html, fonts.pin(theme.read("cover.css")).css, page_css
+    pinned = fonts.pin(theme.read("cover.css"))
+    return LayoutJob(html, ((pinned.css, ""), (page_css, "")), tuple(map(str, theme.readable)),
+                     "", None, files_digest(theme.files + [Path(f.path) for f in pinned.faces]),
+                     identifier)
 
 
-def _document(design: tuple[str, str, str], theme: Theme):
-    from weasyprint import CSS, HTML
-
-    html, css, page_css = design
-    fetcher = local_fetcher(theme.readable)
-    fonts = font_configuration()  # without one, WeasyPrint ignores @font-face (pinned faces)
-    document = HTML(string=html, url_fetcher=fetcher).render(stylesheets=[
-        CSS(string=css, url_fetcher=fetcher, font_config=fonts), CSS(string=page_css)],
-        font_config=fonts)
-    refuse_unread(fetcher.refused)
-    return document
-
-
-def render_cover_pdf(book: Book, theme: Theme, page_count: int) -> tuple[bytes, CoverGeometry]:
+def cover_job(book: Book, theme: Theme, page_count: int) -> LayoutJob:
+    """The wrap cover's layout, for an interior of ``page_count`` pages."""
     geometry = CoverGeometry.for_book(book, page_count)
     page_css = (f"@page {{ size: {2 * geometry.trim_width + geometry.spine}in "
                 f"{geometry.trim_height}in; bleed: {geometry.bleed}in; marks: none; }}")
-    document = _document(_design(book, theme, geometry, ("back", "spine", "front"), page_css),
-                         theme)
-    return document.write_pdf(pdf_identifier=True), geometry
+    return _job(book, theme, geometry, ("back", "spine", "front"), page_css, identifier=True)
 
 
 def cover_image_job(book: Book, theme: Theme) -> LayoutJob:
-    """The front panel's layout, for a worker (pdf.Runner) to do while the EPUB is packed."""
+    """The front panel's layout, for the EPUB's cover image (``cover_image``)."""
     geometry = CoverGeometry(*book.print.trim, spine=0.0, spine_text=False, bleed=0.0, wrap=False)
     page_css = f"@page {{ size: {geometry.trim_width}in {geometry.trim_height}in; }}"
-    html, css, page_css = _design(book, theme, geometry, ("front",), page_css)
-    faces = [Path(face.path) for face in fonts.pin(theme.read("cover.css")).faces]
-    return LayoutJob(html, ((css, ""), (page_css, "")), tuple(map(str, theme.readable)), "",
-                     None, files_digest(theme.files + faces))
+    return _job(book, theme, geometry, ("front",), page_css)
 
 
 def cover_image(book: Book, front_panel_pdf: bytes) -> bytes:

@@ -8,7 +8,6 @@ fixed timestamps so the same inputs give the same bytes.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import html
 import io
 import logging
@@ -22,7 +21,7 @@ from ebooklib import epub
 from lxml import etree
 
 from . import fonts
-from .cache import Cache
+from .paged.cache import Cache
 from .manifest import read_inside
 from .model import book_images
 from .render import BookView, epub_documents
@@ -247,13 +246,10 @@ def _embed_fonts(out, css: str, text: str, bold: bool, cache: Cache | None = Non
                 continue
             done.update(characters)
             stat = Path(face.path).stat()
-            key = hashlib.sha256(repr((face.path, stat.st_size, stat.st_mtime_ns, characters, 2))
-                                 .encode("utf-8", "surrogatepass")).hexdigest()
-            data = cache.get(key) if cache else None
-            if data is None:
-                data = _subset_woff2(face.path, characters)
-                if cache:
-                    cache.put(key, data)
+            data = (cache or Cache.nowhere()).get_or_make(
+                Cache.key("woff2 subset", 3, face.path, stat.st_size, stat.st_mtime_ns,
+                          characters),
+                lambda face=face, characters=characters: _subset_woff2(face.path, characters))
             name = (re.sub(r"[^A-Za-z0-9]+", "", family) or f"face{len(faces)}") + \
                 f"-{face.style}-{face.weight}"
             faces.append(epub.EpubItem(uid=f"font-{name}", file_name=f"fonts/{name}.woff2",

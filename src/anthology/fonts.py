@@ -21,7 +21,6 @@ fallback text face (FALLBACKS, never a math or symbol face).
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 import subprocess
@@ -31,6 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .glyphs import INVISIBLE
+from .paged.cache import Cache
 
 # Where Debian's font packages put their files: a theme's local() faces are read from here.
 SYSTEM_FONT_FOLDERS = ("/usr/share/fonts", "/usr/local/share/fonts")
@@ -253,11 +253,11 @@ def _variable_weight(path: str) -> bool:
     return "fvar" in font and any(axis.axisTag == "wght" for axis in font["fvar"].axes)
 
 
-_store = None  # a cache.Cache for drawn(): reading a face's glyphs takes ~40 ms a file
+_store: Cache | None = None  # for drawn(): reading a face's glyphs takes ~40 ms a file
 
 
-def remember_in(cache) -> None:
-    """Keep what drawn() finds in ``cache`` (a cache.Cache), across builds."""
+def remember_in(cache: Cache) -> None:
+    """Keep what drawn() finds in ``cache``, across builds."""
     global _store
     _store = cache
 
@@ -267,15 +267,10 @@ def drawn(path: str) -> frozenset[int]:
     """The characters the font at ``path`` maps to a glyph with an outline (spaces and
     invisible characters count as drawn: they are meant to be empty)."""
     stat = Path(path).stat()
-    key = hashlib.sha256(f"drawn 1 {path} {stat.st_size} {stat.st_mtime_ns}".encode(
-        "utf-8", "surrogateescape")).hexdigest()
-    stored = _store.get(key) if _store else None
-    if stored is not None and len(stored) % 4 == 0:
-        return frozenset(array("I", stored))
-    found = _drawn(path)
-    if _store:
-        _store.put(key, array("I", sorted(found)).tobytes())
-    return found
+    data = (_store or Cache.nowhere()).get_or_make(
+        Cache.key("drawn", 2, path, stat.st_size, stat.st_mtime_ns),
+        lambda: array("I", sorted(_drawn(path))).tobytes())
+    return frozenset(array("I", data))
 
 
 def _drawn(path: str) -> frozenset[int]:

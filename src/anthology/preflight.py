@@ -18,6 +18,7 @@ from pypdf.generic import ContentStream
 
 from .cover import CoverGeometry
 from .glyphs import missing_glyphs
+from .paged.plan import is_recto
 from .model import Book
 from .profiles import gutter
 
@@ -110,7 +111,7 @@ def _check_margins(book, path, count, trim, media) -> list[Check]:
     if trim is None:
         return []
     rules = book.print.rules
-    floor = rules.min_margin_bleed if book.print.bleed else rules.min_margin
+    floor = rules.margin_floor(bool(book.print.bleed))
     need_gutter = max(gutter(count), rules.min_inside)
     # pdftotext measures from the MediaBox's top-left corner.
     left, top = trim[0] - media[0], media[3] - trim[3]
@@ -121,7 +122,7 @@ def _check_margins(book, path, count, trim, media) -> list[Check]:
             continue
         x0 = (min(w[0] for w in words) - left) / 72
         x1 = (right - max(w[2] for w in words)) / 72
-        recto = number % 2 == 0  # page 1 is a right-hand page
+        recto = is_recto(number + 1)
         inside = min(inside, x0 if recto else x1)
         outside = min(outside, x1 if recto else x0)
         top_m = min(top_m, (min(w[1] for w in words) - top) / 72)

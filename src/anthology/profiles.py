@@ -34,6 +34,10 @@ class Profile:
     spine_text_min_pages: int  # below this the spine is too thin for text
     bookmarks: bool            # whether the print file may keep its outline
 
+    def margin_floor(self, bleed: bool) -> float:
+        """The least outside, top and bottom margin, in inches."""
+        return self.min_margin_bleed if bleed else self.min_margin
+
 
 PROFILES = {
     # KDP: "Submitted files should not contain crop marks, trim marks, bookmarks, comments, ..."

@@ -1,4 +1,5 @@
-"""Long lists (the contents, the contributors, the sources) laid out a window at a time.
+"""Windows: long lists (the contents, the contributors, the sources) laid out a window at a
+time.
 
 WeasyPrint's memory grows with the document it lays out, and in a 4,000-story book the
 contents and the two indexes are the longest documents. So a document holding such a list is
@@ -16,7 +17,8 @@ from dataclasses import dataclass, field
 
 import lxml.html
 
-from .typeset import ENTRY, Laid, LayoutJob, release_memory
+from .layout import ENTRY, LayoutJob, Piece
+from .workers import release_memory
 
 WINDOWED = ("contents", "contributors", "sources")  # sections whose list is cut into windows
 MARKED_ENTRIES = 80  # entries at the end of a window given such an id (more than a page holds)
@@ -31,17 +33,17 @@ CONTINUED_HEADS = ("@page :first:left { @top-center { content: string(verso); } 
 class Pages:
     """A document laid out in one or more windows: its pages, in order, each as (window,
     page index in that window), with the anchors starting on it and whether it is blank."""
-    pages: list[tuple[Laid, int]] = field(default_factory=list)
+    pages: list[tuple[Piece, int]] = field(default_factory=list)
     anchors: list[list[str]] = field(default_factory=list)
     blanks: list[bool] = field(default_factory=list)
-    firsts: list[list[str]] = field(default_factory=list)  # see typeset.Laid
+    firsts: list[list[str]] = field(default_factory=list)  # see layout.Laid
 
     @classmethod
-    def of(cls, laid: Laid) -> Pages:
+    def of(cls, laid: Piece) -> Pages:
         return cls([(laid, i) for i in range(len(laid.blanks))], laid.anchors, laid.blanks,
                    laid.firsts)
 
-    def add(self, laid: Laid, count: int) -> None:
+    def add(self, laid: Piece, count: int) -> None:
         for i in range(count):
             self.pages.append((laid, i))
             self.anchors.append([a for a in laid.anchors[i] if not a.startswith(ENTRY)])
@@ -142,20 +144,26 @@ def _slot(section: int) -> str:
     return f"\ue002{section}\ue003"
 
 
-Layouts = Generator["LayoutJob | None", "Laid | None", "Pages"]
+class NotYet:
+    """What a window's job maker returns while something the window shows is not known yet
+    (a page number that another document's layout will tell): ask again later."""
 
 
-def lay_out_in_windows(job: Callable[[str, int, bool], LayoutJob | None],
+NOT_YET = NotYet()
+
+# A document's layout as a coroutine: it yields the job of each window (or NOT_YET) and is
+# sent back each one's layout (None after NOT_YET); it returns the document's Pages.
+Layouts = Generator["LayoutJob | NotYet", "Piece | None", "Pages"]
+
+
+def lay_out_in_windows(job: Callable[[str, int, bool], LayoutJob | NotYet],
                        html: str, first_page: int, size: int, first_size: int) -> Layouts:
     """Lay out ``html`` (page numbers from ``first_page``) in windows of ``size`` entries,
-    the first of ``first_size``.
-
-    A generator, driven by pdf.drive: it yields each window's job and is sent back its
-    layout. ``job(html, first page number, continued)`` makes a window's job, or returns None
-    while something the window shows is not known yet (then this yields None: "ask later")."""
+    the first of ``first_size``, driven by runner.Runner.drive: ``job(html, first page
+    number, continued)`` makes a window's job, or NOT_YET."""
     def lay_out(window_html: str, number: int, continued: bool):
-        while (made := job(window_html, number, continued)) is None:
-            yield None
+        while (made := job(window_html, number, continued)) is NOT_YET:
+            yield NOT_YET
         return (yield made)
 
     entries = Entries(html)

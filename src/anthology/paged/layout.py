@@ -1,40 +1,26 @@
-"""One WeasyPrint layout, and the worker processes that run them.
+"""One WeasyPrint layout: a job as plain data in, the laid-out document as plain data out.
 
-This is the only module that lays pages out with WeasyPrint. It imports nothing else of
-anthology, so a worker process (``python -m anthology.typeset``) carries WeasyPrint and
-nothing more: jobs come down its stdin and laid-out documents go back up its stdout, as
-length-prefixed pickles. Workers are plain subprocesses rather than a multiprocessing pool:
-no resource-tracker process, no re-import of the caller's ``__main__``, and a worker is
-replaced once it has grown by ``WORKER_GROWTH`` since its first job: WeasyPrint keeps about
-half a megabyte of each layout that neither the garbage collector nor ``malloc_trim`` gets
-back, and a worker's size must not grow with the book.
+This is the only module that lays pages out with WeasyPrint (the body's chunks, the long
+lists' windows, the stamp sheet, the cover). It imports nothing of anthology but the cache's
+key, so a worker process (workers.py) carries WeasyPrint and little more.
 """
 
 from __future__ import annotations
 
-import gc
-import itertools
-import hashlib
 import importlib.metadata
 import json
 import logging
-import os
-import pickle
-import queue
-import signal
 import struct
-import subprocess
-import sys
-import threading
 import uuid
-from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
-WORKER_GROWTH = 10 << 20  # bytes
+from .cache import Cache, digest
+
 ENTRY = "anthology-entry-"  # ids windows.py gives a long list's entries, its own business
 
 
@@ -80,20 +66,17 @@ class LayoutJob:
     variant: str | None                       # "pdf/x-4", "pdf/x-1a" (print), "pdf/ua-1"
                                               # (screen, tagged) or None
     resources: str = ""                       # digest of the files it may read (images, fonts)
+    identifier: bool = False                  # give the PDF an /ID (the cover)
 
     def key(self) -> str:
         """The cache key: everything, where the book lies included."""
-        return _digest((self, weasyprint_version(), 3))
+        return Cache.key("layout", 4, self, weasyprint_version())
 
     def content_key(self) -> str:
         """What the layout shows, wherever the book lies: seeds the PDF's XMP IDs, so that
         the same book gives the same bytes in any folder."""
-        return _digest((self.html, [css for css, _ in self.stylesheets], self.variant,
-                        self.resources, weasyprint_version()))
-
-
-def _digest(value) -> str:
-    return hashlib.sha256(repr(value).encode("utf-8", "surrogatepass")).hexdigest()
+        return digest((self.html, [css for css, _ in self.stylesheets], self.variant,
+                       self.resources, weasyprint_version()))
 
 
 @lru_cache(maxsize=1)
@@ -101,6 +84,16 @@ def weasyprint_version() -> str:
     """Part of every cache key; read from the package metadata (importing WeasyPrint takes
     most of a second, and an EPUB-only or cached build need not)."""
     return importlib.metadata.version("weasyprint")
+
+
+class Piece(Protocol):
+    """A laid-out document as the engine reads it: a ``Laid``, or one kept in the cache
+    (cache.Stored) whose PDF is read back when it is needed."""
+    pdf: bytes
+    anchors: list[list[str]]
+    blanks: list[bool]
+    refused: list[str]
+    firsts: list[list[str]]
 
 
 @dataclass
@@ -171,6 +164,8 @@ def lay_out(job: LayoutJob) -> Laid:
         anchors.append(new)
         blanks.append(bool(page._page_box.page_type.blank))
         firsts.append(_first_words(page._page_box))
+    if job.identifier:
+        options["pdf_identifier"] = True
     with _stable_xmp_ids(job.content_key()):
         pdf = document.write_pdf(finisher=_drop_links if printing else None, **options)
     return Laid(pdf, anchors, blanks, sorted(set(fetcher.refused)), firsts)
@@ -266,174 +261,3 @@ def _stable_xmp_ids(seed: str):
         yield
     finally:
         xmp.uuid4 = original
-
-
-# ---- Worker processes ---------------------------------------------------------------------
-
-def _send(stream, value) -> None:
-    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(struct.pack("<Q", len(data)) + data)
-    stream.flush()
-
-
-def _receive(stream):
-    head = stream.read(8)
-    if len(head) < 8:
-        raise EOFError
-    return pickle.loads(stream.read(struct.unpack("<Q", head)[0]))
-
-
-def serve() -> None:
-    """A worker's loop: lay out each job read from stdin, answer on stdout, until EOF."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
-    replies = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)  # anything printed goes to stderr, never into the replies
-    requests = os.fdopen(0, "rb")
-    import weasyprint  # noqa: F401 - imported while the parent writes the first job
-    while True:
-        try:
-            job = _receive(requests)
-        except EOFError:
-            return
-        try:
-            reply = ("done", lay_out(job))
-        except Exception as error:  # noqa: BLE001 - the parent raises it
-            reply = ("failed", error if _picklable(error) else RuntimeError(repr(error)))
-        _send(replies, reply)
-        del reply
-        release_memory()  # WeasyPrint's box trees hold cycles: free them before the next job
-        _send(replies, _resident())  # the parent replaces a worker that keeps growing
-
-
-def _resident() -> int:
-    """This process's resident memory in bytes (0 where /proc does not tell: never replaced)."""
-    try:
-        with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
-
-
-def release_memory(collect: bool = True) -> None:
-    """Free reference cycles (unless not ``collect``: there are none) and give the freed
-    memory back to the system (glibc keeps it otherwise, and a process's size would be its
-    largest job's for the rest of the build)."""
-    if collect:
-        gc.collect()
-    if _malloc_trim():
-        _malloc_trim()(0)
-
-
-@lru_cache(maxsize=1)
-def _malloc_trim():
-    try:
-        from ctypes import CDLL
-        return CDLL("libc.so.6").malloc_trim
-    except OSError:
-        return None
-
-
-def _picklable(value) -> bool:
-    try:
-        pickle.dumps(value)
-        return True
-    except Exception:  # noqa: BLE001
-        return False
-
-
-class Workers:
-    """``count`` worker processes fed from one queue; ``submit`` returns a Future."""
-
-    def __init__(self, count: int):
-        self._queue: queue.PriorityQueue = queue.PriorityQueue()
-        self._order = itertools.count()  # first in, first out within a priority
-        self._processes: set[subprocess.Popen] = set()
-        self._lock = threading.Lock()
-        self._killed = False
-        self._threads = [threading.Thread(target=self._feed, daemon=True) for _ in range(count)]
-        for thread in self._threads:
-            thread.start()
-
-    def start(self) -> None:
-        """Start the worker processes now (they import WeasyPrint while the caller works)."""
-        for _ in self._threads:
-            self._queue.put((-1, next(self._order), "start"))
-
-    def submit(self, job: LayoutJob, urgent: bool = False) -> Future:
-        """Queue ``job``; an ``urgent`` one goes before every job that is not."""
-        future: Future = Future()
-        self._queue.put((0 if urgent else 1, next(self._order), (job, future)))
-        return future
-
-    def _stop_feeders(self) -> None:
-        for _ in self._threads:
-            self._queue.put((2, next(self._order), None))
-
-    def close(self) -> None:
-        """Let the workers finish what was submitted, then stop them."""
-        self._stop_feeders()
-        for thread in self._threads:
-            thread.join()
-
-    def kill(self) -> None:
-        """Stop at once (on an error or an interrupt)."""
-        self._killed = True
-        with self._lock:
-            for process in self._processes:
-                process.kill()
-        self._stop_feeders()
-
-    def _start(self) -> subprocess.Popen:
-        process = subprocess.Popen([sys.executable, "-m", "anthology.typeset"],
-                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        with self._lock:
-            self._processes.add(process)
-        return process
-
-    def _stop(self, process: subprocess.Popen) -> None:
-        process.stdin.close()
-        process.wait()
-        with self._lock:
-            self._processes.discard(process)
-
-    def _feed(self) -> None:
-        process, first, size = None, 0, 0  # first: the worker's size after its first job
-        while (item := self._queue.get()[2]) is not None:
-            if item == "start":
-                process = process or self._start()
-                continue
-            job, future = item
-            if self._killed:
-                future.cancel()
-            if not future.set_running_or_notify_cancel():
-                continue
-            if process is None or (first and size > first + WORKER_GROWTH):
-                if process is not None:
-                    self._stop(process)
-                process, first = self._start(), 0
-            try:
-                _send(process.stdin, job)
-                status, value = _receive(process.stdout)
-            except Exception as error:  # noqa: BLE001 - never leave a Future waiting
-                future.set_exception(RuntimeError(f"a layout worker stopped unexpectedly: {error!r}"))
-                process.kill()
-                process = None
-                continue
-            if status == "done":
-                future.set_result(value)
-            else:
-                future.set_exception(value)
-            try:
-                size = _receive(process.stdout)
-            except Exception:  # noqa: BLE001 - the worker is gone: start another next time
-                process.kill()
-                process = None
-                continue
-            first = first or size
-        if process is not None:
-            self._stop(process)
-
-
-if __name__ == "__main__":  # run as the module itself, so that replies pickle as anthology.typeset.Laid
-    from anthology.typeset import serve as serve_jobs
-    serve_jobs()

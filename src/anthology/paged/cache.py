@@ -1,5 +1,6 @@
-"""A content-addressed store of laid-out pieces: a chunk is found again by the hash of
-everything that went into it (HTML, stylesheets, settings, WeasyPrint's version).
+"""The cache: a content-addressed store of what a build made (laid-out pieces, joined body
+groups, merged font programs, font subsets), each found again by ``Cache.key`` of everything
+that went into it (HTML, stylesheets, settings, WeasyPrint's version).
 
 The cache holds data, never code. An entry is bytes: a header (magic, format version, the
 key it was stored under, the SHA-256 of the payload), then the payload. Whatever is read back
@@ -19,16 +20,18 @@ import logging
 import os
 import re
 import struct
-import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from .exceptions import reason
+from ..exceptions import reason
+from ..files import atomic_write
 
 FORMAT_VERSION = 6
 _MAGIC = b"anthology-cache\n"
 _HEADER = struct.Struct(f"<{len(_MAGIC)}sH64s32s")
-_ENTRY, _TEMPORARY = re.compile(r"[0-9a-f]{64}"), re.compile(r"\.[a-z0-9_]+\.tmp")
+_ENTRY = re.compile(r"[0-9a-f]{64}")
+_TEMPORARY = re.compile(r"\.[0-9a-f]{16}\.[a-z0-9_]+\.tmp")  # files.atomic_write's
 MAX_BYTES = 2 << 30  # past this, the least recently used entries are removed after a build
 log = logging.getLogger("anthology")
 
@@ -44,15 +47,36 @@ class Cache:
     """Entries under ``folder``. A cache that cannot be written (a full disk, a read-only
     home) is no reason to fail a build: it is then left alone, with one warning."""
 
-    def __init__(self, folder: Path):
-        self.folder = Path(folder)
+    def __init__(self, folder: Path | None):
+        self.folder = None if folder is None else Path(folder)
         self.warnings: list[str] = []
+
+    @classmethod
+    def nowhere(cls) -> Cache:
+        """A cache that keeps nothing (a layout made outside a build, in a test)."""
+        return cls(None)
+
+    @staticmethod
+    def key(kind: str, version: int, *parts) -> str:
+        """The key of what was made from ``parts`` (anything with a stable repr): ``kind``
+        names the maker, and its ``version`` changes when the maker makes something else."""
+        return digest((kind, version, *parts))
+
+    def get_or_make(self, key: str, make: Callable[[], bytes]) -> bytes:
+        """The payload stored under ``key``, else ``make()``'s, stored."""
+        payload = self.get(key)
+        if payload is None:
+            payload = make()
+            self.put(key, payload)
+        return payload
 
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / key
 
     def get(self, key: str) -> bytes | None:
         """The payload stored under ``key``, or None (absent, or discarded as unusable)."""
+        if self.folder is None:
+            return None
         path = self._path(key)
         try:
             with open(path, "rb") as handle:
@@ -73,24 +97,15 @@ class Cache:
 
     def put(self, key: str, payload: bytes) -> bool:
         """Store ``payload``; False if the cache cannot be written (nothing is left behind)."""
-        if self.warnings:
+        if self.warnings or self.folder is None:
             return False
         header = _HEADER.pack(_MAGIC, FORMAT_VERSION, key.encode("ascii"),
                               hashlib.sha256(payload).digest())
-        folder, temp = self.folder / key[:2], None
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(header)
-                handle.write(payload)
-            os.replace(temp, folder / key)
+            self._path(key).parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(self._path(key), header, payload)
             return True
-        except BaseException as error:
-            if temp:
-                Path(temp).unlink(missing_ok=True)
-            if not isinstance(error, OSError):
-                raise
+        except OSError as error:
             self.warnings.append(f"the cache {self.folder} cannot be written ({reason(error)}); "
                                  "building without it (set ANTHOLOGY_CACHE_DIR or --cache)")
             return False
@@ -99,6 +114,8 @@ class Cache:
         """Remove the least recently used entries until the cache holds at most
         ``max_bytes``, and any temporary file an interrupted writer left over an hour ago."""
         entries, now = [], time.time()
+        if self.folder is None:
+            return
         try:
             for path in self.folder.glob("[0-9a-f][0-9a-f]/*"):
                 if _ENTRY.fullmatch(path.name):
@@ -127,6 +144,11 @@ def _payload(data: bytes, key: str) -> bytes | None:
     return payload
 
 
+def digest(value) -> str:
+    """The SHA-256 of a value's repr (tuples, strings, numbers, frozen dataclasses)."""
+    return hashlib.sha256(repr(value).encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def files_digest(paths: list[Path]) -> str:
     """A digest of the files a layout may read, so that a changed image or theme font is
     laid out again rather than found in the cache."""
@@ -138,7 +160,7 @@ def files_digest(paths: list[Path]) -> str:
 
 
 class Stored:
-    """A laid-out document (typeset.Laid) whose PDF is read back from the cache when it is
+    """A laid-out document (layout.Laid) whose PDF is read back from the cache when it is
     needed: the pieces of a 4,000-story book are ten megabytes the parent need not hold."""
 
     def __init__(self, cache: Cache, key: str, laid):
@@ -147,7 +169,7 @@ class Stored:
 
     @property
     def pdf(self) -> bytes:
-        from .typeset import Laid
+        from .layout import Laid
         data = self.cache.get(self.key)
         if data is None:
             raise OSError(f"{self.cache.folder} lost a laid-out piece during the build")

@@ -1,0 +1,127 @@
+"""The body join: the chunks' pages placed as the BodyLayout says, in groups of
+BODY_GROUP_PAGES, each group one PDF (cached by what went into it, so a rebuild after one
+edit joins one group).
+
+A page that lands on the other side than it was laid out on is shifted by the margin
+difference; every page but a blank gets its folio and running head from the stamp sheet;
+a story's pages in another language than the book's say so in the structure tree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pikepdf
+
+from ..render import BookView
+from . import structure
+from .cache import Cache
+from .destinations import Destinations
+from .fontmerge import merge_fonts
+from .layout import Piece
+from .plan import BLANK, BodyLayout, PageSetup, Placement
+from .stamps import StampSheet
+
+BODY_GROUP_PAGES = 300  # body pages joined at a time (each group's pieces then let go)
+
+
+def languages(view: BookView, body: BodyLayout) -> dict[int, str]:
+    """Body page -> the language of the story on it, where it is not the book's."""
+    out = {}
+    starts = sorted([(body.pages[s.id], s.language) for s in view.stories
+                     if s.id in body.pages]  # a part's opener is in the book's language:
+                    + [(body.pages[p.id], "") for p in view.parts if p.id in body.pages])
+    for (start, language), (end, _) in zip(starts, starts[1:] + [(body.page_count + 1, "")]):
+        if language and language != view.book.language:
+            out.update({n: language for n in range(start, end)})
+    return out
+
+
+@dataclass(frozen=True)
+class BodyJoin:
+    """What the body's groups are joined from."""
+    body: BodyLayout
+    chunks: list[Piece]
+    sheet: StampSheet
+    sheet_laid: Piece
+    blank: Piece
+    setup: PageSetup
+    anchors: frozenset[str]     # the sections, which get named destinations
+    languages: dict[int, str]   # see languages()
+    cache: Cache
+
+    def groups(self) -> Iterator[bytes]:
+        """Each group of body pages as a PDF, in order."""
+        for start in range(0, len(self.body.placements), BODY_GROUP_PAGES):
+            part = self.body.placements[start:start + BODY_GROUP_PAGES]
+            yield self.cache.get_or_make(self._key(part), lambda part=part: self._join(part))
+
+    def _key(self, part: list[Placement]) -> str:
+        def digest(piece: Piece) -> str:
+            return hashlib.sha256(piece.pdf).hexdigest()
+        return Cache.key("body group", 4, part,
+                         [digest(self.chunks[c]) for c in sorted({p.chunk for p in part
+                                                                  if p.chunk != BLANK})],
+                         digest(self.sheet_laid), digest(self.blank), self.sheet.recto_heads,
+                         [(self.body.kind(p.number), self.body.heads.get(p.number))
+                          for p in part],
+                         self.setup, sorted(self.anchors), self.languages)
+
+    def _join(self, placements: list[Placement]) -> bytes:
+        """Body pages from the chunks, shifted where they landed on the other side than they
+        were laid out on, stamped with their folios and running heads; with their named
+        destinations and one program per font."""
+        out = pikepdf.new()
+        blank_pdf = pikepdf.open(io.BytesIO(self.blank.pdf))
+        used = sorted({p.chunk for p in placements if p.chunk != BLANK})
+        chunk_pdfs = {c: pikepdf.open(io.BytesIO(self.chunks[c].pdf)) for c in used}
+        stamper = self.sheet.stamper(out, self.sheet_laid, self.setup)
+        placed: dict[int, list[tuple[int, int]]] = {}  # chunk -> (its page, page in out)
+        shifts: dict[int, float] = {}  # page in out -> how far it moved
+        tree = structure.Tree(out) if any(structure.document_of(pdf) is not None
+                                          for pdf in chunk_pdfs.values()) else None
+        for placement in placements:
+            chunk, p, number = placement.chunk, placement.page, placement.number
+            if chunk == BLANK:
+                out.pages.append(blank_pdf.pages[0])
+                if "/StructParents" in out.pages[-1].obj:
+                    del out.pages[-1].obj["/StructParents"]  # nothing marked on it
+                continue
+            prepared = tree.prepare(chunk_pdfs[chunk], p, self.languages.get(number)) \
+                if tree else None
+            out.pages.append(chunk_pdfs[chunk].pages[p])
+            if tree:
+                tree.add(prepared)
+            index = len(out.pages) - 1
+            page = out.pages[index]
+            placed.setdefault(chunk, []).append((p, index))
+            if placement.moves:
+                shifts[index] = self.setup.shift if placement.laid_recto else -self.setup.shift
+                _shift_page(out, page, shifts[index])
+            if self.body.kind(number) != "blank":
+                stamper.stamp(page, number, self.body.head(number))
+        destinations = Destinations(self.anchors)
+        for c in used:
+            pages = chunk_pdfs[c].pages
+            here = placed.get(c, [])
+            destinations.gather(chunk_pdfs[c], {pages[p].objgen: out.pages[i].obj for p, i in here},
+                                {pages[p].objgen: shifts.get(i, 0.0) for p, i in here})
+        destinations.write_into(out)
+        merge_fonts(out, self.cache)
+        if tree:
+            tree.finish()
+        result = io.BytesIO()
+        out.save(result, compress_streams=True,
+                 object_stream_mode=pikepdf.ObjectStreamMode.disable)
+        return result.getvalue()
+
+
+def _shift_page(out: pikepdf.Pdf, page: pikepdf.Page, dx: float) -> None:
+    page.contents_add(pikepdf.Stream(out, f"q 1 0 0 1 {dx:.4f} 0 cm\n".encode()), prepend=True)
+    page.contents_add(pikepdf.Stream(out, b"\nQ\n"))
+    for annot in page.obj.get("/Annots", []):
+        rect = [float(v) for v in annot.Rect]
+        annot.Rect = pikepdf.Array([rect[0] + dx, rect[1], rect[2] + dx, rect[3]])

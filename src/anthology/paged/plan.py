@@ -1,0 +1,190 @@
+"""The plan of a paged book: page sides, the page setup, the body's chunks, and where the
+chunks' pages land (``BodyLayout``, the contract between the layout and the join).
+
+A chunk's layout does not depend on where it lands: stories break to a new page, and the
+inside and outside margins add up to the same text width on either side, so a chunk that
+lands on the other side is shifted sideways by the join. Breaks to a right-hand page (parts,
+or every story with ``recto_starts``) only ever open a chunk. Page numbers, contents, outline,
+labels and links are therefore exactly those of a single pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..model import PrintSettings
+from ..profiles import gutter
+from ..render import Section
+from .layout import Piece
+
+CHUNK_STORIES = 40     # stories per chunk: small enough for flat memory, big enough to amortise
+CHARS_PER_PAGE = 1500  # a body page holds about 1,300-1,800 characters: the first guess
+
+
+def is_recto(page: int) -> bool:
+    """Whether page ``page`` (numbered from 1) is a right-hand page: page 1 is."""
+    return page % 2 == 1
+
+
+def even(pages: int) -> int:
+    """A document's pages once padded to an even count (the next one opens on a recto)."""
+    return pages + pages % 2
+
+
+def roman(number: int) -> str:
+    out = ""
+    for value, letters in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"),
+                           (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"),
+                           (4, "iv"), (1, "i")):
+        count, number = divmod(number, value)
+        out += letters * count
+    return out
+
+
+def page_start(anchors: list[str], first: list[str],
+               section: str = "") -> tuple[str, str] | None:
+    """Where a page starts: (the first anchor on it, ""), or, for a page that begins inside a
+    block, (the id around its first text, else ``section``, its first words), or None."""
+    if anchors:
+        return anchors[0], ""
+    if first and (first[0] or section):
+        return first[0] or section, first[1]
+    return None
+
+
+@dataclass(frozen=True)
+class PageSetup:
+    """Trim size, bleed and margins in inches, for a book of a given page count."""
+    width: float
+    height: float
+    bleed: float
+    top: float
+    bottom: float
+    inside: float
+    outside: float
+
+    @classmethod
+    def for_book(cls, settings: PrintSettings, page_count: int, bleed: bool) -> PageSetup:
+        rules = settings.rules
+        floor = rules.margin_floor(bool(settings.bleed))
+        width, height = settings.trim
+        return cls(width, height, settings.bleed if bleed else 0.0,
+                   top=max(0.9, floor), bottom=max(0.95, floor),
+                   inside=max(gutter(page_count) + 0.25, rules.min_inside, floor),
+                   outside=max(0.6, floor))
+
+    def css(self) -> str:
+        bleed = f" bleed: {self.bleed}in; marks: none;" if self.bleed else ""
+        return (f"@page {{ size: {self.width}in {self.height}in;{bleed} "
+                f"margin: {self.top}in {self.outside}in {self.bottom}in {self.inside}in; }}\n"
+                f"@page :left {{ margin-left: {self.outside}in; margin-right: {self.inside}in; }}\n"
+                f"@page :right {{ margin-left: {self.inside}in; margin-right: {self.outside}in; }}\n")
+
+    @property
+    def shift(self) -> float:
+        """Points a page laid out as a right-hand page moves by on a left-hand page."""
+        return (self.outside - self.inside) * 72
+
+    def centre(self, recto: bool) -> float:
+        """The x of the text area's centre on a right- or left-hand page, in points."""
+        width = self.width - self.inside - self.outside
+        return (self.bleed + (self.inside if recto else self.outside) + width / 2) * 72
+
+
+def first_guess(text_lengths: list[int]) -> int:
+    """A first guess of the book's page count, from its stories' lengths in characters (the
+    gutter depends on the page count, and a right guess lays a long book out once)."""
+    return 8 + sum(1 + length // CHARS_PER_PAGE for length in text_lengths)
+
+
+def plan_chunks(body: list[Section], size: int) -> list[list[Section]]:
+    """Split the body's sections into chunks of at most ``size`` stories. A part opener breaks
+    to a right-hand page, so it always opens a chunk: then a chunk that starts with a story
+    holds no right-hand break (unless every story has one, ``recto_starts``, and then the
+    chunk itself starts on a right-hand page), and its layout is the same on either side."""
+    chunks: list[list[Section]] = []
+    stories = 0
+    for section in body:
+        is_part = section.template == "part.html"
+        if not chunks or (is_part and chunks[-1]) or stories >= size:
+            chunks.append([])
+            stories = 0
+        chunks[-1].append(section)
+        stories += not is_part
+    return chunks
+
+
+BLANK = -1  # the chunk of a placement that is a blank page the join adds
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A body page: page ``page`` of chunk ``chunk`` (BLANK: an added blank page) lands on
+    body page ``number``."""
+    chunk: int
+    page: int
+    number: int
+
+    @property
+    def laid_recto(self) -> bool:
+        """Whether it was laid out as a right-hand page (a chunk starts on one)."""
+        return is_recto(self.page + 1)
+
+    @property
+    def moves(self) -> bool:
+        """Whether it lands on the other side than it was laid out on."""
+        return self.laid_recto != is_recto(self.number)
+
+
+@dataclass(frozen=True)
+class BodyLayout:
+    """Where the chunks' pages land in the book's body (page 1 is the first story's page),
+    what each carries, and its running head: made once by ``join``, read by the stamp sheet,
+    the join and the page list."""
+    placements: list[Placement]             # in order
+    blanks: dict[int, bool]                 # body page -> blank
+    pages: dict[str, int]                   # anchor -> body page
+    starts: list[tuple[int, str, str]]      # (body page, page_start(...) of it)
+    openers: frozenset[int]                 # body pages where a section starts
+    heads: dict[int, str]                   # body page -> running head (the section's title)
+    page_count: int
+
+    @classmethod
+    def join(cls, chunks: list[list[Section]], laid: list[Piece],
+             recto_starts: bool) -> BodyLayout:
+        placements, blanks, pages, starts, openers, heads = [], {}, {}, [], set(), {}
+        number, current = 0, ""
+        titles = {s.id: s.title for chunk in chunks for s in chunk}
+        for c, (chunk, result) in enumerate(zip(chunks, laid)):
+            opens_right = recto_starts or chunk[0].template == "part.html"
+            if opens_right and not is_recto(number + 1):  # add a verso
+                number += 1
+                blanks[number] = True
+                placements.append(Placement(BLANK, 0, number))
+            for p, (anchors, blank) in enumerate(zip(result.anchors, result.blanks)):
+                number += 1
+                placements.append(Placement(c, p, number))
+                blanks[number] = blank
+                if start := page_start(anchors, result.firsts[p]):
+                    starts.append((number, *start))
+                for anchor in anchors:
+                    pages.setdefault(anchor, number)
+                    if anchor in titles:
+                        openers.add(number)
+                        current = titles[anchor]
+                heads[number] = current
+        if not is_recto(number + 1):  # the back matter opens on a right-hand page
+            number += 1
+            blanks[number] = True
+            placements.append(Placement(BLANK, 0, number))
+        return cls(placements, blanks, pages, starts, frozenset(openers), heads, number)
+
+    def kind(self, number: int) -> str:
+        """What body page ``number`` carries: "blank" nothing, "opener" a folio, "running"
+        a folio and a running head."""
+        return "blank" if self.blanks[number] else "opener" if number in self.openers \
+            else "running"
+
+    def head(self, number: int) -> str | None:
+        """The running head stamped on body page ``number``, or None for none."""
+        return self.heads.get(number, "") if self.kind(number) == "running" else None
