@@ -1,0 +1,88 @@
+"""The plan of a paged book: chunks, where their pages land, page sides and setup."""
+
+from __future__ import annotations
+
+import pytest
+
+from anthology.model import PrintSettings
+from anthology.paged.layout import Laid
+from anthology.paged.plan import (BLANK, BodyLayout, PageSetup, Placement, even, is_recto,
+                                  page_start, plan_chunks, roman)
+from anthology.render import Section
+
+
+def story(n: int) -> Section:
+    return Section(f"story-{n}", "story.html", f"Story {n}", {}, "en")
+
+
+def part(n: int) -> Section:
+    return Section(f"part-{n}", "part.html", f"Part {n}", {}, "en")
+
+
+def laid(*pages: list[str], blank: int | None = None) -> Laid:
+    """A laid-out chunk whose pages start the given anchors (page ``blank`` left blank)."""
+    return Laid(b"", [list(p) for p in pages], [i == blank for i in range(len(pages))],
+                firsts=[["", "first words"] if not p else [] for p in pages])
+
+
+def test_page_sides_and_padding():
+    assert [is_recto(n) for n in range(1, 5)] == [True, False, True, False]
+    assert [even(n) for n in range(5)] == [0, 2, 2, 4, 4]
+    assert [roman(n) for n in (1, 4, 9, 14, 40, 1994)] == ["i", "iv", "ix", "xiv", "xl",
+                                                           "mcmxciv"]
+
+
+def test_chunks_hold_at_most_size_stories_and_a_part_always_opens_one():
+    body = [part(1), story(1), story(2), story(3), part(2), story(4), story(5)]
+    chunks = plan_chunks(body, size=2)
+    assert [[s.id for s in c] for c in chunks] == [
+        ["part-1", "story-1", "story-2"], ["story-3"], ["part-2", "story-4", "story-5"]]
+
+
+def test_body_layout_places_pages_and_pads_before_parts():
+    chunks = [[story(1)], [part(1), story(2)]]
+    pieces = [laid(["story-1"]), laid(["part-1"], [], ["story-2"], [], blank=1)]
+    body = BodyLayout.join(chunks, pieces, recto_starts=False)
+    # story-1 takes page 1; the part opens on a recto, so page 2 is an added blank.
+    assert body.placements == [Placement(0, 0, 1), Placement(BLANK, 0, 2), Placement(1, 0, 3),
+                               Placement(1, 1, 4), Placement(1, 2, 5), Placement(1, 3, 6)]
+    assert body.pages == {"story-1": 1, "part-1": 3, "story-2": 5}
+    assert body.page_count == 6
+    assert [body.kind(n) for n in range(1, 7)] == ["opener", "blank", "opener", "blank",
+                                                   "opener", "running"]
+    assert [body.head(n) for n in range(1, 7)] == [None, None, None, None, None, "Story 2"]
+    assert body.starts == [(1, "story-1", ""), (3, "part-1", ""), (5, "story-2", "")]
+
+
+def test_the_back_matter_opens_on_a_recto_and_recto_starts_pads_every_story():
+    body = BodyLayout.join([[story(1)], [story(2)]], [laid(["story-1"]), laid(["story-2"])],
+                           recto_starts=True)
+    assert [(p.chunk, p.number) for p in body.placements] == [(0, 1), (BLANK, 2), (1, 3),
+                                                               (BLANK, 4)]
+    assert body.page_count == 4 and body.blanks == {1: False, 2: True, 3: False, 4: True}
+
+
+def test_a_page_laid_out_as_a_recto_moves_when_it_lands_on_a_verso():
+    assert not Placement(0, 0, 1).moves and not Placement(0, 1, 2).moves
+    assert Placement(0, 0, 2).moves and Placement(0, 0, 2).laid_recto
+    assert Placement(0, 1, 3).moves and not Placement(0, 1, 3).laid_recto
+
+
+def test_page_start_prefers_an_anchor_then_the_block_then_the_section():
+    assert page_start(["story-3", "story-3-p1"], ["story-2-p4", "words"]) == ("story-3", "")
+    assert page_start([], ["story-2-p4", "the words"]) == ("story-2-p4", "the words")
+    assert page_start([], ["", "the words"], "contributors") == ("contributors", "the words")
+    assert page_start([], ["", "the words"]) is None
+    assert page_start([], []) is None
+
+
+@pytest.mark.parametrize("pages", [24, 151, 400, 828])
+def test_page_setup_keeps_the_text_width_on_either_side(pages):
+    setup = PageSetup.for_book(PrintSettings(), pages, bleed=False)
+    width = (setup.width - setup.inside - setup.outside) * 72
+    assert setup.centre(True) - setup.centre(False) == pytest.approx(setup.inside * 72
+                                                                     - setup.outside * 72)
+    assert setup.centre(True) == pytest.approx(setup.inside * 72 + width / 2)
+    assert setup.shift == pytest.approx(-(setup.centre(True) - setup.centre(False)))
+    assert setup.inside >= setup.outside  # the gutter grows with the page count
+    assert f"margin: {setup.top}in {setup.outside}in" in setup.css()
