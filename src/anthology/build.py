@@ -104,28 +104,28 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
                                      lambda: cover_image(book, front_panel.result().pdf))
 
         rendered: dict[str, bytes] = {}
-        interior = None
+        laid_out = None  # the last edition laid out: its page count and page starts
         if "pdf" in formats:
             stage("laying out the screen PDF")
-            interior = render_pdf(view, theme, book_dir, stamp, "screen", runner)
-            rendered["pdf"] = interior.data
+            laid_out = render_pdf(view, theme, book_dir, stamp, "screen", runner)
+            rendered["pdf"] = laid_out.data
         if "print" in formats or "cover" in formats:
             stage("laying out the print interior")
-            interior = render_pdf(view, theme, book_dir, stamp, "print", runner)
+            laid_out = render_pdf(view, theme, book_dir, stamp, "print", runner)
             if "print" in formats:
-                rendered["print"] = interior.data
+                rendered["print"] = laid_out.data
         if "cover" in formats:
             stage("drawing the cover")
-            rendered["cover"] = runner.lay_out(cover_job(book, theme, interior.page_count)).pdf
+            rendered["cover"] = runner.lay_out(cover_job(book, theme, laid_out.page_count)).pdf
         if "epub" in formats:
-            if interior is None:  # the page-list needs the printed pages
+            if laid_out is None:  # the page-list needs the printed pages
                 stage("laying out pages for the EPUB's page list")
-                interior = render_pdf(view, theme, book_dir, stamp, "screen", runner,
+                laid_out = render_pdf(view, theme, book_dir, stamp, "screen", runner,
                                       join=False)
             stage("packing the EPUB")
             from .epub import render_epub
             rendered["epub"] = render_epub(view, theme, moment, book_dir, the_cover_image,
-                                           interior.page_starts, cache)
+                                           laid_out.page_starts, cache)
         if "cover" in formats:
             rendered["cover-image"] = the_cover_image()
         refuse_unread(runner.refused)
@@ -146,7 +146,7 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
         stage("preflight")
         from . import preflight
         report = preflight.check(book, outputs.get("print"), outputs.get("cover"),
-                                 interior.page_count)
+                                 laid_out.page_count)
     return Built(book, outputs, report, warnings)
 
 
