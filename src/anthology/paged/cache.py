@@ -6,7 +6,7 @@ The cache holds data, never code. An entry is bytes: a header (magic, format ver
 key it was stored under, the SHA-256 of the payload), then the payload. Whatever is read back
 is checked against all four; an entry that is corrupt, truncated, foreign or from another
 version is deleted and rebuilt, never used. Structured values (a laid-out document) are
-encoded by their owners as JSON plus raw bytes (``typeset.Laid.to_bytes``).
+encoded by their owners as JSON plus raw bytes (``layout.Laid.to_bytes``).
 
 It lives outside the book: in ``$ANTHOLOGY_CACHE_DIR``, else ``$XDG_CACHE_HOME/anthology``,
 else ``~/.cache/anthology`` (as pip and mkdocs' plugins keep theirs), so that a book folder

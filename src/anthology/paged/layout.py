@@ -138,6 +138,11 @@ class Laid:
         return cls(data[8 + size:], anchors, blanks, refused, firsts)
 
 
+def warm_up() -> None:
+    """Import WeasyPrint (most of a second) before the first job needs it."""
+    import weasyprint  # noqa: F401
+
+
 def lay_out(job: LayoutJob) -> Laid:
     """Run WeasyPrint on one document (in a worker process, or in this one)."""
     from weasyprint import CSS, HTML

@@ -25,7 +25,7 @@ import threading
 from concurrent.futures import Future
 from functools import lru_cache
 
-from .layout import LayoutJob, lay_out
+from .layout import LayoutJob, lay_out, warm_up
 
 WORKER_GROWTH = 10 << 20  # bytes
 
@@ -54,7 +54,7 @@ def serve() -> None:
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything printed goes to stderr, never into the replies
     requests = os.fdopen(0, "rb")
-    import weasyprint  # noqa: F401 - imported while the parent writes the first job
+    warm_up()  # while the parent writes the first job
     while True:
         try:
             job = _receive(requests)
