@@ -50,6 +50,11 @@ def gutter(page_count: int) -> float:
     return KDP_GUTTERS[-1][1]
 
 
+def is_recto(page_number: int) -> bool:
+    """Whether page ``page_number`` (from 1) is a right-hand page: page 1 is."""
+    return page_number % 2 == 1
+
+
 def length(value) -> float:
     """'0.125in', '3mm', '0', 0.125 -> inches."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
