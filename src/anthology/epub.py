@@ -24,6 +24,7 @@ from . import fonts
 from .paged.cache import Cache
 from .manifest import read_inside
 from .model import book_images
+from .outline import TITLES, Entry, epub_document
 from .render import BookView, epub_documents
 from .theme import Theme
 
@@ -111,24 +112,28 @@ def render_epub(view: BookView, theme: Theme, moment: dt.datetime, book_dir: Pat
         alt = html.escape(f"Cover of {book.title}" + (f": {book.subtitle}" if book.subtitle else "")
                           + (f", edited by {' and '.join(book.editors)}" if book.editors else ""))
         documents.append(epub.EpubHtml(
-            uid="cover", file_name="cover.xhtml", title="Cover", lang=book.language,
-            content=f'<section epub:type="cover" class="cover" aria-label="Cover">'
+            uid="cover", file_name=epub_document("cover"), title=TITLES["cover"],
+            lang=book.language,
+            content=f'<section epub:type="cover" class="cover" aria-label="{TITLES["cover"]}">'
                     f'<img src="cover.jpg" alt="{alt}" /></section>'))
     for section, body in bodies:
-        documents.append(epub.EpubHtml(uid=section.id, file_name=f"{section.id}.xhtml",
+        documents.append(epub.EpubHtml(uid=section.id, file_name=epub_document(section.id),
                                        title=section.title, lang=section.language, content=body))
-    nav = epub.EpubNav(uid="nav", file_name="nav.xhtml", title="Contents")
+    nav = epub.EpubNav(uid="nav", file_name=epub_document("nav"), title=TITLES["contents"])
     for doc in documents + [nav]:
         for item in styles:
             doc.add_item(item)
         out.add_item(doc)
     out.add_item(epub.EpubNcx())
-    out.toc = _toc(view)
-    out.guide = ([{"type": "cover", "href": "cover.xhtml", "title": "Cover"}] if cover_image else []) + [
-        {"type": "toc", "href": "nav.xhtml", "title": "Contents"},
-        {"type": "bodymatter", "href": _first_body(view), "title": "Start of content"}]
+    outline = view.outline(paged=False)
+    out.toc = _toc(outline)
+    cover_guide = [{"type": "cover", "href": epub_document("cover"), "title": TITLES["cover"]}]
+    out.guide = (cover_guide if cover_image else []) + [
+        {"type": "toc", "href": nav.file_name, "title": nav.title},
+        {"type": "bodymatter", "href": _first_body(outline), "title": "Start of content"}]
     spine = list(documents)
-    spine.insert(3 if cover_image else 2, nav)  # after the title and copyright pages
+    # after the copyright page, where the printed book has its contents
+    spine.insert([doc.id for doc in documents].index("copyright") + 1, nav)
     out.spine = spine
 
     buffer = io.BytesIO()
@@ -150,7 +155,7 @@ def _mark_pages(bodies, page_starts):
     for index, (_, body) in enumerate(bodies):
         for anchor in re.findall(r'\sid="([^"]+)"', body):
             where.setdefault(anchor, index)
-    page_list = []
+    page_list = []  # (body index, label, href)
     done: dict[int, int] = {}  # body -> where its last marker ends (pages run forward)
     for label, anchor, words in page_starts:
         index = where.get(anchor)
@@ -168,10 +173,9 @@ def _mark_pages(bodies, page_starts):
             at = tag.end() if tag[1] == "section" else tag.start()
         bodies[index] = (section, body[:at] + marker + body[at:])
         done[index] = at + len(marker)
-        page_list.append((label, f"{section.id}.xhtml#page-{label}"))
-    order = {section.id: n for n, (section, _) in enumerate(bodies)}
-    page_list.sort(key=lambda entry: order[entry[1].split(".xhtml")[0]])
-    return bodies, page_list
+        page_list.append((index, label, f"{epub_document(section.id)}#page-{label}"))
+    page_list.sort(key=lambda entry: entry[0])
+    return bodies, [(label, href) for _, label, href in page_list]
 
 
 _MARKUP = re.compile(r"<[^>]*>|&[#\w]+;")
@@ -281,28 +285,20 @@ def _subset_woff2(path: str, characters: str) -> bytes:
     return data.getvalue()
 
 
-def _first_body(view: BookView) -> str:
-    part = view.parts[0]
-    target = part.id if part.title else part.stories[0].id
-    return f"{target}.xhtml"
+def _first_body(outline: list[Entry]) -> str:
+    return epub_document(next(e.anchor for e in outline if e.kind in ("part", "story")))
 
 
-def _toc(view: BookView) -> list:
-    def link(id_, title):
-        return epub.Link(f"{id_}.xhtml", title, id_)
+def _toc(outline: list[Entry]) -> list:
+    """EbookLib's table of contents (its nav and NCX): links, and (section, links) for a
+    titled part."""
+    def link(entry: Entry):
+        if entry.children:
+            return epub.Section(entry.title, epub_document(entry.anchor)), \
+                [link(child) for child in entry.children]
+        return epub.Link(epub_document(entry.anchor), entry.title, entry.anchor)
 
-    toc = []
-    if view.book.foreword:
-        toc.append(link("foreword", view.book.foreword.title))
-    for part in view.parts:
-        stories = [link(s.id, s.story.heading) for s in part.stories]
-        if part.title:
-            toc.append((epub.Section(part.title, f"{part.id}.xhtml"), stories))
-        else:
-            toc.extend(stories)
-    toc.append(link("contributors", "Contributors"))
-    toc.append(link("sources", "Sources and Permissions"))
-    return toc
+    return [link(entry) for entry in outline]
 
 
 def _repack(data: bytes, moment: dt.datetime) -> bytes:

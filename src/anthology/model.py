@@ -128,6 +128,11 @@ class PrintSettings(_Entry):
     def rules(self) -> profiles.Profile:
         return profiles.PROFILES[self.profile]
 
+    @property
+    def margin_floor(self) -> float:
+        """The least margin the printer accepts outside, at the top and at the bottom."""
+        return self.rules.min_margin_bleed if self.bleed else self.rules.min_margin
+
 
 class Book(_Entry):
     title: Text

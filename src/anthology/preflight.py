@@ -18,9 +18,8 @@ from pypdf.generic import ContentStream
 
 from .cover import CoverGeometry
 from .glyphs import missing_glyphs
-from .paged.plan import is_recto
 from .model import Book
-from .profiles import gutter
+from .profiles import gutter, is_recto
 
 TOLERANCE = 0.01  # inches
 _WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)"')
@@ -110,19 +109,18 @@ def _check_margins(book, path, count, trim, media) -> list[Check]:
     """Measured distance from the trim to the nearest text on each side of every page."""
     if trim is None:
         return []
-    rules = book.print.rules
-    floor = rules.margin_floor(bool(book.print.bleed))
-    need_gutter = max(gutter(count), rules.min_inside)
+    floor = book.print.margin_floor
+    need_gutter = max(gutter(count), book.print.rules.min_inside)
     # pdftotext measures from the MediaBox's top-left corner.
     left, top = trim[0] - media[0], media[3] - trim[3]
     right, bottom = left + trim[2] - trim[0], top + trim[3] - trim[1]
     inside = outside = top_m = bottom_m = float("inf")
-    for number, words in enumerate(_words_per_page(path)):
+    for number, words in enumerate(_words_per_page(path), start=1):
         if not words:
             continue
         x0 = (min(w[0] for w in words) - left) / 72
         x1 = (right - max(w[2] for w in words)) / 72
-        recto = is_recto(number + 1)
+        recto = is_recto(number)
         inside = min(inside, x0 if recto else x1)
         outside = min(outside, x1 if recto else x0)
         top_m = min(top_m, (min(w[1] for w in words) - top) / 72)

@@ -34,10 +34,6 @@ class Profile:
     spine_text_min_pages: int  # below this the spine is too thin for text
     bookmarks: bool            # whether the print file may keep its outline
 
-    def margin_floor(self, bleed: bool) -> float:
-        """The least outside, top and bottom margin, in inches."""
-        return self.min_margin_bleed if bleed else self.min_margin
-
 
 PROFILES = {
     # KDP: "Submitted files should not contain crop marks, trim marks, bookmarks, comments, ..."
@@ -52,6 +48,11 @@ def gutter(page_count: int) -> float:
         if page_count <= last:
             return inches
     return KDP_GUTTERS[-1][1]
+
+
+def is_recto(page_number: int) -> bool:
+    """Whether page ``page_number`` (from 1) is a right-hand page: page 1 is."""
+    return page_number % 2 == 1
 
 
 def length(value) -> float:

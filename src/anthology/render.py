@@ -1,7 +1,7 @@
 """Book -> HTML through the theme's templates.
 
 ``book_view(book)`` turns the model into what the templates show (ids, rendered Markdown, dates
-as words, the contributors list); ``pdf_html`` makes the single paged document and
+as words, the contributors list, the outline); ``pdf_html`` makes the single paged document and
 ``epub_documents`` the one-per-section XHTML files. Both use the same section templates.
 """
 
@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from .model import Book, Story
+from .outline import BACK_MATTER, TITLES, Entry, epub_link, paged_link
 from .text import direction, to_html
 from .theme import Theme
 
@@ -69,6 +70,20 @@ class BookView:
     date_text: str
     direction: str
 
+    def outline(self, paged: bool) -> list[Entry]:
+        """The foreword, the parts with their stories (or the stories), the back matter: the
+        EPUB's nav, or with ``paged`` the printed book's bookmarks and contents page, which
+        start with the contents."""
+        out = [Entry(TITLES["contents"], "contents", kind="front")] if paged else []
+        if self.book.foreword:
+            out.append(Entry(self.book.foreword.title, "foreword", kind="front"))
+        for part in self.parts:
+            stories = tuple(Entry(s.story.heading, s.id, kind="story",
+                                  byline=s.story.author if s.story.title else "")
+                            for s in part.stories)
+            out += [Entry(part.title, part.id, stories, kind="part")] if part.title else stories
+        return out + [Entry(TITLES[id_], id_, kind="back") for id_ in BACK_MATTER]
+
 
 def book_view(book: Book, image_prefix: str = "") -> BookView:
     language = book.language
@@ -99,30 +114,28 @@ def book_view(book: Book, image_prefix: str = "") -> BookView:
                     contributors, long_date(book.date), direction(language))
 
 
-FRONT_MATTER = ("halftitle", "titlepage", "copyright", "contents", "foreword")
-BACK_MATTER = ("contributors", "sources")
-
-
 def sections(view: BookView, paged: bool = False) -> list[Section]:
     """The book's documents in reading order: the EPUB spine, or with ``paged`` the printed
     book's, which adds a half-title and a contents page (the EPUB's nav is its contents)."""
     book, lang = view.book, view.book.language
-    out = [Section("titlepage", "titlepage.html", book.title, {}, lang),
-           Section("copyright", "copyright.html", "Copyright", {}, lang)]
+
+    def own(id_: str, title: str | None = None, **context) -> Section:
+        """One of the book's own sections, set by the template of its name."""
+        return Section(id_, f"{id_}.html", TITLES[id_] if title is None else title, context, lang)
+
+    out = [own("titlepage", book.title), own("copyright")]
     if paged:
-        out.insert(0, Section("halftitle", "halftitle.html", book.title, {}, lang))
-        out.append(Section("contents", "contents.html", "Contents", {}, lang))
+        out.insert(0, own("halftitle", book.title))
+        out.append(own("contents", outline=view.outline(paged=True)))
     if book.foreword:
-        out.append(Section("foreword", "foreword.html", book.foreword.title, {}, lang))
+        out.append(own("foreword", book.foreword.title))
     for part in view.parts:
         if part.title:
             out.append(Section(part.id, "part.html", part.title, {"part": part}, lang))
         for story in part.stories:
             out.append(Section(story.id, "story.html", story.story.heading, {"item": story},
                                story.language))
-    out.append(Section("contributors", "contributors.html", "Contributors", {}, lang))
-    out.append(Section("sources", "sources.html", "Sources and Permissions", {}, lang))
-    return out
+    return out + [own(id_) for id_ in BACK_MATTER]
 
 
 def pdf_html(view: BookView, theme: Theme, chosen: list[Section], timestamp: str,
@@ -131,11 +144,11 @@ def pdf_html(view: BookView, theme: Theme, chosen: list[Section], timestamp: str
     matter print the body's page numbers (``pages``: anchor -> page) as plain text."""
     return theme.render("book.html", view=view, book=view.book, sections=chosen, epub=False,
                         pages={} if pages is None else pages, timestamp=timestamp,
-                        link=lambda id: f"anthology:{id}")  # merge.py makes them internal
+                        link=paged_link)
 
 
 def epub_documents(view: BookView, theme: Theme) -> list[tuple[Section, str]]:
     """(section, body XHTML) for every EPUB document; links point to other documents."""
     return [(s, theme.render(s.template, view=view, book=view.book, epub=True, section=s,
-                             link=lambda id: f"{id}.xhtml#{id}"))
+                             link=epub_link))
             for s in sections(view)]

@@ -6,8 +6,9 @@ import pytest
 
 from anthology.model import PrintSettings
 from anthology.paged.layout import Laid
-from anthology.paged.plan import (BLANK, BodyLayout, PageSetup, Placement, even, is_recto,
-                                  page_start, plan_chunks, roman)
+from anthology.paged.plan import (BLANK, BodyLayout, PageSetup, Placement, even, page_start,
+                                  plan_chunks, roman)
+from anthology.profiles import is_recto
 from anthology.render import Section
 
 

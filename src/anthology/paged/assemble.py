@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import pikepdf
 
-from ..render import FRONT_MATTER, BookView
+from ..outline import FRONT_MATTER
+from ..render import BookView
 from . import structure
 from .cache import Cache
 from .destinations import Destinations, link_across_documents, write_outline
@@ -73,7 +74,7 @@ def assemble(view: BookView, front: Pages, body: BodyJoin, backs: list[Stamped],
     outline = b""
     if not printing or view.book.print.rules.bookmarks:
         outline = b"/Outlines %d 0 R " % write_outline(
-            book.writer, view, lambda anchor: book.pages[
+            book.writer, view.outline(paged=True), lambda anchor: book.pages[
                 front_index[anchor] if anchor in front_index else front_count + pages[anchor] - 1])
     catalog = {key: value for key, value in base.Root.items()
                if key not in ("/Type", "/Pages", "/Outlines", "/Names", "/Dests", "/PageLabels",

@@ -13,10 +13,9 @@ from collections.abc import Callable
 
 import pikepdf
 
+from ..outline import LINK_SCHEME, Entry
 from ..render import BookView, sections
 from .writer import PdfWriter
-
-LINK_SCHEME = "anthology:"  # see render.pdf_html
 
 
 def section_ids(view: BookView) -> set[str]:
@@ -73,28 +72,17 @@ class Destinations:
         return number
 
 
-def write_outline(writer: PdfWriter, view: BookView, page_of: Callable[[str], int]) -> int:
-    """Contents, foreword, parts with their stories (or the stories), back matter, written as
-    the book's outline: its number. ``page_of(anchor)`` is the number of the page object an
-    anchor is on."""
-    def item(title, anchor, children=()):
-        return title, page_of(anchor), children
-
-    items = [item("Contents", "contents")]
-    if view.book.foreword:
-        items.append(item(view.book.foreword.title, "foreword"))
-    for part in view.parts:
-        stories = [item(s.story.heading, s.id) for s in part.stories]
-        items += [item(part.title, part.id, stories)] if part.title else stories
-    items += [item("Contributors", "contributors"), item("Sources and Permissions", "sources")]
-
-    def write(items, parent: int) -> tuple[int, int, int]:
+def write_outline(writer: PdfWriter, entries: list[Entry], page_of: Callable[[str], int]) -> int:
+    """The book's outline (``BookView.outline(paged=True)``) written as bookmarks: its
+    number. ``page_of(anchor)`` is the number of the page object an anchor is on."""
+    def write(items: list[Entry], parent: int) -> tuple[int, int, int]:
         """Write ``items`` under ``parent``: the first, the last, and how many are shown."""
         numbers = [writer.reserve() for _ in items]
         shown = len(items)
-        for i, (title, page, children) in enumerate(items):
-            fields = [b"/Title " + pikepdf.String(title).unparse(), b"/Parent %d 0 R" % parent,
-                      b"/Dest [%d 0 R /Fit]" % page]
+        for i, entry in enumerate(items):
+            children = list(entry.children)
+            fields = [b"/Title " + pikepdf.String(entry.title).unparse(),
+                      b"/Parent %d 0 R" % parent, b"/Dest [%d 0 R /Fit]" % page_of(entry.anchor)]
             if i:
                 fields.append(b"/Prev %d 0 R" % numbers[i - 1])
             if i + 1 < len(items):
@@ -107,7 +95,7 @@ def write_outline(writer: PdfWriter, view: BookView, page_of: Callable[[str], in
         return numbers[0], numbers[-1], shown
 
     root = writer.reserve()
-    first, last, count = write(items, root)
+    first, last, count = write(entries, root)
     writer.write(root, b"<< /Type /Outlines /First %d 0 R /Last %d 0 R /Count %d >>"
                  % (first, last, count))
     return root

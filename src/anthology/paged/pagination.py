@@ -20,15 +20,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..profiles import gutter
-from ..render import BACK_MATTER, FRONT_MATTER, BookView, Section, pdf_html, sections
+from ..outline import BACK_MATTER, FRONT_MATTER
+from ..profiles import gutter, is_recto
+from ..render import BookView, Section, pdf_html, sections
 from ..theme import Theme
 from .assemble import Stamped, assemble
 from .destinations import section_ids
 from .join import BodyJoin, languages
 from .layout import LayoutJob, Piece
-from .plan import (CHUNK_STORIES, BodyLayout, PageSetup, even, first_guess, is_recto,
-                   page_start, plan_chunks, roman)
+from .plan import (CHUNK_STORIES, BodyLayout, PageSetup, even, first_guess, page_start,
+                   plan_chunks, roman)
 from .runner import Pending, Runner
 from .stamps import StampSheet
 from .windows import CONTINUED_HEADS, NOT_YET, Layouts, NotYet, Pages, lay_out_in_windows

@@ -13,17 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..model import PrintSettings
-from ..profiles import gutter
+from ..profiles import gutter, is_recto
 from ..render import Section
 from .layout import Piece
 
 CHUNK_STORIES = 40     # stories per chunk: small enough for flat memory, big enough to amortise
 CHARS_PER_PAGE = 1500  # a body page holds about 1,300-1,800 characters: the first guess
-
-
-def is_recto(page: int) -> bool:
-    """Whether page ``page`` (numbered from 1) is a right-hand page: page 1 is."""
-    return page % 2 == 1
 
 
 def even(pages: int) -> int:
@@ -66,7 +61,7 @@ class PageSetup:
     @classmethod
     def for_book(cls, settings: PrintSettings, page_count: int, bleed: bool) -> PageSetup:
         rules = settings.rules
-        floor = rules.margin_floor(bool(settings.bleed))
+        floor = settings.margin_floor
         width, height = settings.trim
         return cls(width, height, settings.bleed if bleed else 0.0,
                    top=max(0.9, floor), bottom=max(0.95, floor),

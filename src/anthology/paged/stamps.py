@@ -19,7 +19,8 @@ import pikepdf
 from ..render import BookView
 from ..theme import Theme
 from .layout import Piece
-from .plan import BodyLayout, PageSetup, is_recto
+from ..profiles import is_recto
+from .plan import BodyLayout, PageSetup
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,140 @@
+"""The book's outline, and the three things drawn from it: the printed contents page, the EPUB's
+nav and its NCX (the PDF's bookmarks are the fourth). No book is laid out here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+
+import pytest
+from lxml import etree, html
+
+from anthology.epub import render_epub
+from anthology.model import load_book
+from anthology.outline import Entry
+from anthology.render import book_view, pdf_html, sections
+from anthology.theme import Theme
+
+PARTS = """\
+title: Letters and Lines
+foreword:
+  title: Before the Letters
+  text: Two parts.
+parts:
+  - title: Saved
+    stories:
+      - {author: Ann Lee, title: The Clock, text: A clock.}
+      - {author: Bo Chen, text: "Untitled, listed by author."}
+  - title: Taught
+    stories:
+      - {author: Chloé Dupont, title: La leçon, language: fr, text: Bonjour.}
+"""
+
+STORIES = """\
+title: Loose Leaves
+stories:
+  - {author: Ann Lee, text: Untitled.}
+  - {author: Bo Chen, title: Two, text: Titled.}
+"""
+
+
+@pytest.fixture
+def view(make_book):
+    return lambda manifest: book_view(load_book(make_book(manifest)))
+
+
+def test_outline_of_a_book_in_parts_with_a_foreword_and_untitled_stories(view):
+    saved = (Entry("The Clock", "story-1", kind="story", byline="Ann Lee"),
+             Entry("Bo Chen", "story-2", kind="story"))
+    taught = (Entry("La leçon", "story-3", kind="story", byline="Chloé Dupont"),)
+    epub = [Entry("Before the Letters", "foreword", kind="front"),
+            Entry("Saved", "part-1", saved, kind="part"),
+            Entry("Taught", "part-2", taught, kind="part"),
+            Entry("Contributors", "contributors", kind="back"),
+            Entry("Sources and Permissions", "sources", kind="back")]
+    book = view(PARTS)
+    assert book.outline(paged=False) == epub
+    assert book.outline(paged=True) == [Entry("Contents", "contents", kind="front"), *epub]
+
+
+def test_outline_of_a_book_without_parts_lists_its_stories(view):
+    assert view(STORIES).outline(paged=False) == [
+        Entry("Ann Lee", "story-1", kind="story"),
+        Entry("Two", "story-2", kind="story", byline="Bo Chen"),
+        Entry("Contributors", "contributors", kind="back"),
+        Entry("Sources and Permissions", "sources", kind="back")]
+
+
+def test_sections_take_their_ids_and_titles_from_the_outline(view):
+    book = view(PARTS)
+    titles = {s.id: s.title for s in sections(book, paged=True)}
+
+    def flat(entries):
+        return [e for entry in entries for e in (entry, *flat(entry.children))]
+    assert [(e.anchor, e.title) for e in flat(book.outline(paged=True))] == \
+        [(id_, title) for id_, title in titles.items() if id_ not in ("halftitle", "titlepage",
+                                                                       "copyright")]
+
+
+def _contents_page(book) -> str:
+    contents = [s for s in sections(book, paged=True) if s.id == "contents"]
+    pages = {s.id: str(n) for n, s in enumerate(sections(book, paged=True), start=1)}
+    return pdf_html(book, Theme(), contents, "2024-01-01T00:00:00Z", pages)
+
+
+def _contents_entries(book) -> list[tuple[str, str, int]]:
+    """(anchor, title, depth) of every line of the printed contents page."""
+    page = html.fromstring(_contents_page(book).encode())
+    return [(a.get("href").removeprefix("anthology:"), a.text.strip(),
+             2 if "toc-story" in li.get("class") and book.book.parts else 1)
+            for li in page.iterfind(".//nav[@id='contents']/ol/li") for a in [li.find("a")]]
+
+
+def _epub_entries(book, tmp_path) -> tuple[list, list]:
+    """(anchor, title, depth) of every entry of the EPUB's nav and of its NCX."""
+    data = render_epub(book, Theme(), dt.datetime(2024, 1, 1), tmp_path)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        nav = etree.fromstring(z.read("EPUB/nav.xhtml"))
+        ncx = etree.fromstring(z.read("EPUB/toc.ncx"))
+    toc = nav.find(".//{*}nav[@{http://www.idpf.org/2007/ops}type='toc']")
+
+    def anchor(href):
+        return re.fullmatch(r"([\w-]+)\.xhtml", href)[1]
+    in_nav = [(anchor(a.get("href")), a.text, len(list(a.iterancestors("{*}ol"))))
+              for a in toc.iter("{*}a", "{*}span")]
+    in_ncx = [(anchor(point.find("{*}content").get("src")),
+               point.find("{*}navLabel/{*}text").text,
+               len(list(point.iterancestors("{*}navPoint"))) + 1)
+              for point in ncx.iter("{*}navPoint")]
+    return in_nav, in_ncx
+
+
+@pytest.mark.parametrize("manifest", [PARTS, STORIES], ids=["parts", "stories"])
+def test_nav_ncx_and_contents_page_list_the_same_entries(view, manifest, tmp_path):
+    book = view(manifest)
+    printed = _contents_entries(book)
+    in_nav, in_ncx = _epub_entries(book, tmp_path)
+    assert printed == in_nav == in_ncx
+    assert [title for _, title, _ in printed][-2:] == ["Contributors", "Sources and Permissions"]
+    assert len(printed) == (8 if manifest is PARTS else 4)
+
+
+def test_contents_page_markup(view):
+    """The contents page's lines, byte for byte as the theme has always written them (the
+    foreword's and a part's line run into the next)."""
+    ol = re.search(r"<ol>\n(.*)</ol>", _contents_page(view(PARTS)), re.S)[1]
+    assert ol == (
+        '<li class="toc-front"><a href="anthology:foreword" data-page="5">Before the Letters'
+        '</a></li><li class="toc-part"><a href="anthology:part-1" data-page="6">Saved</a></li>'
+        '      <li class="toc-story"><a href="anthology:story-1" data-page="7">The Clock '
+        '<span class="by">Ann Lee</span></a></li>\n'
+        '      <li class="toc-story"><a href="anthology:story-2" data-page="8">Bo Chen</a></li>\n'
+        '<li class="toc-part"><a href="anthology:part-2" data-page="9">Taught</a></li>'
+        '      <li class="toc-story"><a href="anthology:story-3" data-page="10">La leçon '
+        '<span class="by">Chloé Dupont</span></a></li>\n'
+        '    <li class="toc-back"><a href="anthology:contributors" data-page="11">Contributors'
+        '</a></li>\n'
+        '    <li class="toc-back"><a href="anthology:sources" data-page="12">Sources and '
+        'Permissions</a></li>\n  ')
