@@ -150,13 +150,11 @@ def digest(value) -> str:
 
 
 def files_digest(paths: list[Path]) -> str:
-    """A digest of the files a layout may read, so that a changed image or theme font is
-    laid out again rather than found in the cache."""
-    digest = hashlib.sha256()
-    for path in sorted(set(paths)):
-        digest.update(f"{path}\0".encode("utf-8", "surrogatepass"))
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+    """A digest of the bytes of the files a layout may read, so that a changed image or
+    theme font is laid out again rather than found in the cache. Not of their paths: it
+    seeds the print PDF's XMP DocumentID, the same for the same book in any folder."""
+    contents = sorted(hashlib.sha256(path.read_bytes()).digest() for path in set(paths))
+    return hashlib.sha256(b"".join(contents)).hexdigest()
 
 
 class Stored:
