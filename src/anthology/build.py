@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import fonts
 from .cache import Cache, default_folder
-from .exceptions import InputError, MissingGlyphs, OutputConflict, WriteError
+from .errors import InputError, MissingGlyphs, OutputConflict, WriteError
 from .glyphs import missing_glyphs
 from .model import Book, book_images, load_book
 from .pdf import Runner, default_jobs, render_pdf

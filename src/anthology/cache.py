@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .exceptions import reason
+from .errors import reason
 
 FORMAT_VERSION = 6
 _MAGIC = b"anthology-cache\n"
