@@ -152,7 +152,7 @@ def test_internal_error_is_one_line_with_a_hint(monkeypatch, make_book, tmp_path
     import anthology.build
     def explode(*args, **kwargs):
         raise RuntimeError("the renderer fell over")
-    monkeypatch.setattr(anthology.build, "layout", explode)
+    monkeypatch.setattr(anthology.build, "book_view", explode)
     path = make_book("title: T\nstories:\n" + GOOD_STORY)
     code, err, written = run_build(path, tmp_path, capsys)
     assert code == 1 and written == []
