@@ -12,7 +12,7 @@ import time
 import pytest
 
 from anthology import files as files_module
-from anthology.exceptions import WriteError
+from anthology.errors import WriteError
 from anthology.build import build
 
 

@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from anthology.build import build
-from anthology.manifest import ManifestError
+from anthology.codes import Code
+from anthology.errors import ManifestError
 from anthology.model import load_book
 from anthology.render import book_view, epub_documents, pdf_html, sections
 from anthology.theme import Theme
@@ -89,6 +90,7 @@ def check(text: str, folder: Path) -> None:
         assert error.problems
         for problem in error.problems:
             assert problem.line >= 1 and problem.file and problem.message, problem
+            assert isinstance(problem.code, Code) and problem.code.startswith("M"), problem
         return
     view = book_view(book)
     theme = Theme(folder)

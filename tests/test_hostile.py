@@ -146,11 +146,11 @@ stories:
 """, {"pics/a.png": "not really a png", "pics/a.svg": "<svg/>"})
     assert main(["build", str(path), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
-    assert f"book.yaml:5: stories[0].text: image 'http://127.0.0.1:{listener.port}/a.png' is not a file inside the book folder" in err
-    assert "book.yaml:7: stories[1].text: image '../../etc/x.png' is not a file inside the book folder" in err
-    assert "book.yaml:9: stories[2].text: image 'pics/a.png' needs a description" in err
-    assert "book.yaml:11: stories[3].text: image 'pics/a.svg' is not a file inside" in err
-    assert "book.yaml:13: stories[4].text: image 'pics/none.png' not found" in err
+    assert f"book.yaml:5: M041 stories[0].text: image 'http://127.0.0.1:{listener.port}/a.png' is not a file inside the book folder" in err
+    assert "book.yaml:7: M041 stories[1].text: image '../../etc/x.png' is not a file inside the book folder" in err
+    assert "book.yaml:9: M043 stories[2].text: image 'pics/a.png' needs a description" in err
+    assert "book.yaml:11: M041 stories[3].text: image 'pics/a.svg' is not a file inside" in err
+    assert "book.yaml:13: M042 stories[4].text: image 'pics/none.png' not found" in err
     assert listener.connections == 0
     assert not (tmp_path / "out").exists()
 
@@ -212,11 +212,11 @@ def test_source_with_markup_is_a_manifest_error(make_book, capsys):
     path = make_book("title: T\nstories:\n  - author: A\n    source: 'https://e.org/?q=<script>'\n"
                      "    text: x\n")
     assert main(["check", str(path)]) == 2
-    assert "book.yaml:4: stories[0].source: expected an address without spaces" in \
+    assert "book.yaml:4: M026 stories[0].source: expected an address without spaces" in \
         capsys.readouterr().err
 
 
 def test_yaml_control_character_names_its_line(make_book, tmp_path, capsys):
     path = make_book("title: T\nstories:\n  - author: A\n    text: bell\x07here\n")
     assert main(["check", str(path)]) == 2
-    assert "book.yaml:4: character U+0007 is not allowed in YAML" in capsys.readouterr().err
+    assert "book.yaml:4: M004 character U+0007 is not allowed in YAML" in capsys.readouterr().err

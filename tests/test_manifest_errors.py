@@ -26,63 +26,63 @@ def run_build(manifest, tmp_path, capsys):
 CASES = {
     "unknown key": (
         "title: T\nstories:\n  - author: A\n    text: x\n  - autor: B\n    text: y\n",
-        {}, "book.yaml:5: stories[1]: unknown key 'autor' (did you mean 'author'?)"),
+        {}, "book.yaml:5: M016 stories[1]: unknown key 'autor' (did you mean 'author'?)"),
     "unknown top-level key": (
         "title: T\nsubtitel: S\nstories:\n" + GOOD_STORY, {},
-        "book.yaml:2: unknown key 'subtitel' (did you mean 'subtitle'?)"),
+        "book.yaml:2: M016 unknown key 'subtitel' (did you mean 'subtitle'?)"),
     "missing required field": (
         "title: T\nstories:\n  - handle: '@x'\n    text: y\n", {},
-        "book.yaml:3: stories[0]: missing required field 'author'"),
+        "book.yaml:3: M017 stories[0]: missing required field 'author'"),
     "missing title": (
-        "stories:\n" + GOOD_STORY, {}, "book.yaml:1: missing required field 'title'"),
+        "stories:\n" + GOOD_STORY, {}, "book.yaml:1: M017 missing required field 'title'"),
     "both text and file": (
         "title: T\nstories:\n  - author: A\n    text: x\n    file: a.md\n", {"a.md": "y"},
-        "book.yaml:3: stories[0]: give either 'text' or 'file', not both"),
+        "book.yaml:3: M030 stories[0]: give either 'text' or 'file', not both"),
     "neither text nor file": (
         "title: T\nstories:\n  - author: A\n    handle: '@a'\n", {},
-        "book.yaml:3: stories[0]: missing 'text' (Markdown) or 'file' (a Markdown file)"),
+        "book.yaml:3: M031 stories[0]: missing 'text' (Markdown) or 'file' (a Markdown file)"),
     "bad date": (
         "title: T\nstories:\n  - author: A\n    date: May 5th\n    text: x\n", {},
-        "book.yaml:4: stories[0].date: expected a date like 2018-05-05, got 'May 5th'"),
+        "book.yaml:4: M024 stories[0].date: expected a date like 2018-05-05, got 'May 5th'"),
     "impossible date": (
         "title: T\ndate: 2018-02-30\nstories:\n" + GOOD_STORY, {},
-        "book.yaml:2: date: expected a date like 2018-05-05, got '2018-02-30'"),
+        "book.yaml:2: M024 date: expected a date like 2018-05-05, got '2018-02-30'"),
     "non-http source": (
         "title: T\nstories:\n  - author: A\n    source: javascript:alert(1)\n    text: x\n", {},
-        "book.yaml:4: stories[0].source: expected an http(s):// address, got 'javascript:alert(1)'"),
+        "book.yaml:4: M026 stories[0].source: expected an http(s):// address, got 'javascript:alert(1)'"),
     "file source": (
         "title: T\nstories:\n  - author: A\n    source: file:///etc/passwd\n    text: x\n", {},
-        "book.yaml:4: stories[0].source: expected an http(s):// address"),
+        "book.yaml:4: M026 stories[0].source: expected an http(s):// address"),
     "missing file": (
         "title: T\nstories:\n  - author: A\n    file: stories/nope.md\n", {},
-        "book.yaml:4: stories[0].file: no such file 'stories/nope.md'"),
+        "book.yaml:4: M037 stories[0].file: no such file 'stories/nope.md'"),
     "path leaving the book folder": (
         "title: T\nstories:\n  - author: A\n    file: ../outside.md\n", {},
-        "book.yaml:4: stories[0].file: '../outside.md' is outside the book folder"),
+        "book.yaml:4: M034 stories[0].file: '../outside.md' is outside the book folder"),
     "absolute path": (
         "title: T\nforeword:\n  file: /etc/passwd\nstories:\n" + GOOD_STORY, {},
-        "book.yaml:3: foreword.file: '/etc/passwd' is outside the book folder"),
+        "book.yaml:3: M034 foreword.file: '/etc/passwd' is outside the book folder"),
     "yaml syntax error": (
         "title: T\nstories:\n  - author: A\n    text: [unclosed\n", {},
-        "book.yaml:5: YAML syntax error"),
+        "book.yaml:5: M005 YAML syntax error"),
     "duplicate key": (
         "title: T\nstories:\n  - author: A\n    text: x\n    author: B\n", {},
-        "book.yaml:5: duplicate key 'author' (first given on line 3)"),
-    "empty document": ("# nothing here\n", {}, "book.yaml:1: the document is empty"),
-    "not a mapping": ("- just\n- a list\n", {}, "book.yaml:1: expected a mapping of keys"),
+        "book.yaml:5: M010 duplicate key 'author' (first given on line 3)"),
+    "empty document": ("# nothing here\n", {}, "book.yaml:1: M008 the document is empty"),
+    "not a mapping": ("- just\n- a list\n", {}, "book.yaml:1: M009 expected a mapping of keys"),
     "stories not a list": (
-        "title: T\nstories: one story\n", {}, "book.yaml:2: stories: expected a list, got text"),
+        "title: T\nstories: one story\n", {}, "book.yaml:2: M018 stories: expected a list, got text"),
     "empty stories": ("title: T\nstories: []\n", {},
-                      "book.yaml:2: stories: expected a list with at least one entry"),
+                      "book.yaml:2: M020 stories: expected a list with at least one entry"),
     "stories and parts": (
         "title: T\nstories:\n" + GOOD_STORY + "parts:\n  - title: P\n    stories:\n"
         "      - author: B\n        text: y\n",
-        {}, "book.yaml:1: expected exactly one of 'stories' (a list) or 'parts'"),
+        {}, "book.yaml:1: M032 expected exactly one of 'stories' (a list) or 'parts'"),
     "bad language": ("title: T\nlanguage: english please\nstories:\n" + GOOD_STORY, {},
-                     "book.yaml:2: language: expected a BCP 47 language tag"),
+                     "book.yaml:2: M025 language: expected a BCP 47 language tag"),
     "front matter typo": (
         "title: T\nstories:\n  - file: s.md\n", {"s.md": "---\nauthor: A\ntitel: X\n---\nText\n"},
-        "s.md:3: stories[0]: unknown key 'titel' (did you mean 'title'?)"),
+        "s.md:3: M016 stories[0]: unknown key 'titel' (did you mean 'title'?)"),
 }
 
 
@@ -102,10 +102,10 @@ def test_every_problem_is_reported_in_one_pass(make_book, tmp_path, capsys):
                      "  - author: B\n    date: soon\n    text: y\n  - author: C\n")
     code, err, written = run_build(path, tmp_path, capsys)
     assert code == 2 and written == []
-    assert "book.yaml:3: stories[0]: unknown key 'autor' (did you mean 'author'?)" in err
+    assert "book.yaml:3: M016 stories[0]: unknown key 'autor' (did you mean 'author'?)" in err
     assert "missing required field 'author'" not in err  # the typo explains it
-    assert "book.yaml:6: stories[1].date: expected a date" in err
-    assert "book.yaml:8: stories[2]: missing 'text'" in err
+    assert "book.yaml:6: M024 stories[1].date: expected a date" in err
+    assert "book.yaml:8: M031 stories[2]: missing 'text'" in err
     assert "has 3 problems" in err
 
 
@@ -119,23 +119,23 @@ def test_check_validates_without_writing(make_book, tmp_path, capsys):
 def test_missing_manifest_file(tmp_path, capsys):
     code = main(["build", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "out")])
     assert code == 2
-    assert "nope.yaml:0: no such manifest file" in capsys.readouterr().err
+    assert "nope.yaml:0: M001 no such manifest file" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
 
-def test_console_script_exit_code_and_no_traceback(make_book, tmp_path):
+def test_python_m_anthology_exit_code_and_no_traceback(make_book, tmp_path):
     path = make_book("title: T\nstories:\n  - autor: A\n    text: x\n")
-    result = subprocess.run([sys.executable, "-m", "anthology.cli", "build", str(path),
+    result = subprocess.run([sys.executable, "-m", "anthology", "build", str(path),
                              "--out", str(tmp_path / "out")], capture_output=True, text=True)
     assert result.returncode == 2
-    assert "book.yaml:3: stories[0]: unknown key 'autor' (did you mean 'author'?)" in result.stderr
+    assert "book.yaml:3: M016 stories[0]: unknown key 'autor' (did you mean 'author'?)" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
 
 
 def test_bad_format_option_is_invalid_input(make_book, tmp_path):
     path = make_book("title: T\nstories:\n" + GOOD_STORY)
-    result = subprocess.run([sys.executable, "-m", "anthology.cli", "build", str(path),
+    result = subprocess.run([sys.executable, "-m", "anthology", "build", str(path),
                              "--format", "pdf,docx"], capture_output=True, text=True)
     assert result.returncode == 2 and "unknown format docx" in result.stderr
 

@@ -162,9 +162,9 @@ def test_trim_and_paper_errors_name_the_field(make_book, tmp_path, capsys):
                      "stories:\n  - author: A\n    text: x\n")
     assert main(["check", str(path)]) == 2
     err = capsys.readouterr().err
-    assert "book.yaml:3: print.trim: expected a trim like '5.5in x 8.5in' or one of 5x8" in err
-    assert "book.yaml:4: print.paper: expected 'white' or 'cream', got 'blue'" in err
-    assert "book.yaml:5: print.bleed: expected at most 0.5, got 3" in err
+    assert "book.yaml:3: M027 print.trim: expected a trim like '5.5in x 8.5in' or one of 5x8" in err
+    assert "book.yaml:4: M022 print.paper: expected 'white' or 'cream', got 'blue'" in err
+    assert "book.yaml:5: M021 print.bleed: expected at most 0.5, got 3" in err
 
 
 def test_preflight_command_fails_on_a_too_short_book(make_book, tmp_path, capsys):
@@ -174,8 +174,8 @@ def test_preflight_command_fails_on_a_too_short_book(make_book, tmp_path, capsys
     capsys.readouterr()
     assert main(["preflight", str(path), "--out", str(out)]) == 3
     printed = capsys.readouterr().out
-    assert "FAIL  page count" in printed and "(kdp: 24-828)" in printed
-    assert "PASS  fonts embedded" in printed
+    assert "FAIL  P001  page count" in printed and "(kdp: 24-828)" in printed
+    assert "PASS  P007  fonts embedded" in printed
 
 
 @pytest.mark.slow

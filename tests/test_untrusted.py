@@ -282,13 +282,13 @@ def test_alias_bomb_is_a_located_error_at_once(make_book, capsys):
     started = time.monotonic()
     err = _error_of(path, capsys)
     assert time.monotonic() - started < 5
-    assert "book.yaml:6: aliases repeat more than 100,000 values" in err, err  # at a5
+    assert "book.yaml:6: M014 aliases repeat more than 100,000 values" in err, err  # at a5
 
 
 def test_aliases_of_long_text_are_bounded_too(make_book, capsys):
     story = "  - &s\n    author: A\n    text: \"" + "x" * 400_000 + "\"\n"
     path = make_book("title: Amp\nstories:\n" + story + "  - *s\n" * 3000)
-    assert "book.yaml:8: aliases repeat more than 100,000 values or 1,000,000 characters" \
+    assert "book.yaml:8: M014 aliases repeat more than 100,000 values or 1,000,000 characters" \
         in _error_of(path, capsys)
 
 
@@ -296,10 +296,10 @@ def test_merge_keys_and_odd_scalars(make_book, capsys):
     path = make_book("title: Merge\nstories:\n  - &shared\n    author: Ann\n    text: One.\n"
                      "  - <<: *shared\n    text: Two.\n")
     assert [s.author for s in load_book(path).all_stories] == ["Ann", "Ann"]
-    odd = {"rights: !!bool maybe": "'maybe' cannot be read as a YAML bool",
+    odd = {"rights: !!bool maybe": "M012 'maybe' cannot be read as a YAML bool",
            "subtitle: " + "9" * 5000: "cannot be read as a YAML int",
-           "rights: !!python/object:os.system x": "unsupported YAML tag",
-           "print:\n  bleed: 0x" + "f" * 400: "print.bleed: expected a length like 0.125in"}
+           "rights: !!python/object:os.system x": "M011 unsupported YAML tag",
+           "print:\n  bleed: 0x" + "f" * 400: "M028 print.bleed: expected a length like 0.125in"}
     for line, message in odd.items():
         path = make_book(f"title: Odd\n{line}\nstories:\n  - author: A\n    text: x\n")
         assert f"book.yaml:{2 + line.count(chr(10))}: " in _error_of(path, capsys)
@@ -309,14 +309,14 @@ def test_merge_keys_and_odd_scalars(make_book, capsys):
 def test_deep_nesting_is_a_located_error(make_book, capsys):
     path = make_book("title: Deep\nstories:\n  - author: A\n    text: x\nextra: "
                      + "[" * 500 + "]" * 500 + "\n")
-    assert "book.yaml:5: values nested more than 32 deep" in _error_of(path, capsys)
+    assert "book.yaml:5: M015 values nested more than 32 deep" in _error_of(path, capsys)
 
 
 def test_list_markers_alone_on_their_lines_count_too(make_book, capsys):
     lines = "".join("  " * i + "-\n" for i in range(20)) + "  " * 20 + "SECRET\n\nend\n"
     path = make_book("title: Lists\nstories:\n  - author: A\n    file: s.md\n",
                      {"s.md": "start\n\n" + lines})
-    assert "s.md:11: stories[0].text: block quotes and lists nested more than 8 deep" \
+    assert "s.md:11: M039 stories[0].text: block quotes and lists nested more than 8 deep" \
         in _error_of(path, capsys)
 
 
@@ -325,7 +325,7 @@ def test_markdown_that_would_hide_words_keeps_them_or_is_refused(make_book, caps
     assert "THE END" in to_html("The last line.\n\n~~~ THE END ~~~\n\n``` also kept")
     assert "also kept" in to_html("``` also kept")
     path = make_book("title: Refs\nstories:\n  - author: A\n    text: '[x]: https://e.org'\n")
-    assert "book.yaml:4: stories[0].text: the text shows nothing (only link reference " \
+    assert "book.yaml:4: M040 stories[0].text: the text shows nothing (only link reference " \
         "definitions)" in _error_of(path, capsys)
 
 
@@ -334,7 +334,7 @@ def test_quotes_nested_past_the_layout_are_an_error_at_their_line(make_book, cap
                      {"deep.md": "---\ntitle: Deep\n---\nFirst paragraph.\n\n"
                                  + ">" * 21 + " Quoted 21 levels deep.\n"})
     err = _error_of(path, capsys)
-    assert "deep.md:6: stories[0].text: block quotes and lists nested more than 8 deep" in err
+    assert "deep.md:6: M039 stories[0].text: block quotes and lists nested more than 8 deep" in err
 
 
 def _png_header_bomb(width: int, height: int) -> bytes:
@@ -368,22 +368,22 @@ def test_images_must_decode_and_stay_under_the_pixel_limit(make_book, capsys):
     Image.new("RGB", (40, 30), "red").save(  # a phone's JPEG with a second picture: MPO
         pics / "phone.jpg", "MPO", save_all=True, append_images=[Image.new("RGB", (20, 15))])
     err = _error_of(path, capsys)
-    assert "book.yaml:5: stories[0].text: image 'pics/cat.png' cannot be read" in err, err
-    assert "book.yaml:7: stories[0].text: image 'pics/dog.png' has 20000×20000 pixels; " \
+    assert "book.yaml:5: M046 stories[0].text: image 'pics/cat.png' cannot be read" in err, err
+    assert "book.yaml:7: M045 stories[0].text: image 'pics/dog.png' has 20000×20000 pixels; " \
            "expected at most 36 million" in err, err
-    assert "book.yaml:8: stories[0].text: image 'pics/lie.jpg' is a PNG file but named .jpg" \
+    assert "book.yaml:8: M044 stories[0].text: image 'pics/lie.jpg' is a PNG file but named .jpg" \
         in err, err
-    assert "book.yaml:9: stories[0].text: image 'pics/cut.png' cannot be read" in err, err
+    assert "book.yaml:9: M046 stories[0].text: image 'pics/cut.png' cannot be read" in err, err
     assert "fine.gif" not in err and "phone.jpg" not in err
 
 
 def test_a_latin1_manifest_and_a_pipe_are_named_for_what_they_are(make_book, capsys):
     path = make_book("title: T\nstories:\n  - author: A\n    file: pipe.md\n")
     os.mkfifo(path.parent / "pipe.md")
-    assert "book.yaml:4: stories[0].file: 'pipe.md' is not a regular file" \
+    assert "book.yaml:4: M036 stories[0].file: 'pipe.md' is not a regular file" \
         in _error_of(path, capsys)
     path.write_bytes("title: Café\nstories:\n  - author: A\n    text: x\n".encode("latin-1"))
-    assert "book.yaml:1: the file is not UTF-8 text" in _error_of(path, capsys)
+    assert "book.yaml:1: M003 the file is not UTF-8 text" in _error_of(path, capsys)
 
 
 def test_empty_story_and_folder_file_are_errors(make_book, capsys):
@@ -391,9 +391,9 @@ def test_empty_story_and_folder_file_are_errors(make_book, capsys):
                      "  - author: B\n    file: stories\n  - author: C\n    file: blank.md\n",
                      {"stories/x.md": "x", "blank.md": "---\ntitle: Blank\n---\n\n  \n"})
     err = _error_of(path, capsys)
-    assert "book.yaml:4: stories[0].text: the text is empty; expected Markdown text" in err
-    assert "book.yaml:6: stories[1].file: 'stories' is a folder, expected a Markdown file" in err
-    assert "blank.md:4: stories[2].text: the text is empty" in err, err
+    assert "book.yaml:4: M029 stories[0].text: the text is empty; expected Markdown text" in err
+    assert "book.yaml:6: M035 stories[1].file: 'stories' is a folder, expected a Markdown file" in err
+    assert "blank.md:4: M029 stories[2].text: the text is empty" in err, err
 
 
 def test_a_byte_order_mark_is_ignored_everywhere(make_book):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import fonts
-from .exceptions import InputError, MissingGlyphs, OutputConflict, WriteError
+from .errors import InputError, MissingGlyphs, OutputConflict, WriteError
 from .files import atomic_write
 from .glyphs import missing_glyphs
 from .model import Book, book_images, load_book

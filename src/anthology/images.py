@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
+from .codes import Code
+
 # 36 million pixels: a full-bleed 8.5 x 11 in page at 600 dpi (5,175 x 6,675) fits; anything
 # larger serves no printer, makes the EPUB heavy and, decoded, takes over 100 MB of memory.
 MAX_PIXELS = 36_000_000
@@ -19,15 +21,16 @@ _SUFFIXES = {"PNG": (".png",), "JPEG": (".jpg", ".jpeg"), "MPO": (".jpg", ".jpeg
 _PARSERS = ("PNG", "JPEG", "GIF")  # no other parser of Pillow's ever reads a book's file
 
 
-def image_file_problem(path: Path, name: str) -> str | None:
-    """Why the image file at ``path`` (named ``name`` in the text) cannot be used, or None.
+def image_file_problem(path: Path, name: str) -> tuple[Code, str] | None:
+    """Why the image file at ``path`` (named ``name`` in the text) cannot be used (its code
+    and the message), or None.
     An image shown many times is decoded once (until the file changes)."""
     stat = path.stat()
     return _decoded_problem(path, name, stat.st_mtime_ns, stat.st_size)
 
 
 @lru_cache(maxsize=1024)
-def _decoded_problem(path: Path, name: str, mtime: int, size: int) -> str | None:
+def _decoded_problem(path: Path, name: str, mtime: int, size: int) -> tuple[Code, str] | None:
     from PIL import Image
 
     expected = "expected a PNG, JPEG or GIF file"
@@ -36,15 +39,17 @@ def _decoded_problem(path: Path, name: str, mtime: int, size: int) -> str | None
             kind, (width, height) = image.format, image.size
             if path.suffix.lower() not in _SUFFIXES[kind]:
                 kind = "JPEG" if kind == "MPO" else kind
-                return (f"image '{name}' is a {kind} file but named {path.suffix}; rename it "
-                        f"to end in {_SUFFIXES[kind][0]}")
+                return Code.IMAGE_MISNAMED, (f"image '{name}' is a {kind} file but named "
+                                             f"{path.suffix}; rename it to end in "
+                                             f"{_SUFFIXES[kind][0]}")
             if width * height > MAX_PIXELS:
-                return (f"image '{name}' has {width}×{height} pixels; expected at most "
-                        f"{MAX_PIXELS // 10**6} million (a full-bleed letter page at 600 dpi): "
-                        "scale it down")
+                return Code.IMAGE_TOO_LARGE, (
+                    f"image '{name}' has {width}×{height} pixels; expected at most "
+                    f"{MAX_PIXELS // 10**6} million (a full-bleed letter page at 600 dpi): "
+                    "scale it down")
             image.load()  # decodes every pixel: a truncated or corrupt file fails here
     except (OSError, SyntaxError, ValueError) as error:  # Pillow's ways of saying "not an image"
-        return f"image '{name}' cannot be read ({error}); {expected}"
+        return Code.UNREADABLE_IMAGE, f"image '{name}' cannot be read ({error}); {expected}"
     return None
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 import yaml
 
-from .exceptions import InputError
+from .codes import Code
+from .errors import InputError, ManifestError, Problem
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Characters XML 1.0 forbids (C0 controls but tab and newlines, lone surrogates, U+FFFE/F):
@@ -25,26 +25,6 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 def clean_text(text: str) -> str:
     return _NOT_XML.sub("", text.replace("\r\n", "\n"))
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.path}: " if self.path else ""
-        return f"{self.file}:{self.line}: {where}{self.message}"
-
-
-class ManifestError(InputError):
-    """Every problem found in a manifest, in file order."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = sorted(set(problems), key=lambda p: (p.file, p.line, p.path, p.message))
-        super().__init__("\n".join(map(str, self.problems)))
 
 
 class _Node:
@@ -121,7 +101,7 @@ def _scalar(event, constructor, fail):
     if tag in (_MERGE, _VALUE):  # '<<' and '=' as keys: read as text, '<<' merged later
         return event.value
     if tag not in _SCALARS:
-        return fail(f"unsupported YAML tag '{tag}'; expected plain values")
+        return fail(Code.UNSUPPORTED_TAG, f"unsupported YAML tag '{tag}'; expected plain values")
     node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
     try:
         return constructor.construct_object(node)
@@ -129,8 +109,8 @@ def _scalar(event, constructor, fail):
         if tag == _TIMESTAMP:  # 2018-02-30: left as text for the model to report with its line
             return event.value
         kind = tag.rsplit(":", 1)[-1]
-        return fail(f"'{event.value[:40]}' cannot be read as a YAML {kind}; write it as text "
-                    "in quotes")
+        return fail(Code.UNREADABLE_VALUE, f"'{event.value[:40]}' cannot be read as a YAML "
+                    f"{kind}; write it as text in quotes")
 
 
 def _events(text, filename: str, first_line: int, problems: list[Problem]):
@@ -142,16 +122,16 @@ def _events(text, filename: str, first_line: int, problems: list[Problem]):
     anchors: dict[str, tuple[object, tuple[int, int]]] = {}
     expanded, documents, root = (0, 0), 0, None
 
-    def fail(message, line):
-        raise ManifestError([Problem(filename, line, "", message)])
+    def fail(code, message, line):
+        raise ManifestError([Problem(filename, line, code, "", message)])
 
     for event in yaml.parse(text, Loader=_Loader):
         kind = type(event)
         if kind is yaml.DocumentStartEvent:
             documents += 1
             if documents > 1:
-                fail("expected one YAML document, found a second one ('---')",
-                     event.start_mark.line + first_line)
+                fail(Code.SECOND_DOCUMENT, "expected one YAML document, found a second one "
+                     "('---')", event.start_mark.line + first_line)
             continue
         if kind in (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent):
             continue
@@ -165,27 +145,28 @@ def _events(text, filename: str, first_line: int, problems: list[Problem]):
             line = event.start_mark.line + first_line
             if kind is yaml.AliasEvent:
                 if event.anchor not in anchors:
-                    fail(f"alias '*{event.anchor}' names no earlier anchor "
+                    fail(Code.UNKNOWN_ALIAS, f"alias '*{event.anchor}' names no earlier anchor "
                          f"('&{event.anchor}' on a finished value)", line)
                 value, size = anchors[event.anchor]
                 expanded = (expanded[0] + size[0], expanded[1] + size[1])
                 if expanded[0] > ALIAS_BUDGET or expanded[1] > ALIAS_TEXT:
-                    fail(f"aliases repeat more than {ALIAS_BUDGET:,} values or {ALIAS_TEXT:,} "
-                         "characters of text; expected a manifest without alias bombs (write "
-                         "the entries out)", line)
+                    fail(Code.ALIAS_BOMB, f"aliases repeat more than {ALIAS_BUDGET:,} values or "
+                         f"{ALIAS_TEXT:,} characters of text; expected a manifest without alias "
+                         "bombs (write the entries out)", line)
             elif kind is yaml.ScalarEvent:
-                value = _scalar(event, constructor, lambda m: fail(m, line))
+                value = _scalar(event, constructor, lambda code, m: fail(code, m, line))
                 size = (1, len(event.value))
                 if event.anchor:
                     anchors[event.anchor] = (value, size)
             else:
                 is_map = kind is yaml.MappingStartEvent
                 if event.tag not in (None, "!", _MAP if is_map else _SEQ):
-                    fail(f"unsupported YAML tag '{event.tag}'; expected a plain "
-                         f"{'mapping' if is_map else 'list'}", line)
+                    fail(Code.UNSUPPORTED_TAG, f"unsupported YAML tag '{event.tag}'; expected "
+                         f"a plain {'mapping' if is_map else 'list'}", line)
                 if len(stack) >= MAX_DEPTH:
-                    fail(f"values nested more than {MAX_DEPTH} deep; expected a manifest "
-                         "of at most a few levels (book, parts, stories, fields)", line)
+                    fail(Code.YAML_TOO_DEEP, f"values nested more than {MAX_DEPTH} deep; "
+                         "expected a manifest of at most a few levels (book, parts, stories, "
+                         "fields)", line)
                 container = (NodeDict if is_map else NodeList)((filename, line))
                 stack.append(_Frame(container, event.anchor))
                 continue
@@ -205,7 +186,8 @@ def _events(text, filename: str, first_line: int, problems: list[Problem]):
             if key == "<<" and _mergeable(value):  # YAML's merge key, as PyYAML reads it
                 frame.merges.append(value)
             elif key in container:
-                problems.append(Problem(filename, key_line, "", f"duplicate key '{key}' "
+                problems.append(Problem(filename, key_line, Code.DUPLICATE_KEY, "",
+                                        f"duplicate key '{key}' "
                                         f"(first given on line {container.origins[key]})"))
             else:
                 container[key] = value
@@ -244,7 +226,8 @@ def parse_yaml(text: str | bytes | BinaryIO, filename: str, first_line: int = 1)
         mark = error.problem_mark or error.context_mark
         line = (mark.line + first_line) if mark else first_line
         reason = error.problem or error.context or "invalid YAML"
-        raise ManifestError([Problem(filename, line, "", f"YAML syntax error: {reason}")]) from None
+        raise ManifestError([Problem(filename, line, Code.YAML_SYNTAX, "",
+                                     f"YAML syntax error: {reason}")]) from None
     except yaml.reader.ReaderError as error:  # a character YAML does not allow, or not UTF-8
         if not isinstance(text, (str, bytes)):
             text.seek(0)
@@ -252,23 +235,28 @@ def parse_yaml(text: str | bytes | BinaryIO, filename: str, first_line: int = 1)
         line = text[:error.position].count("\n" if isinstance(text, str) else b"\n") \
             + first_line
         if "UTF-8" in str(error.reason) or "utf-8" in str(error.reason):
-            message = ("the file is not UTF-8 text (a byte of another encoding, such as "
-                       "Latin-1, near here); save it as UTF-8")
+            code, message = Code.NOT_UTF8, ("the file is not UTF-8 text (a byte of another "
+                                            "encoding, such as Latin-1, near here); save it "
+                                            "as UTF-8")
         else:
-            code = error.character if isinstance(error.character, int) \
+            point = error.character if isinstance(error.character, int) \
                 else ord(error.character)
-            message = (f"character U+{code:04X} is not allowed in YAML; remove it or write it "
-                       "as an escape")
-        raise ManifestError([Problem(filename, line, "", message)]) from None
+            code, message = Code.FORBIDDEN_CHARACTER, (
+                f"character U+{point:04X} is not allowed in YAML; remove it or write it as an "
+                "escape")
+        raise ManifestError([Problem(filename, line, code, "", message)]) from None
     except yaml.YAMLError as error:
-        raise ManifestError([Problem(filename, first_line, "", f"YAML error: {error}")]) from None
+        raise ManifestError([Problem(filename, first_line, Code.YAML_ERROR, "",
+                                     f"YAML error: {error}")]) from None
     if problems:
         raise ManifestError(problems)
     if data is None:
-        raise ManifestError([Problem(filename, first_line, "", "the document is empty; "
-                                     "expected a mapping with at least 'title' and 'stories'")])
+        raise ManifestError([Problem(filename, first_line, Code.EMPTY_DOCUMENT, "",
+                                     "the document is empty; expected a mapping with at "
+                                     "least 'title' and 'stories'")])
     if not isinstance(data, NodeDict):
-        raise ManifestError([Problem(filename, first_line, "", "expected a mapping of keys "
+        raise ManifestError([Problem(filename, first_line, Code.NOT_A_MAPPING, "",
+                                     "expected a mapping of keys "
                                      f"(title: ..., stories: ...), got {type(data).__name__}")])
     return data
 
@@ -308,10 +296,11 @@ def load_manifest(path: Path) -> tuple[NodeDict, list[Problem], list[Path]]:
         with open(path, "rb") as stream:  # streamed: a big manifest is never held as text
             data = parse_yaml(stream, name)
     except FileNotFoundError:
-        raise ManifestError([Problem(str(path), 0, "", "no such manifest file")]) from None
+        raise ManifestError([Problem(str(path), 0, Code.NO_MANIFEST, "",
+                                     "no such manifest file")]) from None
     except OSError as error:
-        raise ManifestError([Problem(str(path), 0, "", f"cannot read the manifest: {error}")]) \
-            from None
+        raise ManifestError([Problem(str(path), 0, Code.UNREADABLE_MANIFEST, "",
+                                     f"cannot read the manifest: {error}")]) from None
     root = path.resolve().parent
     problems: list[Problem] = []
     files: list[Path] = []
@@ -363,27 +352,27 @@ def _inline_file(entry: NodeDict, root: Path, where: str, problems: list[Problem
     file_value = entry["file"]
     origin = entry.where("file")
 
-    def fail(message):
-        problems.append(Problem(origin[0], origin[1], f"{where}.file", message))
+    def fail(code, message):
+        problems.append(Problem(origin[0], origin[1], code, f"{where}.file", message))
 
     if not isinstance(file_value, str):
         return  # the model reports the type
     target = resolve_inside(root, file_value)
     if target is None:
-        return fail(f"'{file_value}' is outside the book folder; "
+        return fail(Code.FILE_OUTSIDE, f"'{file_value}' is outside the book folder; "
                     "expected a path relative to the manifest, inside its folder")
     if target.is_dir():
-        return fail(f"'{file_value}' is a folder, expected a Markdown file")
+        return fail(Code.FILE_IS_FOLDER, f"'{file_value}' is a folder, expected a Markdown file")
     if target.exists() and not target.is_file():
-        return fail(f"'{file_value}' is not a regular file (a pipe or a device?), expected a "
-                    "Markdown file")
+        return fail(Code.FILE_NOT_REGULAR, f"'{file_value}' is not a regular file (a pipe or "
+                    "a device?), expected a Markdown file")
     if not target.is_file():
-        return fail(f"no such file '{file_value}' (looked in {root})")
+        return fail(Code.NO_SUCH_FILE, f"no such file '{file_value}' (looked in {root})")
     files.append(target)
     try:
         text = clean_text(target.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as error:
-        return fail(f"cannot read '{file_value}': {error}")
+        return fail(Code.UNREADABLE_FILE, f"cannot read '{file_value}': {error}")
     try:
         meta, body = split_front_matter(text, file_value) if front_matter else (NodeDict(), text)
     except ManifestError as error:

@@ -15,9 +15,29 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
                       ValidationError, field_validator, model_validator)
 
 from . import profiles
+from .codes import Code
+from .errors import ManifestError, Problem
 from .images import image_file_problem
-from .manifest import ManifestError, Problem, load_manifest, locate, resolve_inside
+from .manifest import load_manifest, locate, resolve_inside
 from .text import IMAGE_TYPES, image_path, markdown_images, nesting_problem, shows_nothing
+
+
+class _Invalid(ValueError):
+    """A validator's refusal with its code (pydantic hands the exception on in the error)."""
+
+    def __init__(self, code: Code, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def _coded(code: Code, parse):
+    """``parse``, its ValueErrors given ``code``."""
+    def validate(value):
+        try:
+            return parse(value)
+        except ValueError as error:
+            raise _Invalid(code, str(error)) from None
+    return validate
 
 
 def _as_date(value):
@@ -30,7 +50,7 @@ def _as_date(value):
             return dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise ValueError(f"expected a date like 2018-05-05, got {value!r}")
+    raise _Invalid(Code.BAD_DATE, f"expected a date like 2018-05-05, got {value!r}")
 
 
 def _as_list(value):
@@ -40,6 +60,8 @@ def _as_list(value):
 Date = Annotated[dt.date | None, BeforeValidator(_as_date)]
 Text = Annotated[str, Field(min_length=1)]
 Names = Annotated[list[Text], BeforeValidator(_as_list)]
+Trim = Annotated[tuple[float, float], BeforeValidator(_coded(Code.BAD_TRIM, profiles.trim))]
+Length = Annotated[float, BeforeValidator(_coded(Code.BAD_LENGTH, profiles.length))]
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 
 
@@ -57,21 +79,22 @@ class _HasText(_Entry):
     @classmethod
     def _not_empty(cls, value: str | None) -> str | None:
         if value is not None and not value.strip():
-            raise ValueError("the text is empty; expected Markdown text")
+            raise _Invalid(Code.EMPTY_TEXT, "the text is empty; expected Markdown text")
         return value
 
     @model_validator(mode="after")
     def _text_or_file(self):
         if self.text is not None and self.file is not None:
-            raise ValueError("give either 'text' or 'file', not both")
+            raise _Invalid(Code.TEXT_AND_FILE, "give either 'text' or 'file', not both")
         if self.text is None and self.file is None:
-            raise ValueError("missing 'text' (Markdown) or 'file' (a Markdown file)")
+            raise _Invalid(Code.NO_TEXT, "missing 'text' (Markdown) or 'file' (a Markdown file)")
         return self
 
 
 def _check_language(value: str | None) -> str | None:
     if value is not None and not _LANGUAGE.match(value):
-        raise ValueError(f"expected a BCP 47 language tag like 'en' or 'pt-BR', got {value!r}")
+        raise _Invalid(Code.BAD_LANGUAGE,
+                       f"expected a BCP 47 language tag like 'en' or 'pt-BR', got {value!r}")
     return value
 
 
@@ -91,10 +114,12 @@ class Story(_HasText):
         if value is not None:
             parts = urlsplit(value)
             if parts.scheme not in ("http", "https") or not parts.netloc:
-                raise ValueError(f"expected an http(s):// address, got {value!r}")
+                raise _Invalid(Code.BAD_ADDRESS,
+                               f"expected an http(s):// address, got {value!r}")
             if re.search(r'[\s<>"{}|\\^`]', value):
-                raise ValueError(f"expected an address without spaces or any of <>\"{{}}|\\^`, "
-                                 f"got {value!r} (percent-encode them, e.g. %3C for <)")
+                raise _Invalid(Code.BAD_ADDRESS, "expected an address without spaces or any of "
+                               f"<>\"{{}}|\\^`, got {value!r} (percent-encode them, e.g. %3C "
+                               "for <)")
         return value
 
     @property
@@ -117,9 +142,9 @@ class Part(_Entry):
 class PrintSettings(_Entry):
     """How the print edition is made; every key is optional."""
 
-    trim: Annotated[tuple[float, float], BeforeValidator(profiles.trim)] = profiles.TRIMS["5.5x8.5"]
+    trim: Trim = profiles.TRIMS["5.5x8.5"]
     paper: Literal["white", "cream"] = "cream"
-    bleed: Annotated[float, BeforeValidator(profiles.length), Field(ge=0, le=0.5)] = 0.0
+    bleed: Annotated[Length, Field(ge=0, le=0.5)] = 0.0
     recto_starts: bool = False
     profile: Literal["kdp", "ingram"] = "kdp"
     pdf_x: Literal["x-4", "x-1a"] = "x-4"
@@ -161,8 +186,8 @@ class Book(_Entry):
     @model_validator(mode="after")
     def _stories_or_parts(self):
         if (self.stories is None) == (self.parts is None):
-            raise ValueError("expected exactly one of 'stories' (a list) or 'parts' "
-                             "(sections, each with its own stories)")
+            raise _Invalid(Code.STORIES_OR_PARTS, "expected exactly one of 'stories' (a list) "
+                           "or 'parts' (sections, each with its own stories)")
         return self
 
     @property
@@ -237,27 +262,32 @@ def _problem(data, error: dict) -> Problem:
         hint = f" (did you mean '{close[0]}'?)" if close else \
             f" (expected one of: {', '.join(_fields_at(loc[:-1]))})"
         file, line = locate(data, loc)
-        return Problem(file, line, _path(loc[:-1]), f"unknown key '{key}'{hint}")
+        return Problem(file, line, Code.UNKNOWN_KEY, _path(loc[:-1]),
+                       f"unknown key '{key}'{hint}")
     if kind == "missing":
         file, line = locate(data, loc[:-1])
-        return Problem(file, line, _path(loc[:-1]), f"missing required field '{loc[-1]}'")
+        return Problem(file, line, Code.MISSING_FIELD, _path(loc[:-1]),
+                       f"missing required field '{loc[-1]}'")
     file, line = locate(data, loc)
+    # A validator's own refusal has its code; pydantic's other errors are coded by kind.
+    code = getattr(error.get("ctx", {}).get("error"), "code", Code.INVALID_VALUE)
     message = error["msg"].removeprefix("Value error, ")
     if kind in ("string_type", "list_type", "dict_type", "model_type", "model_attributes_type"):
         expected = {"string_type": "text", "list_type": "a list"}.get(kind, "a mapping")
-        message = f"expected {expected}, got {_describe(value)}"
+        code, message = Code.WRONG_TYPE, f"expected {expected}, got {_describe(value)}"
     elif kind == "string_too_short":
-        message = "expected text, got an empty value"
+        code, message = Code.EMPTY_VALUE, "expected text, got an empty value"
     elif kind == "too_short":
-        message = "expected a list with at least one entry"
+        code, message = Code.EMPTY_LIST, "expected a list with at least one entry"
     elif kind in ("less_than_equal", "greater_than_equal"):
         bound = error["ctx"].get("le", error["ctx"].get("ge"))
-        message = f"expected {'at most' if kind == 'less_than_equal' else 'at least'} {bound}, got {value!r}"
+        side = "at most" if kind == "less_than_equal" else "at least"
+        code, message = Code.OUT_OF_RANGE, f"expected {side} {bound}, got {value!r}"
     elif kind == "literal_error":
-        message = f"expected {error['ctx']['expected']}, got {value!r}"
+        code, message = Code.NOT_A_CHOICE, f"expected {error['ctx']['expected']}, got {value!r}"
     elif kind == "bool_type" or kind == "bool_parsing":
-        message = f"expected true or false, got {value!r}"
-    return Problem(file, line, _path(loc), message)
+        code, message = Code.NOT_TRUE_OR_FALSE, f"expected true or false, got {value!r}"
+    return Problem(file, line, code, _path(loc), message)
 
 
 def load_book(path: str | Path) -> Book:
@@ -280,10 +310,11 @@ def load_book(path: str | Path) -> Book:
     except ValidationError as error:
         found = [_problem(data, e) for e in error.errors()]
         # "unknown key 'autor' (did you mean 'author'?)" already says that 'author' is missing.
-        suggested = {(p.path, m[1]) for p in found
-                     if (m := re.search(r"did you mean '(\w+)'", p.message))}
+        suggested = {(p.path, m[1]) for p in found if p.code == Code.UNKNOWN_KEY
+                     and (m := re.search(r"did you mean '(\w+)'", p.message))}
         problems += [p for p in found if not (
-            (m := re.fullmatch(r"missing required field '(\w+)'", p.message))
+            p.code == Code.MISSING_FIELD
+            and (m := re.fullmatch(r"missing required field '(\w+)'", p.message))
             and (p.path, m[1]) in suggested)]
         raise ManifestError(problems) from None
     problems += _text_problems(data, [(loc, text) for loc, text in markdown_fields(book)
@@ -335,26 +366,29 @@ def _text_problems(data, fields, root: Path) -> list[Problem]:
             continue
         file, line = locate(data, loc)
         if nested := nesting_problem(text):
-            problems.append(Problem(file, line + nested[0] - 1, _path(loc), nested[1]))
+            problems.append(Problem(file, line + nested[0] - 1, Code.MARKDOWN_TOO_DEEP,
+                                    _path(loc), nested[1]))
         if shows_nothing(text):
-            problems.append(Problem(file, line, _path(loc), "the text shows nothing (only link "
-                                    "reference definitions); expected Markdown text"))
+            problems.append(Problem(file, line, Code.SHOWS_NOTHING, _path(loc), "the text "
+                                    "shows nothing (only link reference definitions); "
+                                    "expected Markdown text"))
         for src, alt, offset in markdown_images(text):
-            if message := _image_problem(src, alt, root):
-                problems.append(Problem(file, line + offset - 1, _path(loc), message))
+            if found := _image_problem(src, alt, root):
+                problems.append(Problem(file, line + offset - 1, found[0], _path(loc), found[1]))
     return problems
 
 
-def _image_problem(src: str, alt: str, root: Path) -> str | None:
+def _image_problem(src: str, alt: str, root: Path) -> tuple[Code, str] | None:
     """Images may only be files inside the book folder, in formats both outputs carry, of a
     size a page can use, and must say what they show."""
     relative = image_path(src)
     target = resolve_inside(root, relative) if relative else None
     if relative is None or target is None:
-        return (f"image '{src}' is not a file inside the book folder; expected a relative "
-                f"path to a {'/'.join(sorted(IMAGE_TYPES))} file")
+        return Code.IMAGE_OUTSIDE, (f"image '{src}' is not a file inside the book folder; "
+                                    "expected a relative path to a "
+                                    f"{'/'.join(sorted(IMAGE_TYPES))} file")
     if not target.is_file():
-        return f"image '{src}' not found (looked in {root})"
+        return Code.IMAGE_NOT_FOUND, f"image '{src}' not found (looked in {root})"
     if not alt.strip():
-        return f"image '{src}' needs a description: ![what it shows]({src})"
+        return Code.IMAGE_UNDESCRIBED, f"image '{src}' needs a description: ![what it shows]({src})"
     return image_file_problem(target, src)

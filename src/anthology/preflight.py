@@ -16,6 +16,7 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
+from .codes import Code
 from .cover import CoverGeometry
 from .glyphs import missing_glyphs
 from .model import Book
@@ -28,9 +29,13 @@ _PAGE = re.compile(r"<page width=")
 
 @dataclass(frozen=True)
 class Check:
-    name: str
+    code: Code
     ok: bool
     detail: str
+
+    @property
+    def name(self) -> str:
+        return self.code.label
 
 
 def check(book: Book, interior: Path | None, cover: Path | None,
@@ -59,9 +64,9 @@ def check_interior(book: Book, path: Path) -> list[Check]:
     pages = reader.pages
     count = len(pages)
     out = [
-        Check("page count", rules.min_pages <= count <= rules.max_pages,
+        Check(Code.PAGE_COUNT, rules.min_pages <= count <= rules.max_pages,
               f"{count} pages ({rules.name}: {rules.min_pages}-{rules.max_pages})"),
-        Check("even page count", count % 2 == 0 or not rules.even_pages,
+        Check(Code.EVEN_PAGES, count % 2 == 0 or not rules.even_pages,
               f"{count} pages" + (" (must be even)" if rules.even_pages else "")),
     ]
     width, height = settings.trim
@@ -70,7 +75,7 @@ def check_interior(book: Book, path: Path) -> list[Check]:
     size_ok = trim is not None and None not in trims and \
         abs((trim[2] - trim[0]) / 72 - width) < TOLERANCE and \
         abs((trim[3] - trim[1]) / 72 - height) < TOLERANCE
-    out.append(Check("trim size", size_ok,
+    out.append(Check(Code.TRIM_SIZE, size_ok,
                      f"TrimBox {_inches(trim)} on every page, expected {width}in x {height}in"
                      if trim else "pages have no TrimBox or differing ones"))
     media = _box(pages[0], "MediaBox")
@@ -78,7 +83,7 @@ def check_interior(book: Book, path: Path) -> list[Check]:
     bleed = settings.bleed
     if trim:
         grown = abs((media[2] - media[0]) / 72 - (width + 2 * bleed)) < TOLERANCE
-        out.append(Check("boxes", grown and (bleed == 0 or bleed_box is not None),
+        out.append(Check(Code.BOXES, grown and (bleed == 0 or bleed_box is not None),
                          f"MediaBox {_inches(media)}, bleed {bleed}in"
                          + (", BleedBox present" if bleed_box else "")))
     out += _check_margins(book, path, count, trim, media)
@@ -126,9 +131,9 @@ def _check_margins(book, path, count, trim, media) -> list[Check]:
         top_m = min(top_m, (min(w[1] for w in words) - top) / 72)
         bottom_m = min(bottom_m, (bottom - max(w[3] for w in words)) / 72)
     return [
-        Check("gutter", inside >= need_gutter - TOLERANCE,
+        Check(Code.GUTTER, inside >= need_gutter - TOLERANCE,
               f"inside margin {inside:.3f}in, needs {need_gutter}in for {count} pages"),
-        Check("margins", min(outside, top_m, bottom_m) >= floor - TOLERANCE,
+        Check(Code.MARGINS, min(outside, top_m, bottom_m) >= floor - TOLERANCE,
               f"outside {outside:.3f}in, top {top_m:.3f}in, bottom {bottom_m:.3f}in; "
               f"needs {floor}in"),
     ]
@@ -146,7 +151,7 @@ def _check_fonts(reader: PdfReader) -> Check:
             descriptor = descriptor.get_object() if descriptor is not None else {}
             if not any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
                 missing.add(name)
-    return Check("fonts embedded", not missing and bool(names),
+    return Check(Code.FONTS_EMBEDDED, not missing and bool(names),
                  f"not embedded: {', '.join(sorted(missing))}" if missing
                  else ", ".join(sorted(names)))
 
@@ -154,7 +159,7 @@ def _check_fonts(reader: PdfReader) -> Check:
 def check_glyphs(path: Path) -> Check:
     """Every glyph drawn has an outline in its embedded font (glyphs.py)."""
     missing = missing_glyphs(path.read_bytes())
-    return Check("every glyph drawn", not missing,
+    return Check(Code.GLYPHS_DRAWN, not missing,
                  "; ".join(map(str, missing[:5])) + (" ..." if len(missing) > 5 else "")
                  if missing else "each glyph has an outline in its embedded font")
 
@@ -166,7 +171,7 @@ def _check_pdfx(reader: PdfReader, variant: str) -> Check:
     xmp_text = xmp.get_object().get_data().decode("utf-8", "replace") if xmp else ""
     wanted = {"x-4": "PDF/X-4", "x-1a": "PDF/X-1"}[variant]
     ok = "/GTS_PDFX" in kinds and wanted in xmp_text
-    return Check("PDF/X output intent", ok,
+    return Check(Code.PDF_X, ok,
                  f"{variant}: OutputIntent {', '.join(kinds) or 'missing'}, "
                  f"XMP {'names ' + wanted if wanted in xmp_text else 'lacks ' + wanted}")
 
@@ -193,7 +198,7 @@ def _check_black_text(reader: PdfReader) -> Check:
             elif operator in (b"Tj", b"TJ", b"'", b'"'):
                 colours.add(fill)
     bad = {c for c in colours if c != (0.0, 0.0, 0.0, 1.0)}
-    return Check("text in pure black", not bad and bool(colours),
+    return Check(Code.BLACK_TEXT, not bad and bool(colours),
                  f"text fills {sorted(bad)}" if bad else "all text 0/0/0/100 CMYK")
 
 
@@ -207,14 +212,14 @@ def check_cover(book: Book, path: Path, page_count: int) -> list[Check]:
     on_spine = [w for w in _words_per_page(path)[0]
                 if w[0] >= spine_from - 1 and w[2] <= spine_to + 1]
     return [
-        Check("cover width", abs(width - expected.width) < TOLERANCE,
+        Check(Code.COVER_WIDTH, abs(width - expected.width) < TOLERANCE,
               f"{width:.4f}in = 2 x {expected.bleed}in bleed + 2 x {expected.trim_width}in "
               f"+ {expected.spine:.4f}in spine ({page_count} pages, {book.print.paper})"),
-        Check("cover height", abs(height - expected.height) < TOLERANCE,
+        Check(Code.COVER_HEIGHT, abs(height - expected.height) < TOLERANCE,
               f"{height:.4f}in, expected {expected.height:.4f}in"),
-        Check("cover trim box", trim is not None, f"TrimBox {_inches(trim)}"),
+        Check(Code.COVER_TRIM_BOX, trim is not None, f"TrimBox {_inches(trim)}"),
         check_glyphs(path),
-        Check("spine text", bool(on_spine) == expected.spine_text,
+        Check(Code.SPINE_TEXT, bool(on_spine) == expected.spine_text,
               (f"{len(on_spine)} words on the spine" if on_spine else "no spine text")
               + f" ({page_count} pages; {book.print.rules.name} allows spine text from "
               f"{book.print.rules.spine_text_min_pages})"),
@@ -223,5 +228,5 @@ def check_cover(book: Book, path: Path, page_count: int) -> list[Check]:
 
 def table(checks: list[Check]) -> str:
     width = max(len(c.name) for c in checks)
-    return "\n".join(f"{'PASS' if c.ok else 'FAIL'}  {c.name:<{width}}  {c.detail}"
+    return "\n".join(f"{'PASS' if c.ok else 'FAIL'}  {c.code}  {c.name:<{width}}  {c.detail}"
                      for c in checks)

@@ -18,7 +18,7 @@ from pathlib import Path
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from .exceptions import InputError
+from .errors import InputError
 from .fonts import SYSTEM_FONT_FOLDERS
 from .manifest import clean_text
 

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .exceptions import InputError, reason
+from .errors import InputError, reason
 
 SCAFFOLD = Path(__file__).resolve().parent / "scaffold"
 

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..exceptions import reason
+from ..errors import reason
 from ..files import atomic_write
 
 FORMAT_VERSION = 6
