@@ -11,8 +11,9 @@ CHECKERS := node_modules/.ready
 book: $(READY)
 	$(BIN)/anthology build book/book.yaml
 
+# CI's Hypothesis profile: the fuzz tests' full search (the fast run tries fewer examples).
 test: $(READY) $(CHECKERS)
-	$(BIN)/pytest
+	HYPOTHESIS_PROFILE=ci $(BIN)/pytest
 
 test-fast: $(READY) $(CHECKERS)
 	$(BIN)/pytest -m "not slow"

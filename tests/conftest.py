@@ -1,8 +1,10 @@
-"""Shared helpers: build books into temporary folders and read the outputs back."""
+"""Shared helpers: build books into temporary folders and read the outputs back; the
+Hypothesis profiles; golden files (``pytest --update-golden`` rewrites them)."""
 
 from __future__ import annotations
 
 import atexit
+import difflib
 import json
 import os
 import re
@@ -14,6 +16,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from lxml import etree
 from pypdf import PdfReader
 
@@ -25,7 +28,22 @@ atexit.register(shutil.rmtree, CACHE, ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
+GOLDEN = Path(__file__).parent / "golden"
 DEFAULT_MANIFEST = ROOT / "book" / "book.yaml"
+
+# Property-based tests: a quick look on every run, the full search in CI (`make test` sets
+# HYPOTHESIS_PROFILE=ci). A test's own @settings(max_examples=...) wins over the profile. The
+# fuzz tests build manifests and HTML of very different sizes: no deadline, no health checks.
+settings.register_profile("fast", max_examples=100, deadline=None,
+                          suppress_health_check=list(HealthCheck))
+settings.register_profile("ci", max_examples=3000, deadline=None,
+                          suppress_health_check=list(HealthCheck))
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite the out/ folders of tests/golden instead of comparing")
 
 
 def squash(text: str) -> str:
@@ -102,3 +120,33 @@ def default_book():
 
 def has_java() -> bool:
     return shutil.which("java") is not None
+
+
+@pytest.fixture
+def golden(request):
+    """``golden(folder, outputs)``: the files of ``folder`` (a case's out/) must be exactly
+    ``outputs`` (relative name -> text); with --update-golden they are rewritten to it."""
+    def compare(folder: Path, outputs: dict[str, str]) -> None:
+        present = {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*"))
+                   if p.is_file()} if folder.is_dir() else {}
+        if request.config.getoption("--update-golden"):
+            for name in present.keys() - outputs.keys():
+                present[name].unlink()
+            for name, text in outputs.items():
+                (folder / name).parent.mkdir(parents=True, exist_ok=True)
+                (folder / name).write_text(text, encoding="utf-8", newline="")
+            return
+        problems = [f"{folder / name}: missing (made by the test, not in the golden folder)"
+                    for name in sorted(outputs.keys() - present.keys())]
+        problems += [f"{folder / name}: not made by the test any more"
+                     for name in sorted(present.keys() - outputs.keys())]
+        for name in sorted(outputs.keys() & present.keys()):
+            expected = present[name].read_bytes().decode("utf-8")
+            if expected != outputs[name]:
+                problems.append("".join(difflib.unified_diff(
+                    expected.splitlines(keepends=True), outputs[name].splitlines(keepends=True),
+                    f"{folder / name} (golden)", f"{folder / name} (made now)")))
+        if problems:
+            pytest.fail("\n".join(problems) + "\nIf the change is intended, rerun with "
+                        "--update-golden and review the diff of tests/golden.", pytrace=False)
+    return compare

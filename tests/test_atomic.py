@@ -49,6 +49,7 @@ def test_interrupted_build_leaves_previous_outputs(sig, make_book, tmp_path):
     assert _snapshot(out) == before  # same files, same bytes, no temporary leftovers
 
 
+@pytest.mark.slow
 def test_failed_write_leaves_previous_file_and_no_temp(make_book, tmp_path, monkeypatch):
     path = make_book(_manifest(2))
     out = tmp_path / "out"

@@ -10,6 +10,8 @@ from pypdf import PdfReader
 
 from conftest import epub_spine_texts, epubcheck, markdown_words, pdf_pages, squash
 
+pytestmark = pytest.mark.slow  # every test reads the default book, built once
+
 
 def test_pdf_has_every_story_with_its_attribution_in_manifest_order(default_build, default_book):
     pages = pdf_pages(default_build["pdf"])
@@ -120,7 +122,6 @@ def test_epub_metadata_and_nav(default_build, default_book):
     assert re.findall(r'href="(story-\d+)\.xhtml"', nav)[:3] == ["story-1", "story-2", "story-3"]
 
 
-@pytest.mark.slow
 def test_epubcheck_reports_nothing(default_build):
     messages = epubcheck(default_build["epub"])
     assert messages == [], messages

@@ -126,6 +126,7 @@ def test_languages_are_marked_on_every_document(varied):
         assert 'lang="ja" xml:lang="ja"' in z.read("EPUB/story-5.xhtml").decode()[:600]
 
 
+@pytest.mark.slow
 def test_accessibility_metadata_and_semantics(default_build):
     with zipfile.ZipFile(default_build["epub"]) as z:
         opf = z.read("EPUB/content.opf").decode()
@@ -156,6 +157,7 @@ def test_accessibility_metadata_and_semantics(default_build):
     assert 'alt="Cover of Share a Story in One Tweet' in docs["EPUB/cover.xhtml"]
 
 
+@pytest.mark.slow
 def test_book_face_is_embedded_as_a_subset(default_build):
     from fontTools.ttLib import TTFont
     import io

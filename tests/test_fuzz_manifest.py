@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from anthology.build import build
@@ -99,15 +99,14 @@ def check(text: str, folder: Path) -> None:
     epub_documents(view, theme)
 
 
-@settings(max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck))
-@given(mutated_manifests())
+@given(mutated_manifests())  # as many examples as the profile (tests/conftest.py) says
 def test_mutated_manifests_give_a_book_or_a_located_error(text):
     with tempfile.TemporaryDirectory() as folder:
         check(text, Path(folder))
 
 
 @pytest.mark.slow
-@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=12)
 @given(mutated_manifests())
 def test_mutated_manifests_build_end_to_end(text):
     with tempfile.TemporaryDirectory() as folder:
@@ -144,7 +143,7 @@ def letters(text: str) -> str:
     return "".join(ch for ch in text if ch.isalpha())
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=min(300, settings.default.max_examples))  # 300 in CI
 @given(story_markdown(), st.booleans(), st.booleans())
 def test_story_markdown_is_shown_whole_or_refused_at_its_line(markdown, bom, front):
     """Every letter of a story reaches the page in order, or the manifest is refused with

@@ -95,6 +95,7 @@ def test_pinning_leaves_comments_custom_properties_and_var_alone():
     assert pinned.css.startswith(css) and pinned.missing == []
 
 
+@pytest.mark.slow
 def test_a_missing_face_falls_back_to_the_text_face_with_one_warning(make_book, tmp_path,
                                                                       monkeypatch):
     import books

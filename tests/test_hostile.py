@@ -88,6 +88,7 @@ body {{ background: url("http://127.0.0.1:{port}/bg.png"); }}
 """
 
 
+@pytest.mark.slow
 def test_a_theme_that_fetches_is_refused_by_name(make_book, tmp_path, listener, capsys):
     """A theme's CSS naming remote or outside files: nothing is fetched, and the build stops
     naming them (WeasyPrint would leave them out without a word)."""

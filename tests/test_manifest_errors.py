@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from anthology.cli import main
+
+ENTRY_POINT = str(Path(sys.executable).with_name("anthology"))  # pyproject's [project.scripts]
 
 GOOD_STORY = """\
   - author: Esther Choo
@@ -16,8 +19,10 @@ GOOD_STORY = """\
 
 
 def run_build(manifest, tmp_path, capsys):
+    """``anthology build`` in-process. With one job no layout worker is started (a bad book
+    would leave them importing WeasyPrint in the background)."""
     out = tmp_path / "out"
-    code = main(["build", str(manifest), "--out", str(out)])
+    code = main(["build", str(manifest), "--out", str(out), "--jobs", "1"])
     err = capsys.readouterr().err
     written = sorted(p.name for p in out.rglob("*")) if out.exists() else []
     return code, err, written
@@ -117,27 +122,31 @@ def test_check_validates_without_writing(make_book, tmp_path, capsys):
 
 
 def test_missing_manifest_file(tmp_path, capsys):
-    code = main(["build", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "out")])
+    code = main(["build", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "out"), "-j", "1"])
     assert code == 2
     assert "nope.yaml:0: M001 no such manifest file" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
 
-def test_python_m_anthology_exit_code_and_no_traceback(make_book, tmp_path):
+@pytest.mark.parametrize("command", [[sys.executable, "-m", "anthology"], [ENTRY_POINT]],
+                         ids=["python -m anthology", "entry point"])
+def test_the_process_exits_with_the_code_and_no_traceback(command, make_book):
+    """The one place the process boundary is the point: main's code becomes the exit status.
+    (The other tests call main in-process.)"""
+    if not Path(command[0]).is_file():
+        pytest.skip(f"{command[0]} is not installed (make test installs it)")
     path = make_book("title: T\nstories:\n  - autor: A\n    text: x\n")
-    result = subprocess.run([sys.executable, "-m", "anthology", "build", str(path),
-                             "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    result = subprocess.run([*command, "check", str(path)], capture_output=True, text=True)
     assert result.returncode == 2
     assert "book.yaml:3: M016 stories[0]: unknown key 'autor' (did you mean 'author'?)" in result.stderr
     assert "Traceback" not in result.stderr
-    assert not (tmp_path / "out").exists()
 
 
-def test_bad_format_option_is_invalid_input(make_book, tmp_path):
+def test_bad_format_option_is_invalid_input(make_book, capsys):
     path = make_book("title: T\nstories:\n" + GOOD_STORY)
-    result = subprocess.run([sys.executable, "-m", "anthology", "build", str(path),
-                             "--format", "pdf,docx"], capture_output=True, text=True)
-    assert result.returncode == 2 and "unknown format docx" in result.stderr
+    with pytest.raises(SystemExit) as stopped:
+        main(["build", str(path), "--format", "pdf,docx"])
+    assert stopped.value.code == 2 and "unknown format docx" in capsys.readouterr().err
 
 
 def test_broken_theme_template_is_invalid_input(make_book, tmp_path, capsys):
@@ -158,5 +167,5 @@ def test_internal_error_is_one_line_with_a_hint(monkeypatch, make_book, tmp_path
     assert code == 1 and written == []
     assert "internal error: RuntimeError: the renderer fell over" in err
     assert "Rerun with --debug" in err and "Traceback" not in err
-    assert main(["--debug", "build", str(path), "--out", str(tmp_path / "out")]) == 1
+    assert main(["--debug", "build", str(path), "--out", str(tmp_path / "out"), "-j", "1"]) == 1
     assert "Traceback" in capsys.readouterr().err

@@ -167,6 +167,7 @@ def test_trim_and_paper_errors_name_the_field(make_book, tmp_path, capsys):
     assert "book.yaml:5: M021 print.bleed: expected at most 0.5, got 3" in err
 
 
+@pytest.mark.slow
 def test_preflight_command_fails_on_a_too_short_book(make_book, tmp_path, capsys):
     path = make_book(_book(2))
     out = tmp_path / "out"

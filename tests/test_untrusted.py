@@ -94,6 +94,7 @@ def test_cache_round_trip_and_every_bad_entry_discarded(tmp_path, caplog):
     assert sum("cache: discarded" in r.message for r in caplog.records) == len(bad) + 1
 
 
+@pytest.mark.slow
 def test_a_planted_cache_runs_nothing_and_is_rebuilt(make_book, tmp_path, monkeypatch):
     """Even a cache inside the book folder (passed with --cache), its entries replaced by
     pickles that would run code or corrupted by one byte, gives the same book: every entry
@@ -122,6 +123,7 @@ def test_the_default_cache_is_outside_the_book(monkeypatch, tmp_path):
     assert cache_module.default_folder() == tmp_path / "xdg" / "anthology"
 
 
+@pytest.mark.slow
 def test_an_unwritable_cache_warns_and_leaves_no_temporary_file(make_book, tmp_path,
                                                                  monkeypatch):
     path = make_book(MANIFEST)
@@ -163,7 +165,8 @@ def test_theme_template_tricks_fail_with_template_and_line(attack, make_book, tm
                                                                         "styles/titlepage.html":
                                 "<section>\n<h1>{{ book.title }}</h1>\n"
                                 + attack.replace("MARKER", str(marker)) + "\n</section>\n"})
-    assert main(["build", str(path), "--out", str(tmp_path / "out"), "--format", "epub"]) == 2
+    assert main(["build", str(path), "--out", str(tmp_path / "out"), "--format", "epub",
+                 "--jobs", "1"]) == 2  # one job: no worker starts on the cover meanwhile
     err = capsys.readouterr().err
     assert "titlepage.html" in err and "Traceback" not in err, err
     if "{%" not in attack:
@@ -202,6 +205,7 @@ def _get(port: int, path: str = "/", host: str | None = None) -> tuple[int, byte
         return error.code, error.read()
 
 
+@pytest.mark.slow  # the preview lays the book out meanwhile
 def test_preview_refuses_foreign_hosts_and_survives_idle_connections(make_book, capfd):
     import resource
     from anthology.workflow import serve
@@ -434,7 +438,7 @@ def test_an_output_that_is_an_input_stops_the_build_first(make_book, capsys):
     from PIL import Image
     Image.new("RGB", (40, 30), "teal").save(path.parent / "cats-cover.jpg", "JPEG")
     before = hashlib.sha256((path.parent / "cats-cover.jpg").read_bytes()).hexdigest()
-    assert main(["build", str(path), "--out", str(path.parent)]) == 2
+    assert main(["build", str(path), "--out", str(path.parent), "--jobs", "1"]) == 2
     err = capsys.readouterr().err
     assert "cats-cover.jpg would overwrite" in err and "which the book reads" in err, err
     after = hashlib.sha256((path.parent / "cats-cover.jpg").read_bytes()).hexdigest()
@@ -454,6 +458,7 @@ def test_any_subset_of_formats_builds(formats, make_book, tmp_path):
     assert written == set().union(*(wanted[f] for f in formats.split(",")))
 
 
+@pytest.mark.slow
 def test_theme_css_reaches_no_file_of_the_book_so_cannot_be_overwritten(make_book, capsys):
     from PIL import Image
     builtin = (__import__("anthology.theme", fromlist=["BUILTIN"]).BUILTIN / "book.css")
@@ -472,7 +477,8 @@ def test_a_symlinked_folder_in_styles_is_refused(make_book, tmp_path, capsys):
     (tmp_path / "outside" / "red.png").write_bytes(b"x")
     path = make_book(MANIFEST, {"styles/README.md": "mine"})
     (path.parent / "styles" / "img").symlink_to(tmp_path / "outside")
-    assert main(["build", str(path), "--out", str(tmp_path / "out"), "--format", "pdf"]) == 2
+    assert main(["build", str(path), "--out", str(tmp_path / "out"), "--format", "pdf",
+                 "--jobs", "1"]) == 2
     assert "styles/img: refused" in capsys.readouterr().err
 
 
@@ -505,6 +511,7 @@ def test_an_output_folder_planted_as_a_symlink_is_refused(make_book, tmp_path, c
 
 # ---- Environment errors are named ----------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("code, reason, exit_code", [
     (errno.ENOSPC, "the disk is full", 4),
     (errno.EROFS, "the folder is on a read-only file system", 5),
@@ -537,6 +544,7 @@ def small_disk(tmp_path):
     subprocess.run(["umount", str(folder)], capture_output=True, check=False)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("options, exit_code, reason", [
     ((), 4, "the disk is full"), (("ro",), 5, "the folder is on a read-only file system")])
 def test_a_real_full_or_read_only_disk_is_named(options, exit_code, reason, small_disk,

@@ -13,21 +13,31 @@ import pytest
 
 from anthology.build import build
 from anthology.cli import main
+from anthology.model import load_book
 from anthology.theme import BUILTIN
 from conftest import pdf_pages
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-def test_new_book_builds_as_is(tmp_path, capsys):
+def test_new_makes_a_valid_book_and_never_overwrites_one(tmp_path, capsys):
     folder = tmp_path / "tales"
     assert main(["new", str(folder), "--title", 'Tales "of" Night']) == 0
     assert (folder / "styles").is_dir() and (folder / "styles" / "README.md").is_file()
-    built = build(folder / "book.yaml", tmp_path / "out", ["pdf", "epub"])
-    assert built.book.title == 'Tales "of" Night' and len(built.book.all_stories) == 2
-    assert built.book.foreword is not None
+    book = load_book(folder / "book.yaml")
+    assert book.title == 'Tales "of" Night' and len(book.all_stories) == 2
+    assert book.foreword is not None
     assert main(["new", str(folder)]) == 2  # never overwrites a book
     assert "exists and is not empty" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_new_book_builds_as_is(tmp_path):
+    folder = tmp_path / "tales"
+    assert main(["new", str(folder), "--title", 'Tales "of" Night']) == 0
+    built = build(folder / "book.yaml", tmp_path / "out", ["pdf", "epub"])
+    assert built.book.title == 'Tales "of" Night' and sorted(built.outputs) == ["epub", "pdf"]
+    assert all(path.stat().st_size > 0 for path in built.outputs.values())
 
 
 @pytest.mark.slow
