@@ -45,6 +45,27 @@ def test_a_worker_process_lays_out_and_reports_failures():
     assert done.firsts == [["hello", "Hello, worker."]] and again.firsts[0][1] == "Again, worker."
 
 
+def test_workers_killed_before_they_start_leave_no_process_behind(monkeypatch):
+    """A build that fails while reading the manifest kills the workers it started early:
+    none may go on importing WeasyPrint and exit later on its own."""
+    import subprocess
+
+    from anthology.paged import workers as workers_module
+    started, real_popen = [], subprocess.Popen
+
+    def popen(*args, **kwargs):
+        started.append(real_popen(*args, **kwargs))
+        return started[-1]
+    monkeypatch.setattr(workers_module.subprocess, "Popen", popen)
+    workers = Workers(2)
+    workers.start()
+    workers.kill()
+    for thread in workers._threads:
+        thread.join(timeout=60)
+    assert all(process.wait(timeout=60) != 0 for process in started)  # killed, never finished
+    assert not workers._processes
+
+
 def test_the_runner_finds_a_layout_in_the_cache_before_starting_a_worker(tmp_path):
     cache = Cache(tmp_path)
     with Runner(1, cache) as runner:

@@ -153,6 +153,8 @@ class Workers:
                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         with self._lock:
             self._processes.add(process)
+            if self._killed:  # kill() came while it started
+                process.kill()
         return process
 
     def _stop(self, process: subprocess.Popen) -> None:
@@ -164,8 +166,8 @@ class Workers:
     def _feed(self) -> None:
         process, first, size = None, 0, 0  # first: the worker's size after its first job
         while (item := self._queue.get()[2]) is not None:
-            if item == "start":
-                process = process or self._start()
+            if item == "start":  # (not once killed: a build that failed early)
+                process = process or (None if self._killed else self._start())
                 continue
             job, future = item
             if self._killed:
