@@ -96,7 +96,7 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
         if "cover" in formats or "epub" in formats:  # laid out by a worker meanwhile
             image_job = cover_image_job(book, theme)
             image_key = Cache.key("cover image", 2, image_job.key())
-            front_panel = None if cache.get(image_key) else runner.submit(image_job, urgent=True)
+            front_panel = runner.submit(image_job, urgent=True)  # from the cache if there
 
         @functools.cache
         def the_cover_image() -> bytes:
@@ -117,6 +117,7 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
         if "cover" in formats:
             stage("drawing the cover")
             rendered["cover"] = runner.lay_out(cover_job(book, theme, laid_out.page_count)).pdf
+            runner.release()  # the last layout: the workers' memory is not needed any more
         if "epub" in formats:
             if laid_out is None:  # the page-list needs the printed pages
                 stage("laying out pages for the EPUB's page list")

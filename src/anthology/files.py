@@ -7,11 +7,12 @@ import tempfile
 from pathlib import Path
 
 
-def atomic_write(path: Path, *parts: bytes, sync: bool = False) -> Path:
+def atomic_write(path: Path, *parts: bytes, sync: bool = False, private: bool = False) -> Path:
     """Write ``parts`` to a temporary file beside ``path``, then rename it over ``path``: a
     reader sees the old file or the new one, never a part. ``sync``: on disk before the
-    rename (an output, which must survive a crash; a cache entry need not). OSError if the
-    machine refuses; nothing is left behind."""
+    rename (an output, which must survive a crash; a cache entry need not). ``private``:
+    readable by its owner only (a cache entry: laid-out pages of unpublished books). OSError
+    if the machine refuses; nothing is left behind."""
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:16]}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -20,7 +21,8 @@ def atomic_write(path: Path, *parts: bytes, sync: bool = False) -> Path:
             if sync:
                 handle.flush()
                 os.fsync(handle.fileno())
-        os.chmod(temp, 0o644)
+        if not private:
+            os.chmod(temp, 0o644)
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

@@ -66,8 +66,7 @@ def edition_of(view: BookView, theme: Theme, book_dir: Path, edition: str) -> Ed
         base.append((".story { break-before: right; }", ""))
     return Edition(tuple(base), roots, book_dir.as_uri() + "/",
                    f"pdf/{settings.pdf_x}" if printing else "pdf/ua-1",  # the screen PDF is tagged
-                   files_digest(images + theme.files + [Path(f.path) for f in pinned.faces]),
-                   printing, settings.pdf_x)
+                   files_digest(images + theme.files + [Path(f.path) for f in pinned.faces]))
 
 
 def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
@@ -80,8 +79,8 @@ def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
     pagination = Pagination(view, theme, timestamp, edition_of(view, theme, book_dir, edition),
                             runner or Runner(), chunk_stories, window_entries)
     paginated = pagination.run(with_sheet=join)
-    data = pagination.join(paginated) if join else b""
-    body_pages = [(paginated.chunks[p.chunk], p.page, paginated.front_count + p.number - 1)
+    data = pagination.write(paginated) if join else b""
+    body_pages = [(paginated.pieces[p.chunk], p.page, paginated.front_count + p.number - 1)
                   for p in paginated.body.placements if p.chunk != BLANK]
     return RenderedPdf(data, paginated.setup, paginated.front_count, paginated.page_count,
                        {anchor: str(number) for anchor, number in paginated.pages.items()},

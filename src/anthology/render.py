@@ -59,6 +59,11 @@ class Section:
     context: dict
     language: str
 
+    @property
+    def is_part(self) -> bool:
+        """A part's opener: it breaks to a right-hand page."""
+        return self.template == "part.html"
+
 
 @dataclass
 class BookView:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import time
 
-from anthology.paged.cache import Cache, Stored
-from anthology.paged.layout import Laid
+from anthology.paged.cache import Cache
+from anthology.paged.layout import Laid, Stored
 
 
 def test_a_key_names_the_maker_its_version_and_everything_that_went_in():

@@ -43,7 +43,7 @@ def test_chunks_hold_at_most_size_stories_and_a_part_always_opens_one():
 def test_body_layout_places_pages_and_pads_before_parts():
     chunks = [[story(1)], [part(1), story(2)]]
     pieces = [laid(["story-1"]), laid(["part-1"], [], ["story-2"], [], blank=1)]
-    body = BodyLayout.join(chunks, pieces, recto_starts=False)
+    body = BodyLayout.place(chunks, pieces, recto_starts=False)
     # story-1 takes page 1; the part opens on a recto, so page 2 is an added blank.
     assert body.placements == [Placement(0, 0, 1), Placement(BLANK, 0, 2), Placement(1, 0, 3),
                                Placement(1, 1, 4), Placement(1, 2, 5), Placement(1, 3, 6)]
@@ -56,7 +56,7 @@ def test_body_layout_places_pages_and_pads_before_parts():
 
 
 def test_the_back_matter_opens_on_a_recto_and_recto_starts_pads_every_story():
-    body = BodyLayout.join([[story(1)], [story(2)]], [laid(["story-1"]), laid(["story-2"])],
+    body = BodyLayout.place([[story(1)], [story(2)]], [laid(["story-1"]), laid(["story-2"])],
                            recto_starts=True)
     assert [(p.chunk, p.number) for p in body.placements] == [(0, 1), (BLANK, 2), (1, 3),
                                                                (BLANK, 4)]

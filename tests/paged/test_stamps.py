@@ -32,7 +32,7 @@ def story(n: int) -> Section:
 def test_the_sheet_holds_each_recto_head_once_body_first_then_the_back_matter():
     pieces = [Laid(b"", [["story-1"], [], []], [False] * 3),
               Laid(b"", [["story-2"], [], [], []], [False] * 4)]
-    body = BodyLayout.join([[story(1)], [story(2)]], pieces, recto_starts=False)
+    body = BodyLayout.place([[story(1)], [story(2)]], pieces, recto_starts=False)
     # Running rectos: page 3 (Story 1), page 5 (Story 2, page 4 opens it), page 7.
     sheet = StampSheet.for_book(body, ["Contributors", "Story 1"])
     assert sheet.recto_heads == ("Story 1", "Story 2", "Contributors")
@@ -45,8 +45,7 @@ def laid_sheet(tmp_path_factory):
     view, theme = book_view(load_book(folder / "book.yaml")), Theme(folder)
     setup = PageSetup.for_book(view.book.print, 40, bleed=False)
     edition = Edition(((theme.read("book.css"), theme.path("book.css").as_uri()),),
-                      tuple(map(str, theme.readable)), folder.as_uri() + "/", "pdf/ua-1", "",
-                      printing=False)
+                      tuple(map(str, theme.readable)), folder.as_uri() + "/", "pdf/ua-1", "")
     sheet = StampSheet(("The Clock", "The Door"))
     html = sheet.html(view, theme, "2024-01-01T00:00:00Z")
     job = edition.job(html, "@page :first { counter-reset: page 0; }", setup=setup,

@@ -6,8 +6,8 @@ import io
 
 import pytest
 
-from anthology.paged.cache import Cache, Stored
-from anthology.paged.layout import Laid, LayoutJob
+from anthology.paged.cache import Cache
+from anthology.paged.layout import Laid, LayoutJob, Stored
 from anthology.paged.runner import Runner
 from anthology.paged.windows import NOT_YET
 from anthology.paged.workers import Workers, _receive, _send, default_jobs

@@ -29,23 +29,23 @@ from .writer import PdfWriter
 
 
 @dataclass(frozen=True)
-class Stamped:
-    """A back-matter document: its section's id, its pages, the number of its first, and
-    its running head."""
+class BackMatter:
+    """A back-matter document, laid out without folios or running heads (assemble stamps
+    them): its section's id, its pages, the number of its first, and its running head."""
     id: str
     pages: Pages
     first_number: int
     head: str
 
 
-def assemble(view: BookView, front: Pages, body: BodyJoin, backs: list[Stamped],
-             blank: Piece, pages: dict[str, int], printing: bool, pdf_x: str,
+def assemble(view: BookView, front: Pages, body: BodyJoin, backs: list[BackMatter],
+             blank: Piece, pages: dict[str, int], printing: bool, variant: str,
              cache: Cache) -> bytes:
     """The book: ``front`` (its pages numbered in roman), the body, the ``backs``, each
     padded with ``blank`` to an even count; ``pages`` maps every anchor outside the front
     matter to its page number."""
     base = pikepdf.open(io.BytesIO(front.pages[0][0].pdf))
-    book = _Book(PdfWriter(base.pdf_version, object_streams=not (printing and pdf_x == "x-1a")),
+    book = _Book(PdfWriter(base.pdf_version, object_streams=variant != "pdf/x-1a"),
                  body.anchors, cache, tagged=structure.document_of(base) is not None)
     contents = _contents_pages(front)
     for laid, indices in _slices(front):

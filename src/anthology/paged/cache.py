@@ -31,7 +31,7 @@ FORMAT_VERSION = 6
 _MAGIC = b"anthology-cache\n"
 _HEADER = struct.Struct(f"<{len(_MAGIC)}sH64s32s")
 _ENTRY = re.compile(r"[0-9a-f]{64}")
-_TEMPORARY = re.compile(r"\.[0-9a-f]{16}\.[a-z0-9_]+\.tmp")  # files.atomic_write's
+_TEMPORARY = re.compile(r"\.([0-9a-f]{16}\.)?[a-z0-9_]+\.tmp")  # files.atomic_write's (or older)
 MAX_BYTES = 2 << 30  # past this, the least recently used entries are removed after a build
 log = logging.getLogger("anthology")
 
@@ -103,7 +103,7 @@ class Cache:
                               hashlib.sha256(payload).digest())
         try:
             self._path(key).parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(self._path(key), header, payload)
+            atomic_write(self._path(key), header, payload, private=True)
             return True
         except OSError as error:
             self.warnings.append(f"the cache {self.folder} cannot be written ({reason(error)}); "
@@ -155,20 +155,3 @@ def files_digest(paths: list[Path]) -> str:
     seeds the print PDF's XMP DocumentID, the same for the same book in any folder."""
     contents = sorted(hashlib.sha256(path.read_bytes()).digest() for path in set(paths))
     return hashlib.sha256(b"".join(contents)).hexdigest()
-
-
-class Stored:
-    """A laid-out document (layout.Laid) whose PDF is read back from the cache when it is
-    needed: the pieces of a 4,000-story book are ten megabytes the parent need not hold."""
-
-    def __init__(self, cache: Cache, key: str, laid):
-        self.cache, self.key, self.anchors, self.blanks = cache, key, laid.anchors, laid.blanks
-        self.refused, self.firsts = laid.refused, laid.firsts
-
-    @property
-    def pdf(self) -> bytes:
-        from .layout import Laid
-        data = self.cache.get(self.key)
-        if data is None:
-            raise OSError(f"{self.cache.folder} lost a laid-out piece during the build")
-        return Laid.from_bytes(data).pdf

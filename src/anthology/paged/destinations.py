@@ -35,7 +35,11 @@ def link_across_documents(pages) -> None:
 
 class Destinations:
     """The sections' named destinations of the documents placed so far: name -> (where its
-    page went, its left and top). A later document's destination of a name wins."""
+    page went, its left and top). A later document's destination of a name wins.
+
+    Written two ways, as the pages were placed: into a pikepdf document (a body group, which
+    is cached as a PDF: ``placed`` maps to page objects) or by the book's streaming writer
+    (``placed`` maps to object numbers)."""
 
     def __init__(self, anchors: set[str]):
         self.anchors = anchors
@@ -48,8 +52,10 @@ class Destinations:
         if "/Names" not in pdf.Root or "/Dests" not in pdf.Root.Names:
             return
         for name, dest in pikepdf.NameTree(pdf.Root.Names.Dests).items():
+            if name not in self.anchors:
+                continue
             page = dest[0].objgen
-            if name in self.anchors and page in placed:
+            if page in placed:
                 left = float(dest[2]) if shifts is None else float(dest[2]) + shifts.get(page, 0.0)
                 self.names[name.encode()] = (placed[page], left, dest[3])
 

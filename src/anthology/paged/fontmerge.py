@@ -99,10 +99,9 @@ def merged_program(programs: list[bytes], cache: Cache) -> bytes:
     of their digests, so that the result depends on the subsets only."""
     if len(programs) == 1:
         return programs[0]
-    digests = sorted(hashlib.sha256(program).hexdigest() for program in programs)
-    programs = sorted(programs, key=lambda program: hashlib.sha256(program).hexdigest())
-    return cache.get_or_make(Cache.key("merged font program", 5, digests),
-                             lambda: merge_programs(programs))
+    by_digest = sorted((hashlib.sha256(program).hexdigest(), program) for program in programs)
+    return cache.get_or_make(Cache.key("merged font program", 5, [d for d, _ in by_digest]),
+                             lambda: merge_programs([program for _, program in by_digest]))
 
 
 def merge_programs(programs: list[bytes]) -> bytes:

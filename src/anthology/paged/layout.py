@@ -1,8 +1,9 @@
 """One WeasyPrint layout: a job as plain data in, the laid-out document as plain data out.
 
 This is the only module that lays pages out with WeasyPrint (the body's chunks, the long
-lists' windows, the stamp sheet, the cover). It imports nothing of anthology but the cache's
-key, so a worker process (workers.py) carries WeasyPrint and little more.
+lists' windows, the stamp sheet, the cover). Of anthology it imports only the cache (keys,
+and ``Stored``: a laid-out document kept there), so a worker process (workers.py) carries
+WeasyPrint and little more.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def weasyprint_version() -> str:
 
 class Piece(Protocol):
     """A laid-out document as the engine reads it: a ``Laid``, or one kept in the cache
-    (cache.Stored) whose PDF is read back when it is needed."""
+    (Stored) whose PDF is read back when it is needed."""
     pdf: bytes
     anchors: list[list[str]]
     blanks: list[bool]
@@ -136,6 +137,22 @@ class Laid:
                         for f in firsts)):
             raise ValueError("not a laid-out document: wrong head")
         return cls(data[8 + size:], anchors, blanks, refused, firsts)
+
+
+class Stored:
+    """A laid-out document (Laid) whose PDF is read back from the cache when it is
+    needed: the pieces of a 4,000-story book are ten megabytes the parent need not hold."""
+
+    def __init__(self, cache: Cache, key: str, laid):
+        self.cache, self.key, self.anchors, self.blanks = cache, key, laid.anchors, laid.blanks
+        self.refused, self.firsts = laid.refused, laid.firsts
+
+    @property
+    def pdf(self) -> bytes:
+        data = self.cache.get(self.key)
+        if data is None:
+            raise OSError(f"{self.cache.folder} lost a laid-out piece during the build")
+        return Laid.from_bytes(data).pdf
 
 
 def warm_up() -> None:

@@ -24,7 +24,7 @@ from ..outline import BACK_MATTER, FRONT_MATTER
 from ..profiles import gutter, is_recto
 from ..render import BookView, Section, pdf_html, sections
 from ..theme import Theme
-from .assemble import Stamped, assemble
+from .assemble import BackMatter, assemble
 from .destinations import section_ids
 from .join import BodyJoin, languages
 from .layout import LayoutJob, Piece
@@ -50,10 +50,14 @@ class Edition:
     stylesheets: tuple[tuple[str, str], ...]  # (CSS text, base URL): the theme's, and more
     roots: tuple[str, ...]                    # the files and folders a layout may read
     base_url: str                             # the book's folder, as a URL
-    variant: str                              # WeasyPrint's pdf_variant
+    variant: str                              # WeasyPrint's pdf_variant: pdf/x-4,
+                                              # pdf/x-1a (print) or pdf/ua-1 (screen)
     resources: str                            # digest of the files in ``roots``
-    printing: bool                            # the print interior (else the screen PDF)
-    pdf_x: str = ""                           # the print interior's PDF/X flavour
+
+    @property
+    def printing(self) -> bool:
+        """The print interior (PDF/X), else the screen PDF."""
+        return self.variant.startswith("pdf/x")
 
     def job(self, html: str, *extra: str, setup: PageSetup, tagged: bool = True) -> LayoutJob:
         """A layout of ``html`` with the ``extra`` CSS; untagged (the stamp sheet, cut into
@@ -67,12 +71,12 @@ class Edition:
 class Paginated:
     """The book's pieces for one page setup, laid out, and where everything landed."""
     setup: PageSetup
-    chunks: list[Piece]              # the body's chunks, laid out
+    pieces: list[Piece]              # the body's chunks, laid out
     body: BodyLayout
     sheet: StampSheet
-    sheet_laid: Pending | None       # None when only the pagination is wanted
+    sheet_pending: Pending | None    # its layout; None when only the pagination is wanted
     front: Pages
-    backs: list[Stamped]
+    backs: list[BackMatter]
     pages: dict[str, int]            # anchor (outside the front matter) -> page number
     front_count: int                 # the front matter's pages, padded to even
     page_count: int
@@ -89,7 +93,7 @@ class Paginated:
 @dataclass
 class Pagination:
     """Lays out one edition of ``view``: ``run`` finds the page setup whose gutter fits the
-    page count, ``join`` writes the PDF."""
+    page count, ``write`` joins the pieces into the PDF."""
     view: BookView
     theme: Theme
     timestamp: str
@@ -111,7 +115,7 @@ class Pagination:
 
     def run(self, with_sheet: bool = True) -> Paginated:
         """Lay the book out until its page count keeps the gutter it was laid out with
-        (``with_sheet``: the stamp sheet too, which only a join needs)."""
+        (``with_sheet``: the stamp sheet too, which only ``write`` needs)."""
         guess = first_guess([len(story.story.text) for story in self.view.stories])
         for _ in range(GUTTER_TRIES):
             paginated = self.paginate(PageSetup.for_book(self.view.book.print, guess,
@@ -126,34 +130,34 @@ class Pagination:
         """The whole book laid out once with ``setup``."""
         laid = self.runner.run((self._job(self._html(chunk), _NO_MARGIN_BOXES, setup=setup)
                                 for chunk in self.chunks), len(self.chunks))
-        body = BodyLayout.join(self.chunks, laid, self.view.book.print.recto_starts)
+        body = BodyLayout.place(self.chunks, laid, self.view.book.print.recto_starts)
         sheet = StampSheet.for_book(body, [s.title for s in self.back_matter])
-        sheet_laid = self.runner.submit(self._job(
+        sheet_pending = self.runner.submit(self._job(
             sheet.html(self.view, self.theme, self.timestamp), _numbered_from(0), setup=setup,
             tagged=False)) if with_sheet else None
         matter = _Matter(self, setup, body)
         *backs, front = self.runner.drive([*map(matter.back_matter_document, self.back_matter),
                                            matter.front_matter_document()])
-        stamped = [Stamped(section.id, back, first, section.title) for back, first, section
+        back_matter = [BackMatter(section.id, back, first, section.title) for back, first, section
                    in zip(backs, matter.starts().values(), self.back_matter)]
-        pages = {**body.pages, **{a: back.first_number + i for back in stamped
+        pages = {**body.pages, **{a: back.first_number + i for back in back_matter
                                   for i, anchors in enumerate(back.pages.anchors)
                                   for a in anchors}}
         front_count = even(len(front.blanks))
         total = front_count + body.page_count + sum(even(len(b.blanks)) for b in backs)
-        return Paginated(setup, laid, body, sheet, sheet_laid, front, stamped, pages,
+        return Paginated(setup, laid, body, sheet, sheet_pending, front, back_matter, pages,
                          front_count, total)
 
-    def join(self, paginated: Paginated) -> bytes:
+    def write(self, paginated: Paginated) -> bytes:
         """The book's PDF, from its laid-out pieces."""
         blank = self.runner.lay_out(self._job(self._html([_BLANK]), setup=paginated.setup))
-        sheet_laid = paginated.sheet_laid.result()
+        sheet_laid = paginated.sheet_pending.result()
         self.runner.release()  # the workers' memory is not needed while the pieces are joined
-        body = BodyJoin(paginated.body, paginated.chunks, paginated.sheet, sheet_laid, blank,
+        body = BodyJoin(paginated.body, paginated.pieces, paginated.sheet, sheet_laid, blank,
                         paginated.setup, frozenset(section_ids(self.view)),
                         languages(self.view, paginated.body), self.runner.cache)
         return assemble(self.view, paginated.front, body, paginated.backs, blank,
-                        paginated.pages, self.edition.printing, self.edition.pdf_x,
+                        paginated.pages, self.edition.printing, self.edition.variant,
                         self.runner.cache)
 
     def _html(self, chosen: list[Section], pages: dict[str, int] | None = None) -> str:

@@ -1,5 +1,5 @@
-"""The plan of a paged book: page sides, the page setup, the body's chunks, and where the
-chunks' pages land (``BodyLayout``, the contract between the layout and the join).
+"""The plan of a paged book: the page setup, the body's chunks, and where the chunks' pages
+land (``BodyLayout``, the contract between the layout and the join).
 
 A chunk's layout does not depend on where it lands: stories break to a new page, and the
 inside and outside margins add up to the same text width on either side, so a chunk that
@@ -100,7 +100,7 @@ def plan_chunks(body: list[Section], size: int) -> list[list[Section]]:
     chunks: list[list[Section]] = []
     stories = 0
     for section in body:
-        is_part = section.template == "part.html"
+        is_part = section.is_part
         if not chunks or (is_part and chunks[-1]) or stories >= size:
             chunks.append([])
             stories = 0
@@ -134,8 +134,8 @@ class Placement:
 @dataclass(frozen=True)
 class BodyLayout:
     """Where the chunks' pages land in the book's body (page 1 is the first story's page),
-    what each carries, and its running head: made once by ``join``, read by the stamp sheet,
-    the join and the page list."""
+    what each carries, and its running head: made once by ``place``, read by the stamp
+    sheet, the join and the page list."""
     placements: list[Placement]             # in order
     blanks: dict[int, bool]                 # body page -> blank
     pages: dict[str, int]                   # anchor -> body page
@@ -145,13 +145,13 @@ class BodyLayout:
     page_count: int
 
     @classmethod
-    def join(cls, chunks: list[list[Section]], laid: list[Piece],
-             recto_starts: bool) -> BodyLayout:
+    def place(cls, chunks: list[list[Section]], laid: list[Piece],
+              recto_starts: bool) -> BodyLayout:
         placements, blanks, pages, starts, openers, heads = [], {}, {}, [], set(), {}
         number, current = 0, ""
         titles = {s.id: s.title for chunk in chunks for s in chunk}
         for c, (chunk, result) in enumerate(zip(chunks, laid)):
-            opens_right = recto_starts or chunk[0].template == "part.html"
+            opens_right = recto_starts or chunk[0].is_part
             if opens_right and not is_recto(number + 1):  # add a verso
                 number += 1
                 blanks[number] = True

@@ -12,8 +12,8 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 
-from .cache import Cache, Stored
-from .layout import Laid, LayoutJob, Piece, lay_out
+from .cache import Cache
+from .layout import Laid, LayoutJob, Piece, Stored, lay_out
 from .windows import NOT_YET, Layouts, Pages
 from .workers import Workers
 

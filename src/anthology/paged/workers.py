@@ -201,6 +201,5 @@ class Workers:
             self._stop(process)
 
 
-if __name__ == "__main__":  # import by name: replies must pickle as anthology.paged.layout.Laid
-    from anthology.paged.workers import serve as serve_jobs
-    serve_jobs()
+if __name__ == "__main__":
+    serve()
