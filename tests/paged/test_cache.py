@@ -66,3 +66,11 @@ def test_prune_removes_the_least_recently_used_first(tmp_path):
     cache.get(keys[0])  # used now: kept
     cache.prune(max_bytes=2300)
     assert [cache.get(k) is not None for k in keys] == [True, False, True]
+
+
+def test_entries_are_readable_by_their_owner_only(tmp_path):
+    """They hold laid-out pages of books not yet published."""
+    cache = Cache(tmp_path)
+    key = Cache.key("test", 1, "private")
+    cache.put(key, b"pages")
+    assert (tmp_path / key[:2] / key).stat().st_mode & 0o777 == 0o600
