@@ -1,0 +1,68 @@
+"""Subsets of one face, made with their glyph ids kept, merge into one program."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from fontTools import subset
+from fontTools.ttLib import TTFont
+
+from anthology.paged.cache import Cache
+from anthology.paged.fontmerge import merge_programs, merged_program
+
+FACES = [Path("/usr/share/fonts/opentype/ebgaramond/EBGaramond12-Regular.otf"),  # CFF
+         Path("/usr/share/fonts/truetype/noto/NotoSerif-Regular.ttf")]           # TrueType
+
+
+def subset_of(path: Path, text: str) -> bytes:
+    """A subset as WeasyPrint makes one: the glyph ids of the whole font kept."""
+    options = subset.Options()
+    options.retain_gids = True
+    options.notdef_outline = True
+    font = subset.load_font(str(path), options)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=text)
+    subsetter.subset(font)
+    out = io.BytesIO()
+    subset.save_font(font, out, options)
+    return out.getvalue()
+
+
+def drawn(program: bytes, text: str, path: Path) -> dict[str, bool]:
+    """Whether each character's glyph (found by its id in the whole font at ``path``) has
+    an outline and an advance in ``program``."""
+    from fontTools.pens.boundsPen import BoundsPen
+    whole = TTFont(str(path), lazy=True)
+    font = TTFont(io.BytesIO(program))
+    glyphs, order = font.getGlyphSet(), font.getGlyphOrder()
+    out = {}
+    for character in text:
+        name = order[whole.getGlyphID(whole.getBestCmap()[ord(character)])]
+        pen = BoundsPen(glyphs)
+        glyphs[name].draw(pen)
+        out[character] = pen.bounds is not None and font["hmtx"][name][0] > 0
+    return out
+
+
+@pytest.mark.parametrize("path", FACES, ids=lambda p: p.stem)
+def test_subsets_merge_into_one_program_with_every_glyph(path):
+    if not path.is_file():
+        pytest.skip(f"{path} is not installed (scripts/setup-system.sh installs it)")
+    first, second = subset_of(path, "Hamlet"), subset_of(path, "Ophelia, 1602")
+    merged = merge_programs([first, second])
+    assert all(drawn(merged, "HamletOphelia,1602", path).values())
+    assert drawn(first, "Hp", path) == {"H": True, "p": False}  # it sees a missing glyph
+
+
+def test_a_merge_is_found_again_in_the_cache_whatever_the_order(tmp_path):
+    path = FACES[1]
+    if not path.is_file():
+        pytest.skip(f"{path} is not installed")
+    programs = [subset_of(path, "abc"), subset_of(path, "xyz")]
+    cache = Cache(tmp_path)
+    merged = merged_program(programs, cache)
+    assert merged_program(programs[::-1], cache) == merged
+    assert len(list(tmp_path.glob("*/*"))) == 1
+    assert merged_program(programs[:1], cache) == programs[0]  # one subset: itself
