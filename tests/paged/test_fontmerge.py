@@ -66,3 +66,32 @@ def test_a_merge_is_found_again_in_the_cache_whatever_the_order(tmp_path):
     assert merged_program(programs[::-1], cache) == merged
     assert len(list(tmp_path.glob("*/*"))) == 1
     assert merged_program(programs[:1], cache) == programs[0]  # one subset: itself
+
+
+def test_subsets_that_cannot_be_merged_are_kept_quietly(capsys, caplog):
+    """A CID-keyed face (CJK) is not merged: each piece keeps its subset, and the library
+    prints nothing about it (the command line shows it with --debug)."""
+    import logging
+
+    import pikepdf
+
+    from anthology.paged.fontmerge import merge_fonts
+    pdf = pikepdf.new()
+    programs = []
+    for n in range(2):
+        pdf.add_blank_page()
+        program = pikepdf.Stream(pdf, b"not a font program %d" % n)
+        programs.append(program)
+        descriptor = pdf.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.FontDescriptor, FontName=pikepdf.Name("/ABCDEF+Noto-Serif-CJK"),
+            FontFile3=program))
+        font = pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type0,
+                                  DescendantFonts=[pikepdf.Dictionary(FontDescriptor=descriptor)])
+        pdf.pages[n].obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    with caplog.at_level(logging.DEBUG, logger="anthology"):
+        merge_fonts(pdf, Cache.nowhere())
+    assert capsys.readouterr().err == ""
+    assert "kept the subsets of /ABCDEF+Noto-Serif-CJK apart" in caplog.text
+    assert [bytes(page.Resources.Font.F1.DescendantFonts[0].FontDescriptor.FontFile3
+                  .read_bytes()) for page in pdf.pages] == [b"not a font program 0",
+                                                            b"not a font program 1"]

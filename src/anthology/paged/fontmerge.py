@@ -53,7 +53,8 @@ def merge_fonts(out: pikepdf.Pdf, cache: Cache) -> None:
         try:
             merged = merged_program([s.read_bytes() for s in streams.values()], cache)
         except Exception as error:  # noqa: BLE001 - keep the per-chunk subsets then
-            log.warning("could not merge the subsets of %s: %s", name, error)
+            # (a CID-keyed CFF face, CJK's): each piece keeps its subset, drawn as it was.
+            log.debug("kept the subsets of %s apart: %s", name, error)
             continue
         first = next(iter(streams.values()))
         stream = pikepdf.Stream(out, merged)
