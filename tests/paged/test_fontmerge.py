@@ -85,8 +85,9 @@ def test_subsets_that_cannot_be_merged_are_kept_quietly(capsys, caplog):
         descriptor = pdf.make_indirect(pikepdf.Dictionary(
             Type=pikepdf.Name.FontDescriptor, FontName=pikepdf.Name("/ABCDEF+Noto-Serif-CJK"),
             FontFile3=program))
-        font = pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type0,
-                                  DescendantFonts=[pikepdf.Dictionary(FontDescriptor=descriptor)])
+        font = pdf.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type0,
+            DescendantFonts=[pikepdf.Dictionary(FontDescriptor=descriptor)]))
         pdf.pages[n].obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
     with caplog.at_level(logging.DEBUG, logger="anthology"):
         merge_fonts(pdf, Cache.nowhere())
