@@ -93,6 +93,7 @@ def test_subsets_that_cannot_be_merged_are_kept_quietly(capsys, caplog):
         merge_fonts(pdf, Cache.nowhere())
     assert capsys.readouterr().err == ""
     assert "kept the subsets of /ABCDEF+Noto-Serif-CJK apart" in caplog.text
+    assert {record.levelno for record in caplog.records} == {logging.DEBUG}
     assert [bytes(page.Resources.Font.F1.DescendantFonts[0].FontDescriptor.FontFile3
                   .read_bytes()) for page in pdf.pages] == [b"not a font program 0",
                                                             b"not a font program 1"]
