@@ -69,6 +69,19 @@ def test_an_emptied_glyph_is_found_by_font_page_and_character(family):
     assert "U+0048 LATIN CAPITAL LETTER H" in str(broken[0])
 
 
+def test_the_build_stops_before_writing_a_glyph_that_would_print_blank(tmp_path):
+    from anthology.errors import MissingGlyphs
+    from anthology.preflight import require_glyphs
+    intact = _pdf("Noto Serif")
+    require_glyphs(tmp_path / "book.pdf", intact)  # nothing missing: nothing raised
+    with pytest.raises(MissingGlyphs) as stopped:
+        require_glyphs(tmp_path / "book.pdf", _empty_glyph(intact, "w"))
+    assert stopped.value.exit_code == 3
+    assert str(stopped.value).startswith("P008 book.pdf would print blanks where these "
+                                         "characters are:\n  page 1")
+    assert "U+0077 LATIN SMALL LETTER W" in str(stopped.value)
+
+
 def test_spaces_may_be_empty_but_a_letter_may_not():
     assert missing_glyphs(_pdf("Noto Serif", "a\u00a0b\u2009c d")) == []
 

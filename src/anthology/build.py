@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import fonts
-from .errors import InputError, MissingGlyphs, OutputConflict, WriteError
+from .errors import InputError, OutputConflict, WriteError
 from .files import atomic_write
-from .glyphs import missing_glyphs
 from .model import Book, book_images, load_book
 from .paged.cache import Cache, default_folder
 from .paged.runner import Runner
@@ -130,9 +129,10 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
         if "cover" in formats:
             rendered["cover-image"] = the_cover_image()
         refuse_unread(runner.refused)
+        from .preflight import require_glyphs
         for fmt in ("pdf", "print", "cover"):
-            if fmt in rendered and (missing := missing_glyphs(rendered[fmt])):
-                raise MissingGlyphs(paths[fmt], missing)
+            if fmt in rendered:
+                require_glyphs(paths[fmt], rendered[fmt])
 
     cache.prune()
     warnings += cache.warnings

@@ -70,11 +70,12 @@ class PreflightError(AnthologyError):
 class MissingGlyphs(PreflightError):
     """A page draws glyphs that its embedded font has no outline for: it would print blank."""
 
-    def __init__(self, path: Path | str, missing: list):
+    def __init__(self, path: Path | str, missing: list, code: str):
         self.path, self.missing = Path(path), missing
         lines = "\n".join(f"  {m}" for m in missing[:10])
         more = f"\n  ... and {len(missing) - 10} more" if len(missing) > 10 else ""
-        super().__init__(f"{self.path.name} would print blanks where these characters are:\n"
+        super().__init__(f"{code} {self.path.name} would print blanks where these characters "
+                         f"are:\n"
                          f"{lines}{more}\nNo font of the theme's stack draws them: add a face "
                          "that has them to font-family in the theme's book.css")
 

@@ -18,6 +18,7 @@ from pypdf.generic import ContentStream
 
 from .codes import Code
 from .cover import CoverGeometry
+from .errors import MissingGlyphs
 from .glyphs import missing_glyphs
 from .model import Book
 from .profiles import gutter, is_recto
@@ -154,6 +155,13 @@ def _check_fonts(reader: PdfReader) -> Check:
     return Check(Code.FONTS_EMBEDDED, not missing and bool(names),
                  f"not embedded: {', '.join(sorted(missing))}" if missing
                  else ", ".join(sorted(names)))
+
+
+def require_glyphs(path: Path, data: bytes) -> None:
+    """Stop before ``data`` is written to ``path`` if one of its glyphs would print blank
+    (MissingGlyphs, naming each character)."""
+    if missing := missing_glyphs(data):
+        raise MissingGlyphs(path, missing, Code.GLYPHS_DRAWN)
 
 
 def check_glyphs(path: Path) -> Check:
