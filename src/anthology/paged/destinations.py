@@ -14,13 +14,7 @@ from collections.abc import Callable
 import pikepdf
 
 from ..outline import LINK_SCHEME, Entry
-from ..render import BookView, sections
 from .writer import PdfWriter
-
-
-def section_ids(view: BookView) -> set[str]:
-    """The anchors that get named destinations: the book's sections (not every paragraph)."""
-    return {section.id for section in sections(view, paged=True)}
 
 
 def link_across_documents(pages) -> None:

@@ -79,8 +79,8 @@ class BodyJoin:
         used = sorted({p.chunk for p in placements if p.chunk != BLANK})
         chunk_pdfs = {c: pikepdf.open(io.BytesIO(self.chunks[c].pdf)) for c in used}
         stamper = self.sheet.stamper(out, self.sheet_laid, self.setup)
-        placed: dict[int, list[tuple[int, int]]] = {}  # chunk -> (its page, page in out)
-        shifts: dict[int, float] = {}  # page in out -> how far it moved
+        placed: dict[int, dict[tuple, pikepdf.Dictionary]] = {}  # chunk -> its page -> ours
+        shifts: dict[int, dict[tuple, float]] = {}  # chunk -> its page -> how far it moved
         tree = structure.Tree(out) if any(structure.document_of(pdf) is not None
                                           for pdf in chunk_pdfs.values()) else None
         for placement in placements:
@@ -90,25 +90,24 @@ class BodyJoin:
                 if "/StructParents" in out.pages[-1].obj:
                     del out.pages[-1].obj["/StructParents"]  # nothing marked on it
                 continue
+            source = chunk_pdfs[chunk].pages[p]
             prepared = tree.prepare(chunk_pdfs[chunk], p, self.languages.get(number)) \
                 if tree else None
-            out.pages.append(chunk_pdfs[chunk].pages[p])
+            out.pages.append(source)
             if tree:
                 tree.add(prepared)
-            index = len(out.pages) - 1
-            page = out.pages[index]
-            placed.setdefault(chunk, []).append((p, index))
+            page = out.pages[-1]
+            dx = 0.0
             if placement.moves:
-                shifts[index] = self.setup.shift if placement.laid_recto else -self.setup.shift
-                _shift_page(out, page, shifts[index])
+                dx = self.setup.shift if placement.laid_recto else -self.setup.shift
+                _shift_page(out, page, dx)
+            placed.setdefault(chunk, {})[source.objgen] = page.obj
+            shifts.setdefault(chunk, {})[source.objgen] = dx
             if self.body.kind(number) != "blank":
                 stamper.stamp(page, number, self.body.head(number))
         destinations = Destinations(self.anchors)
         for c in used:
-            pages = chunk_pdfs[c].pages
-            here = placed.get(c, [])
-            destinations.gather(chunk_pdfs[c], {pages[p].objgen: out.pages[i].obj for p, i in here},
-                                {pages[p].objgen: shifts.get(i, 0.0) for p, i in here})
+            destinations.gather(chunk_pdfs[c], placed.get(c, {}), shifts.get(c, {}))
         destinations.write_into(out)
         merge_fonts(out, self.cache)
         if tree:

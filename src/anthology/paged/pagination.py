@@ -25,7 +25,6 @@ from ..profiles import gutter, is_recto
 from ..render import BookView, Section, pdf_html, sections
 from ..theme import Theme
 from .assemble import BackMatter, assemble
-from .destinations import section_ids
 from .join import BodyJoin, languages
 from .layout import LayoutJob, Piece
 from .plan import (CHUNK_STORIES, BodyLayout, PageSetup, even, first_guess, page_start,
@@ -128,18 +127,18 @@ class Pagination:
 
     def paginate(self, setup: PageSetup, with_sheet: bool = True) -> Paginated:
         """The whole book laid out once with ``setup``."""
-        laid = self.runner.run((self._job(self._html(chunk), _NO_MARGIN_BOXES, setup=setup)
+        laid = self.runner.run((self.edition.job(self._html(chunk), _NO_MARGIN_BOXES, setup=setup)
                                 for chunk in self.chunks), len(self.chunks))
         body = BodyLayout.place(self.chunks, laid, self.view.book.print.recto_starts)
         sheet = StampSheet.for_book(body, [s.title for s in self.back_matter])
-        sheet_pending = self.runner.submit(self._job(
+        sheet_pending = self.runner.submit(self.edition.job(
             sheet.html(self.view, self.theme, self.timestamp), _numbered_from(0), setup=setup,
             tagged=False)) if with_sheet else None
         matter = _Matter(self, setup, body)
         *backs, front = self.runner.drive([*map(matter.back_matter_document, self.back_matter),
                                            matter.front_matter_document()])
-        back_matter = [BackMatter(section.id, back, first, section.title) for back, first, section
-                   in zip(backs, matter.starts().values(), self.back_matter)]
+        back_matter = [BackMatter(section.id, back, first, section.title) for back, first,
+                       section in zip(backs, matter.starts().values(), self.back_matter)]
         pages = {**body.pages, **{a: back.first_number + i for back in back_matter
                                   for i, anchors in enumerate(back.pages.anchors)
                                   for a in anchors}}
@@ -150,11 +149,12 @@ class Pagination:
 
     def write(self, paginated: Paginated) -> bytes:
         """The book's PDF, from its laid-out pieces."""
-        blank = self.runner.lay_out(self._job(self._html([_BLANK]), setup=paginated.setup))
+        blank = self.runner.lay_out(self.edition.job(self._html([_BLANK]),
+                                                     setup=paginated.setup))
         sheet_laid = paginated.sheet_pending.result()
         self.runner.release()  # the workers' memory is not needed while the pieces are joined
         body = BodyJoin(paginated.body, paginated.pieces, paginated.sheet, sheet_laid, blank,
-                        paginated.setup, frozenset(section_ids(self.view)),
+                        paginated.setup, self.section_ids(),
                         languages(self.view, paginated.body), self.runner.cache)
         return assemble(self.view, paginated.front, body, paginated.backs, blank,
                         paginated.pages, self.edition.printing, self.edition.variant,
@@ -163,8 +163,10 @@ class Pagination:
     def _html(self, chosen: list[Section], pages: dict[str, int] | None = None) -> str:
         return pdf_html(self.view, self.theme, chosen, self.timestamp, pages)
 
-    def _job(self, html: str, *extra: str, setup: PageSetup, tagged: bool = True) -> LayoutJob:
-        return self.edition.job(html, *extra, setup=setup, tagged=tagged)
+    def section_ids(self) -> frozenset[str]:
+        """The anchors that get named destinations: the book's sections (not every
+        paragraph)."""
+        return frozenset(s.id for s in [*self.front_matter, *self.body, *self.back_matter])
 
 
 class _Matter:
@@ -195,7 +197,7 @@ class _Matter:
                 if continued else []
             html = fill(html)
             return html if html is NOT_YET else \
-                p._job(html, *extra, _numbered_from(number), *sides, setup=self.setup)
+                p.edition.job(html, *extra, _numbered_from(number), *sides, setup=self.setup)
         # The contents shows the foreword's page, known only once the whole list is laid
         # out: its first window is small, as it is laid out again (front_matter_document).
         size = p.window_entries
