@@ -75,6 +75,11 @@ class Code(StrEnum):
     IMAGE_MISNAMED = "M044", "image misnamed", "an image whose suffix names another format"
     IMAGE_TOO_LARGE = "M045", "image too large", "an image of over 36 million pixels"
     UNREADABLE_IMAGE = "M046", "unreadable image", "not a PNG, JPEG or GIF that decodes whole"
+    # Kinds of piece and their apparatus (model.py, text.py)
+    LETTER_PART_OUTSIDE_LETTER = "M047", "letter part outside a letter", \
+        "a dateline, salutation, closing, signature or postscript on a piece not a letter"
+    NOTE_WITHOUT_TEXT = "M048", "note without text", "a footnote call [^n] with no '[^n]:' text"
+    NOTE_NEVER_CALLED = "M049", "note never called", "a footnote text '[^n]:' no call refers to"
     # Preflight of the print files (preflight.py)
     PAGE_COUNT = "P001", "page count", "the interior's page count is within the printer's"
     EVEN_PAGES = "P002", "even page count", "an even page count, where the printer needs one"

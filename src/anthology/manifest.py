@@ -2,7 +2,8 @@
 
 YAML is parsed into ``Node`` dicts and lists that carry the file and line of each key and item,
 so that a validation problem found later (in ``model``) can be reported as ``book.yaml:6``.
-Story and foreword ``file:`` references are resolved here, inside the book folder only.
+Story, foreword, afterword and acknowledgements ``file:`` references are resolved here, inside
+the book folder only.
 """
 
 from __future__ import annotations
@@ -304,9 +305,9 @@ def load_manifest(path: Path) -> tuple[NodeDict, list[Problem], list[Path]]:
     root = path.resolve().parent
     problems: list[Problem] = []
     files: list[Path] = []
-    foreword = data.get("foreword")
-    if isinstance(foreword, NodeDict):
-        _inline_file(foreword, root, "foreword", problems, files, front_matter=False)
+    for matter in ("foreword", "afterword", "acknowledgements"):
+        if isinstance(entry := data.get(matter), NodeDict):
+            _inline_file(entry, root, matter, problems, files, front_matter=False)
     for where, story in _story_entries(data):
         _inline_file(story, root, where, problems, files, front_matter=True)
     return data, problems, files

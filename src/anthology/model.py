@@ -98,6 +98,16 @@ def _check_language(value: str | None) -> str | None:
     return value
 
 
+Kind = Literal["prose", "verse", "letter"]
+LETTER_PARTS = ("dateline", "salutation", "closing", "signature", "postscript")
+
+
+class Epigraph(_Entry):
+    """A quotation set apart before a piece or the book; ``source`` is its attribution."""
+    text: Text
+    source: str | None = None
+
+
 class Story(_HasText):
     author: Text
     handle: str | None = None
@@ -105,6 +115,17 @@ class Story(_HasText):
     date: Date = None
     source: str | None = None
     language: str | None = None
+    kind: Kind | None = None              # None: the part's, else the book's (prose)
+    headnote: str | None = None           # an editor's note before the text (Markdown)
+    epigraph: Epigraph | None = None
+    # A letter's parts around its body: where and when it was written (its own words, not
+    # the piece's first publication, ``date``), the greeting, the closing, the signature
+    # (printed once) and a postscript.
+    dateline: str | None = None
+    salutation: str | None = None
+    closing: str | None = None
+    signature: str | None = None
+    postscript: str | None = None
 
     _language = field_validator("language")(_check_language)
 
@@ -133,9 +154,34 @@ class Foreword(_HasText):
     author: str | None = None
 
 
+class Afterword(_HasText):
+    title: Text = "Afterword"
+    author: str | None = None
+
+
+class Acknowledgements(_HasText):
+    title: Text = "Acknowledgements"
+
+
+def _text_block(value):
+    """A block of text given as plain Markdown instead of ``{text: ...}``."""
+    return {"text": value} if isinstance(value, str) else value
+
+
+class Layout(_Entry):
+    """How pieces follow one another in print: each on a new page (``always``), running on
+    with an ornament between them (``never``), or on a new page only when a short piece would
+    otherwise break (``when_needed``); ``numbers``: the "— n —" over each piece. Unset keys
+    fall back to the book's layout, then to these defaults."""
+    new_page: Literal["always", "never", "when_needed"] | None = None
+    numbers: bool | None = None
+
+
 class Part(_Entry):
     title: Text
     intro: str | None = None
+    kind: Kind | None = None
+    layout: Layout | None = None
     stories: Annotated[list[Story], Field(min_length=1)]
 
 
@@ -171,6 +217,13 @@ class Book(_Entry):
     description: str | None = None
     keywords: Names = []
     foreword: Foreword | None = None
+    dedication: str | None = None         # Markdown, on a page of its own after the copyright
+    epigraph: Epigraph | None = None      # the book's, on a page of its own before the contents
+    afterword: Afterword | None = None
+    acknowledgements: Annotated[Acknowledgements | None, BeforeValidator(_text_block)] = None
+    kind: Kind = "prose"                  # every piece's kind, unless its part or it says
+    notes: Literal["page", "piece-end"] = "page"  # where print sets footnotes
+    layout: Layout = Layout()
     stories: Annotated[list[Story], Field(min_length=1)] | None = None
     parts: Annotated[list[Part], Field(min_length=1)] | None = None
     print: PrintSettings = PrintSettings()
@@ -202,6 +255,17 @@ class Book(_Entry):
         if self.parts is not None:
             return list(self.parts)
         return [Part.model_construct(title="", intro=None, stories=list(self.stories))]
+
+    def kind_of(self, story: Story, part: Part | None = None) -> str:
+        """A piece's kind: its own, else its part's, else the book's."""
+        return story.kind or (part.kind if part else None) or self.kind
+
+    def layout_of(self, part: Part | None = None) -> tuple[str, bool]:
+        """(new_page, numbers) for the pieces of ``part`` (or of a book without parts)."""
+        own = part.layout if part is not None and part.layout else Layout()
+        new_page = own.new_page or self.layout.new_page or "always"
+        numbers = own.numbers if own.numbers is not None else self.layout.numbers
+        return new_page, True if numbers is None else numbers
 
     @property
     def slug(self) -> str:
@@ -298,12 +362,14 @@ def load_book(path: str | Path) -> Book:
     # Stories are validated one at a time and each valid one takes the place of its located
     # raw entry, which is let go: a big manifest's raw tree is not held beside its models.
     # (An invalid story stays raw, to be reported with the whole book and its hints.)
-    for loc, stories, index in _story_slots(data):
+    for loc, stories, index, default_kind in _story_slots(data):
         try:
             story = Story.model_validate(stories[index])
         except ValidationError:
             continue
-        problems += _text_problems(data, [((*loc, index, "text"), story.text)], root)
+        kind = story.kind or default_kind
+        problems += _letter_problems(data, (*loc, index), story, kind)
+        problems += _text_problems(data, _story_fields((*loc, index), story, kind), root)
         stories[index] = story
     try:
         book = Book.model_validate(data)
@@ -317,58 +383,94 @@ def load_book(path: str | Path) -> Book:
             and (m := re.fullmatch(r"missing required field '(\w+)'", p.message))
             and (p.path, m[1]) in suggested)]
         raise ManifestError(problems) from None
-    problems += _text_problems(data, [(loc, text) for loc, text in markdown_fields(book)
-                                      if "stories" not in loc], root)
+    problems += _text_problems(data, [field for field in markdown_fields(book)
+                                      if "stories" not in field[0]], root)
     if problems:
         raise ManifestError(problems)
     book._sources = files
     return book
 
 
+def _raw_kind(entry) -> str | None:
+    kind = entry.get("kind") if isinstance(entry, dict) else None
+    return kind if kind in ("prose", "verse", "letter") else None
+
+
 def _story_slots(data):
-    """(location of the list, the list, index) of every story entry in the raw manifest."""
-    lists = [(("stories",), data.get("stories"))]
+    """(location of the list, the list, index, the kind its part or book gives) of every
+    story entry in the raw manifest."""
+    book_kind = _raw_kind(data) or "prose"
+    lists = [(("stories",), data.get("stories"), book_kind)]
     if isinstance(data.get("parts"), list):
-        lists += [(("parts", p, "stories"), part.get("stories"))
+        lists += [(("parts", p, "stories"), part.get("stories"), _raw_kind(part) or book_kind)
                   for p, part in enumerate(data["parts"]) if isinstance(part, dict)]
-    for loc, stories in lists:
+    for loc, stories, kind in lists:
         if isinstance(stories, list):
-            yield from ((loc, stories, i) for i, entry in enumerate(stories)
+            yield from ((loc, stories, i, kind) for i, entry in enumerate(stories)
                         if isinstance(entry, dict))
 
 
+def _letter_problems(data, loc: tuple, story: Story, kind: str) -> list[Problem]:
+    if kind == "letter":
+        return []
+    problems = []
+    for part in LETTER_PARTS:
+        if getattr(story, part) is not None:
+            file, line = locate(data, (*loc, part))
+            problems.append(Problem(file, line, Code.LETTER_PART_OUTSIDE_LETTER, _path((*loc, part)),
+                                    f"'{part}' belongs to a letter, and this piece is {kind}; "
+                                    "expected 'kind: letter' on the piece (or its part or "
+                                    f"book), or no '{part}'"))
+    return problems
+
+
+def _story_fields(loc: tuple, story: Story, kind: str):
+    """(location, Markdown text, kind) of a story's Markdown fields."""
+    fields = [((*loc, "text"), story.text, kind), ((*loc, "headnote"), story.headnote, "prose")]
+    if story.epigraph:
+        fields.append(((*loc, "epigraph", "text"), story.epigraph.text, "prose"))
+    return fields
+
+
 def markdown_fields(book: Book):
-    """(location, Markdown text) of every Markdown field in the book that has text."""
-    fields = [(("foreword", "text"), book.foreword.text if book.foreword else None)]
+    """(location, Markdown text, kind) of every Markdown field in the book that has text."""
+    fields = [(("foreword", "text"), book.foreword.text if book.foreword else None, "prose"),
+              (("afterword", "text"), book.afterword.text if book.afterword else None, "prose"),
+              (("acknowledgements", "text"),
+               book.acknowledgements.text if book.acknowledgements else None, "prose"),
+              (("dedication",), book.dedication, "prose"),
+              (("epigraph", "text"), book.epigraph.text if book.epigraph else None, "prose")]
     if book.parts is not None:
         for p, part in enumerate(book.parts):
-            fields.append((("parts", p, "intro"), part.intro))
-            fields += [(("parts", p, "stories", i, "text"), story.text)
-                       for i, story in enumerate(part.stories)]
+            fields.append((("parts", p, "intro"), part.intro, "prose"))
+            for i, story in enumerate(part.stories):
+                fields += _story_fields(("parts", p, "stories", i), story,
+                                        book.kind_of(story, part))
     else:
-        fields += [(("stories", i, "text"), story.text) for i, story in enumerate(book.stories)]
-    return [(loc, text) for loc, text in fields if text]
+        for i, story in enumerate(book.stories):
+            fields += _story_fields(("stories", i), story, book.kind_of(story))
+    return [field for field in fields if field[1]]
 
 
 def book_images(book: Book) -> list[str]:
     """The book-relative paths of every image the book shows (checked by load_book)."""
-    return sorted({image_path(src) for _, text in markdown_fields(book)
+    return sorted({image_path(src) for _, text, _ in markdown_fields(book)
                    for src, _, _ in markdown_images(text)})
 
 
 def _text_problems(data, fields, root: Path) -> list[Problem]:
-    """What the Markdown of ``fields`` ((location, text), located in ``data``) asks that the
+    """What the Markdown of ``fields`` ((location, text, kind), located in ``data``) asks that the
     book cannot honour: nesting deeper than the layout keeps, nothing to show, and images
     that are not readable files inside the book folder."""
     problems = []
-    for loc, text in fields:
+    for loc, text, kind in fields:
         if not text:
             continue
         file, line = locate(data, loc)
-        if nested := nesting_problem(text):
+        if kind != "verse" and (nested := nesting_problem(text)):
             problems.append(Problem(file, line + nested[0] - 1, Code.MARKDOWN_TOO_DEEP,
                                     _path(loc), nested[1]))
-        if shows_nothing(text):
+        if kind != "verse" and shows_nothing(text):
             problems.append(Problem(file, line, Code.SHOWS_NOTHING, _path(loc), "the text "
                                     "shows nothing (only link reference definitions); "
                                     "expected Markdown text"))
