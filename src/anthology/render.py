@@ -33,6 +33,9 @@ class StoryView:
     language: str
     date_text: str
     direction: str
+    kind: str = "prose"            # prose, verse or letter
+    new_page: str = "always"       # always, never or when_needed (Book.layout_of)
+    numbered: bool = True          # the "— n —" over its heading
 
 
 @dataclass
@@ -96,13 +99,15 @@ def book_view(book: Book, image_prefix: str = "") -> BookView:
     parts: list[PartView] = []
     for p, part in enumerate(book.all_parts, start=1):
         views = []
+        new_page, numbered = book.layout_of(part if book.parts is not None else None)
         for story in part.stories:
             number = len(stories) + 1
             view = StoryView(story, f"story-{number}", number,
                              to_html(story.text, story.language or language, image_prefix,
                                      id_prefix=f"story-{number}-p"),
                              story.language or language, long_date(story.date),
-                             direction(story.language or language))
+                             direction(story.language or language),
+                             book.kind_of(story, part), new_page, numbered)
             views.append(view)
             stories.append(view)
         parts.append(PartView(f"part-{p}", part.title,
