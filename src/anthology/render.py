@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .model import Book, Story
+from .model import Book, Part, Story
 from .outline import BACK_MATTER, TITLES, Entry, epub_link, paged_link
-from .text import direction, to_html
+from .text import NOTES_START, direction, to_html
 from .theme import Theme
 
 _MONTHS = ("January February March April May June July August September October November "
@@ -36,6 +36,11 @@ class StoryView:
     kind: str = "prose"            # prose, verse or letter
     new_page: str = "always"       # always, never or when_needed (Book.layout_of)
     numbered: bool = True          # the "— n —" over its heading
+    paged_html: str = ""           # the text in print: with its notes at their calls, when
+                                   # the book sets notes at the page's foot
+    notes_html: str = ""           # its notes, listed (the EPUB's, or print's at the end)
+    headnote_html: str = ""
+    epigraph_html: str = ""
 
 
 @dataclass
@@ -101,13 +106,8 @@ def book_view(book: Book, image_prefix: str = "") -> BookView:
         views = []
         new_page, numbered = book.layout_of(part if book.parts is not None else None)
         for story in part.stories:
-            number = len(stories) + 1
-            view = StoryView(story, f"story-{number}", number,
-                             to_html(story.text, story.language or language, image_prefix,
-                                     id_prefix=f"story-{number}-p"),
-                             story.language or language, long_date(story.date),
-                             direction(story.language or language),
-                             book.kind_of(story, part), new_page, numbered)
+            view = _story_view(book, story, part, len(stories) + 1, image_prefix)
+            view.new_page, view.numbered = new_page, numbered
             views.append(view)
             stories.append(view)
         parts.append(PartView(f"part-{p}", part.title,
@@ -122,6 +122,27 @@ def book_view(book: Book, image_prefix: str = "") -> BookView:
     return BookView(book, parts, stories,
                     to_html(foreword.text, language, image_prefix, "foreword-p") if foreword else "",
                     contributors, long_date(book.date), direction(language))
+
+
+def _story_view(book: Book, story: Story, part: Part, number: int,
+                image_prefix: str) -> StoryView:
+    """One piece's view: its text's HTML (and, when its notes go to the page's foot in print,
+    the print HTML with each note at its call), its notes listed, headnote and epigraph."""
+    language, kind, id_ = story.language or book.language, book.kind_of(story, part), \
+        f"story-{number}"
+
+    def markdown(text: str, **options) -> str:
+        return to_html(text, language, image_prefix, **options) if text else ""
+
+    text = dict(kind=kind, id_prefix=f"{id_}-p", note_prefix=id_)
+    body, _, notes = markdown(story.text, **text, notes="end").partition(NOTES_START)
+    paged = markdown(story.text, **text, notes="call") if notes and book.notes == "page" \
+        else body
+    return StoryView(story, id_, number, body, language, long_date(story.date),
+                     direction(language), kind, paged_html=paged,
+                     notes_html=NOTES_START + notes if notes else "",
+                     headnote_html=markdown(story.headnote),
+                     epigraph_html=markdown(story.epigraph.text) if story.epigraph else "")
 
 
 def sections(view: BookView, paged: bool = False) -> list[Section]:
