@@ -89,6 +89,75 @@ def epubcheck(path: Path) -> list[dict]:
     return data["messages"]
 
 
+NODE_MODULES = ROOT / "node_modules"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ACE = NODE_MODULES / "@daisy" / "ace-cli" / "bin" / "ace.js"
+
+
+def ace(epub: Path, out: Path) -> tuple[list[tuple[str, str]], str, str]:
+    """Ace by DAISY on ``epub``: its violations (rule, document), its outcome and stderr."""
+    result = subprocess.run(["node", str(ACE), "-f", "-s", "-o", str(out), str(epub)],
+                            capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PUPPETEER_EXECUTABLE_PATH": CHROMIUM})
+    report = json.loads((out / "report.json").read_text())
+    violations = [(b["earl:test"]["dct:title"], a["earl:testSubject"]["url"])
+                  for a in report["assertions"] for b in a.get("assertions", [])
+                  if b["earl:result"]["earl:outcome"] == "fail"]
+    return violations, report["earl:result"]["earl:outcome"], result.stderr
+
+
+EPUBJS_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8">
+<script src="jszip.min.js"></script><script src="epub.min.js"></script></head><body><script>
+(async () => {
+  const book = ePub("book.epub");
+  await book.ready;
+  const nav = await book.loaded.navigation;
+  const texts = [];
+  for (const section of book.spine.spineItems) {
+    const doc = await section.load(book.load.bind(book));
+    const body = doc.querySelector("body");
+    texts.push([section.href, body ? body.textContent : ""]);
+  }
+  window.result = {texts, toc: nav.toc.map(item => item.label.trim()),
+                   pages: book.pageList ? book.pageList.pages.map(String) : []};
+})().catch(e => { window.result = {error: String(e)}; });
+</script></body></html>"""
+
+
+
+def epubjs_read(epub: Path, folder: Path) -> dict:
+    """epub.js, in Debian's chromium, reading ``epub``: {texts: [[href, text]], toc: [labels],
+    pages: [page-list labels]} or {error: message}."""
+    import functools
+    import http.server
+    import threading
+
+    from playwright.sync_api import sync_playwright
+    shutil.copy(epub, folder / "book.epub")
+    shutil.copy(NODE_MODULES / "epubjs" / "dist" / "epub.min.js", folder)
+    shutil.copy(NODE_MODULES / "jszip" / "dist" / "jszip.min.js", folder)
+    (folder / "index.html").write_text(EPUBJS_PAGE)
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+    handler = functools.partial(Quiet, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{server.server_port}/index.html")
+            page.wait_for_function("window.result !== undefined", timeout=60_000)
+            result = page.evaluate("window.result")
+            browser.close()
+    finally:
+        server.shutdown()
+    return result
+
+
 @pytest.fixture
 def make_book(tmp_path):
     """Write a manifest (and optional extra files) into a fresh book folder."""

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
-import json
 import os
 import re
-import shutil
-import subprocess
-import threading
 import zipfile
 from pathlib import Path
 
@@ -18,11 +12,9 @@ import pytest
 from pypdf import PdfReader
 
 from anthology.build import build
-from conftest import ROOT, epubcheck, markdown_words, pdf_pages, squash
+from conftest import (ACE, CHROMIUM, NODE_MODULES, ROOT, ace, epubcheck, epubjs_read,
+                      markdown_words, pdf_pages, squash)
 
-NODE_MODULES = ROOT / "node_modules"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ACE = NODE_MODULES / "@daisy" / "ace-cli" / "bin" / "ace.js"
 
 VARIED = """\
 title: Voices
@@ -244,60 +236,15 @@ def _needs(*tools):
 def test_ace_reports_no_violations(which, default_build, varied, noto, tmp_path):
     epub = {"default": default_build["epub"], "varied": varied.outputs["epub"],
             "noto": noto.outputs["epub"]}[which]
-    result = subprocess.run(["node", str(ACE), "-f", "-s", "-o", str(tmp_path), str(epub)],
-                            capture_output=True, text=True, timeout=300,
-                            env={**os.environ, "PUPPETEER_EXECUTABLE_PATH": CHROMIUM})
-    report = json.loads((tmp_path / "report.json").read_text())
-    violations = [(b["earl:test"]["dct:title"], a["earl:testSubject"]["url"])
-                  for a in report["assertions"] for b in a.get("assertions", [])
-                  if b["earl:result"]["earl:outcome"] == "fail"]
-    assert violations == [], result.stderr[-2000:]
-    assert report["earl:result"]["earl:outcome"] == "pass"
-
-
-EPUBJS_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8">
-<script src="jszip.min.js"></script><script src="epub.min.js"></script></head><body><script>
-(async () => {
-  const book = ePub("book.epub");
-  await book.ready;
-  const nav = await book.loaded.navigation;
-  const texts = [];
-  for (const section of book.spine.spineItems) {
-    const doc = await section.load(book.load.bind(book));
-    const body = doc.querySelector("body");
-    texts.push([section.href, body ? body.textContent : ""]);
-  }
-  window.result = {texts, toc: nav.toc.map(item => item.label.trim()),
-                   pages: book.pageList ? book.pageList.pages.map(String) : []};
-})().catch(e => { window.result = {error: String(e)}; });
-</script></body></html>"""
+    violations, outcome, stderr = ace(epub, tmp_path)
+    assert violations == [], stderr[-2000:]
+    assert outcome == "pass"
 
 
 @pytest.mark.slow
 @_needs(CHROMIUM, str(NODE_MODULES / "epubjs" / "dist" / "epub.min.js"))
 def test_epubjs_reads_every_story_in_order(default_build, default_book, tmp_path):
-    from playwright.sync_api import sync_playwright
-    shutil.copy(default_build["epub"], tmp_path / "book.epub")
-    shutil.copy(NODE_MODULES / "epubjs" / "dist" / "epub.min.js", tmp_path)
-    shutil.copy(NODE_MODULES / "jszip" / "dist" / "jszip.min.js", tmp_path)
-    (tmp_path / "index.html").write_text(EPUBJS_PAGE)
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-    handler = functools.partial(Quiet, directory=str(tmp_path))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-            page = browser.new_page()
-            page.goto(f"http://127.0.0.1:{server.server_port}/index.html")
-            page.wait_for_function("window.result !== undefined", timeout=60_000)
-            result = page.evaluate("window.result")
-            browser.close()
-    finally:
-        server.shutdown()
+    result = epubjs_read(default_build["epub"], tmp_path)
     assert "error" not in result, result
     text = squash(" ".join(t for _, t in result["texts"]))
     positions = [text.find(markdown_words(s.text)) for s in default_book.all_stories]

@@ -1,0 +1,213 @@
+"""The texts of an anthology, read back from the built files: verse, letters, notes, scene
+breaks and pieces that run on, in the 40-piece book of texts_book.py."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+import texts_book
+from conftest import (ACE, CHROMIUM, ace, epubcheck, epubjs_read, has_java, pdf_pages,
+                      squash)
+
+pytestmark = pytest.mark.slow
+EPUB_NS = {"x": "http://www.w3.org/1999/xhtml", "e": "http://www.idpf.org/2007/ops"}
+BODY_SIZE = 9.5  # points: a word taller than this is body text (notes and folios are smaller)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    from anthology.build import build
+    folder = tmp_path_factory.mktemp("texts")
+    return build(texts_book.write(folder / "book"), folder / "out").outputs
+
+
+class Word:
+    def __init__(self, element):
+        self.x0, self.y0, self.x1, self.y1 = (float(element.get(k))
+                                              for k in ("xMin", "yMin", "xMax", "yMax"))
+        self.text = element.text or ""
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+
+def words(pdf: Path) -> list[list[Word]]:
+    """Every page's words with their boxes (poppler's pdftotext -bbox)."""
+    xml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True,
+                         check=True).stdout
+    tree = etree.fromstring(xml, etree.XMLParser(recover=True))
+    return [[Word(w) for w in page.iter("{*}word")] for page in tree.iter("{*}page")]
+
+
+def lines(page: list[Word]) -> list[list[Word]]:
+    """The page's words grouped in lines (same baseline, within a point), top to bottom."""
+    out: list[list[Word]] = []
+    for word in sorted(page, key=lambda w: (round(w.y1), w.x0)):
+        if out and abs(out[-1][0].y1 - word.y1) < 1.0:
+            out[-1].append(word)
+        else:
+            out.append([word])
+    return [sorted(line, key=lambda w: w.x0) for line in out]
+
+
+def line_of(pages, word: str, after: str = "") -> tuple[int, list[list[Word]], int]:
+    """(page, its lines, index) of the first line holding ``word`` (on a page that holds
+    ``after`` first, when given)."""
+    for p, page in enumerate(pages):
+        found = lines(page)
+        text = " ".join(w.text for w in page)
+        if after and after not in text:
+            continue
+        for i, line in enumerate(found):
+            if any(w.text == word for w in line):
+                return p, found, i
+    raise AssertionError(f"{word!r} not found")
+
+
+def test_verse_indents_are_levels_and_turnovers_hang(built):
+    pages = words(built["print"])
+    starts = [line_of(pages, word, "Harbour")[1][line_of(pages, word, "Harbour")[2]][0].x0
+              for word in ("boats", "engines", "gulls")]
+    assert starts[0] + 5 < starts[1] and starts[1] + 5 < starts[2], starts
+    # a line too long for the measure: its turnover starts right of where the line starts
+    for first in ("deciding", "There", "and"):
+        after = "Evening" if first != "deciding" else "Harbour"
+        p, found, i = line_of(pages, first if first != "and" else "then", after)
+        if first == "and":
+            continue
+        assert found[i + 1][0].x0 > found[i][0].x0 + 5, (first, found[i][0].x0,
+                                                           found[i + 1][0].x0)
+
+
+def test_markdown_looking_verse_lines_are_text(built):
+    text = "\n".join(pdf_pages(built["print"]))
+    for line in ("# Four is the number", "1. one for the bow", "- and two for the weather",
+                 "> and none for the sailor", "* * *"):
+        assert line in text, line
+    pages = words(built["print"])
+    p, found, i = line_of(pages, "stanza", "Harbour")
+    gulls = line_of(pages, "gulls", "Harbour")
+    assert abs(found[i][0].x0 - gulls[1][gulls[2]][0].x0) < 1  # four spaces: level two
+
+
+def test_stanzas_are_not_split_and_breaks_keep_two_lines(built):
+    pages = pdf_pages(built["print"])
+    stanzas = [s.split("\n") for s in texts_book.WINTER_LIST.split("\n\n")]
+    for stanza in stanzas:
+        first, last = squash(stanza[0]), squash(stanza[-1])
+        holding = [p for p, page in enumerate(pages) if first in squash(page)]
+        assert holding and last in squash(pages[holding[0]]), stanza[0]
+
+
+def calls_and_notes(page_text: str) -> tuple[set[int], set[int]]:
+    calls = {int(n) for n in re.findall(r"[a-z]\.\s?(\d{1,2})(?=\s|$)", page_text)}
+    notes = {int(n) for n in re.findall(r"Note (\d{1,2}):", page_text)}
+    return calls, notes
+
+
+def test_every_note_is_on_its_calls_page(built):
+    pages = pdf_pages(built["print"])
+    story_pages = [p for p, page in enumerate(pages) if "Note 1:" in page]
+    assert story_pages
+    seen = 0
+    for page in pages:
+        calls, notes = calls_and_notes(page)
+        assert calls == notes, (calls, notes, page[-400:])
+        seen += len(notes)
+    assert seen == 21 + 3 + 1  # the ferry's notes, the three on one page, the poem's
+    three = next(page for page in pages if "Three Notes on One Page" in page)
+    assert calls_and_notes(three) == ({1, 2, 3}, {1, 2, 3})
+
+
+def test_a_call_on_a_pages_last_line_has_its_note_on_that_page(built):
+    found = 0
+    for page_words, text in zip(words(built["print"]), pdf_pages(built["print"])):
+        body = [line for line in lines(page_words) if max(w.height for w in line) > BODY_SIZE]
+        if not body or "Note" not in text:
+            continue
+        last = " ".join(w.text for w in body[-1])
+        for call in re.findall(r"[a-z]\.\s?(\d{1,2})(?=\s|$)", last):
+            assert f"Note {call}:" in text
+            found += 1
+    assert found, "no call fell on a page's last line: the test book needs another note"
+
+
+def test_letters_sign_off_to_the_right_and_sign_once(built):
+    pages = words(built["print"])
+    p, found, i = line_of(pages, "Ruth", "Dearest")
+    page = pages[p]
+    middle = (min(w.x0 for w in page) + max(w.x1 for w in page)) / 2
+    assert found[i][0].x0 > middle
+    closing = line_of(pages, "loving", "Dearest")
+    assert closing[1][closing[2]][0].x0 > middle
+    text = pdf_pages(built["print"])
+    ends = [t for t in text if "Ever yours" in t]
+    assert ends and all(t.count("Arthur Penhale") == 1 for t in ends)
+
+
+def test_scene_breaks_are_ornaments(built):
+    text = next(t for t in pdf_pages(built["print"]) if "Scene Changes" in t)
+    assert "❧" in text or "⁂" in text or "*" in text
+
+
+def test_run_on_poems_share_pages_at_their_true_pages(built):
+    pages = pdf_pages(built["print"])
+    poems = texts_book.pieces()[0]
+    holding = {poem["title"]: next(p for p, t in enumerate(pages)
+                                   if squash(poem["title"]) in squash(t)
+                                   and "Contents" not in t) for poem in poems}
+    assert len(set(holding.values())) < len(poems) / 2
+
+
+def test_epub_marks_verse_letters_and_notes(built):
+    with zipfile.ZipFile(built["epub"]) as z:
+        docs = {n: etree.fromstring(z.read(n)) for n in z.namelist()
+                if n.endswith(".xhtml") and "story" in n}
+    verse = [d for d in docs.values() if d.xpath("//*[@e:type='z3998:poem']",
+                                                   namespaces=EPUB_NS)]
+    assert len(verse) == 16
+    harbour = next(d for d in verse if "Harbour" in "".join(d.itertext()))
+    spans = harbour.xpath("//x:p[contains(@class,'stanza')]/x:span", namespaces=EPUB_NS)
+    texts = {"".join(s.itertext()).strip(): s.get("class") for s in spans}
+    assert texts["their engines ticking like a kitchen clock;"].split() == ["line", "i1"]
+    assert "# Four is the number of ropes on the bollard," in texts
+    letter = next(d for d in docs.values() if "Dearest" in "".join(d.itertext()))
+    for kind in ("z3998:letter", "z3998:salutation", "z3998:valediction", "z3998:signature",
+                 "z3998:postscript"):
+        assert letter.xpath(f"//*[@e:type='{kind}']", namespaces=EPUB_NS), kind
+    refs = [(d, a) for d in docs.values()
+            for a in d.xpath("//x:a[@e:type='noteref']", namespaces=EPUB_NS)]
+    assert len(refs) == 25
+    for doc, ref in refs:
+        note = doc.xpath(f"//x:aside[@id='{ref.get('href')[1:]}']", namespaces=EPUB_NS)
+        assert note and note[0].get("{http://www.idpf.org/2007/ops}type") == "footnote"
+        assert note[0].xpath(f".//x:a[@href='#{ref.get('id')}']", namespaces=EPUB_NS)
+
+
+@pytest.mark.skipif(not has_java(), reason="EPUBCheck needs Java")
+def test_epubcheck_finds_nothing(built):
+    assert epubcheck(built["epub"]) == []
+
+
+@pytest.mark.skipif(not (Path(CHROMIUM).exists() and ACE.exists()), reason="no Ace")
+def test_ace_finds_nothing(built, tmp_path):
+    violations, outcome, stderr = ace(built["epub"], tmp_path)
+    assert violations == [] and outcome == "pass", stderr[-2000:]
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no chromium")
+def test_epubjs_shows_every_piece(built, tmp_path):
+    result = epubjs_read(built["epub"], tmp_path)
+    assert "error" not in result, result
+    text = squash(" ".join(t for _, t in result["texts"]))
+    for part in texts_book.pieces():
+        for piece in part:
+            assert squash(piece["title"]) in text
+            assert piece["title"] in result["toc"]
