@@ -15,6 +15,8 @@ from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
 
 # Quotation marks by primary language subtag (markdown-it's "quotes" option: “”‘’ order).
 _QUOTES = {
@@ -84,7 +86,9 @@ def _parser(language: str) -> MarkdownIt:
     md.enable(["replacements", "smartquotes"])
     md.disable("fence")  # a line of ``` or ~~~ is text in a story, and its words are kept
     md.validateLink = lambda url: is_allowed_link(url) or image_path(url) is not None
-    return md
+    # Footnotes [^1] with their texts [^1]: ...; kept in place (to_html places them), and no
+    # inline ^[...] notes: that text stays as written.
+    return md.use(footnote_plugin, inline=False, move_to_end=False)
 
 
 @lru_cache(maxsize=1)
@@ -92,28 +96,46 @@ def _image_scanner() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "maxNesting": _MAX_NESTING})  # every image
     md.disable("fence")
     md.validateLink = lambda url: True
-    return md
+    # Calls of notes that have no text too (note_problems reports them).
+    return md.use(footnote_plugin, inline=False, move_to_end=False, always_match_refs=True)
 
 
-def markdown_images(text: str) -> list[tuple[str, str, int]]:
+def _scan(text: str, kind: str) -> list[tuple[int, Token]]:
+    """Every token of ``text`` as the scanner parses it, inline ones followed by their
+    children, each with its line (1-based) within ``text``."""
+    md, env = _image_scanner(), {}
+    if kind != "verse":
+        return list(_numbered(md.parse(text, env), 0))
+    verse, after, offset = _split_verse(text)
+    notes = list(_numbered(md.parse(after, env), offset))
+    lines = [(number, child) for number, line in enumerate(verse.split("\n"), start=1)
+             if line.strip() for child in md.parseInline(line.strip(), env)[0].children]
+    return lines + notes
+
+
+def _numbered(tokens: list[Token], offset: int):
+    for token in tokens:
+        line = offset + (token.map[0] + 1 if token.map else 1)
+        yield line, token
+        for child in token.children or ():
+            line += child.type in ("softbreak", "hardbreak")
+            yield line, child
+
+
+def markdown_images(text: str, kind: str = "prose") -> list[tuple[str, str, int]]:
     """(URL, alt text, line within ``text``) of every image the Markdown shows (for
     validation before rendering)."""
     if "![" not in text:  # no image syntax, nothing to parse
         return []
-    found = []
-    for token in _image_scanner().parse(text):
-        line = token.map[0] + 1 if token.map else 1
-        for child in token.children or ():
-            line += child.type in ("softbreak", "hardbreak")
-            if child.type == "image":
-                found.append((child.attrGet("src") or "", child.content, line))
-    return found
+    return [(token.attrGet("src") or "", token.content, line)
+            for line, token in _scan(text, kind) if token.type == "image"]
 
 
-def nesting_problem(text: str) -> tuple[int, str] | None:
+def nesting_problem(text: str, kind: str = "prose") -> tuple[int, str] | None:
     """(line within ``text``, message) if block quotes and lists nest deeper than the layout
-    keeps, else None. Only text with a quote or list marker is parsed at all."""
-    if not _CONTAINER_LINE.search(text):
+    keeps, else None. Only text with a quote or list marker is parsed at all; verse has no
+    blocks to nest."""
+    if kind == "verse" or not _CONTAINER_LINE.search(text):
         return None
     depth = 0
     for token in _image_scanner().parse(text):
@@ -129,10 +151,10 @@ def nesting_problem(text: str) -> tuple[int, str] | None:
     return None
 
 
-def shows_nothing(text: str) -> bool:
+def shows_nothing(text: str, kind: str = "prose") -> bool:
     """True if the Markdown would show nothing at all: only link reference definitions
-    (``[x]: https://...``), which define a link and print nothing."""
-    if not _REFERENCE_LINE.search(text):
+    (``[x]: https://...``), which define a link and print nothing. (In verse they are text.)"""
+    if kind == "verse" or not _REFERENCE_LINE.search(text):
         return False
     return not any(token.type == "inline" and (token.content.strip() or token.children)
                    for token in _image_scanner().parse(text))
@@ -152,43 +174,78 @@ def _breakable_html(text: str) -> str:
     return "".join(out) + html.escape(text[last:], quote=False)
 
 
-def to_html(text: str, language: str = "en", image_prefix: str = "", id_prefix: str = "") -> str:
+def to_html(text: str, language: str = "en", image_prefix: str = "", id_prefix: str = "",
+            kind: str = "prose", notes: str = "end", note_prefix: str = "") -> str:
     """Render Markdown to an XHTML-compatible fragment; images get ``image_prefix``.
 
-    With ``id_prefix``, every top-level block gets an id (``prefix-1``, ``prefix-2``, ...), so
-    that a page of the print edition can be traced to the paragraph it starts with.
+    With ``id_prefix``, every top-level block (in verse, every stanza) gets an id (``prefix-1``,
+    ``prefix-2``, ...), so that a page of the print edition can be traced to the paragraph it
+    starts with. ``kind="verse"`` renders a poem: see _verse_html.
+
+    Footnotes: a call ``[^1]`` and, after the text, its note ``[^1]: text`` (further paragraphs
+    indented four spaces). With ``notes="end"`` each call links to its note in a list after the
+    text (EPUB readers show these as pop-ups); with ``notes="call"`` each first call is
+    followed by its note's text in a span that the print CSS floats to the page's foot. Note
+    ids start with ``note_prefix`` (default: ``id_prefix``, else "note"): ``{p}-ref-1``,
+    ``{p}-note-1``, ``{p}-ref-1-2`` for a second call of note 1.
     """
     md = _parser(language)
-    tokens = md.parse(text)
+    env: dict = {}
+    prefix = html.escape(note_prefix or id_prefix or "note")
+    if kind == "verse":
+        verse, after, _ = _split_verse(text)
+        definitions = _take_definitions(md.parse(after, env))[1]  # first: calls need them
+        book_notes = _Notes(md, definitions, prefix, notes, image_prefix, language)
+        body = _verse_html(verse, md, env, book_notes, language, image_prefix, id_prefix)
+        return body + book_notes.end_html()
+    tokens, definitions = _take_definitions(md.parse(text, env))
+    book_notes = _Notes(md, definitions, prefix, notes, image_prefix, language)
+    _number_blocks(tokens, id_prefix)
+    _set_directions(tokens, language)
+    for token in tokens:
+        if token.children:
+            _clean_inline(token.children, image_prefix)
+            book_notes.place_calls(token.children)
+    return md.renderer.render(tokens, md.options, {}) + book_notes.end_html()
+
+
+def _number_blocks(tokens: list[Token], id_prefix: str) -> None:
     if id_prefix:
         blocks = (t for t in tokens if t.level == 0 and t.nesting in (0, 1) and t.block
                   and t.type not in ("inline", "text"))
         for number, token in enumerate(blocks, start=1):
             token.attrSet("id", f"{id_prefix}-{number}")
+
+
+def _set_directions(tokens: list[Token], language: str) -> None:
+    """A paragraph whose first strong letter runs against the language gets its own dir."""
     for opener, inline in zip(tokens, tokens[1:]):
         if opener.type == "paragraph_open":
             strong = first_strong(inline.content)
             if strong and strong != direction(language):
                 opener.attrSet("dir", strong)
-    for token in tokens:
-        for child in token.children or ():
-            if child.type == "text" and len(child.content) > LONG_WORD \
-                    and _LONG_WORD.search(child.content):
-                child.type, child.content = "html_inline", _breakable_html(child.content)
-            elif child.type == "image":
-                src = child.attrGet("src") or ""
-                if image_path(src) is None:
-                    child.type = "text"  # show the alt text instead
-                    child.content = child.content or "[image]"
-                else:
-                    child.attrSet("src", image_prefix + image_path(src))
-            elif child.type == "link_open":
-                href = child.attrGet("href") or ""
-                if not is_allowed_link(href):  # relative links lead nowhere in a book
-                    child.type, child.tag = "html_inline", ""
-                    child.content = ""
-                    _drop_close(token.children, child)
-    return md.renderer.render(tokens, md.options, {})
+
+
+def _clean_inline(children: list[Token], image_prefix: str) -> None:
+    """Make one block's inline tokens safe for the book: long words breakable, images only
+    from the book folder (else their alt text), links only to the web or mail."""
+    for child in children:
+        if child.type == "text" and len(child.content) > LONG_WORD \
+                and _LONG_WORD.search(child.content):
+            child.type, child.content = "html_inline", _breakable_html(child.content)
+        elif child.type == "image":
+            src = child.attrGet("src") or ""
+            if image_path(src) is None:
+                child.type = "text"  # show the alt text instead
+                child.content = child.content or "[image]"
+            else:
+                child.attrSet("src", image_prefix + image_path(src))
+        elif child.type == "link_open":
+            href = child.attrGet("href") or ""
+            if not is_allowed_link(href):  # relative links lead nowhere in a book
+                child.type, child.tag = "html_inline", ""
+                child.content = ""
+                _drop_close(children, child)
 
 
 def _drop_close(children, opener) -> None:
@@ -201,3 +258,209 @@ def _drop_close(children, opener) -> None:
                 child.type, child.content = "html_inline", ""
                 return
             depth -= 1
+
+
+# ---- Footnotes ---------------------------------------------------------------------------
+
+def _take_definitions(tokens: list[Token]) -> tuple[list[Token], dict[str, list[Token]]]:
+    """The tokens outside footnote definitions, and each definition's tokens by label (the
+    first definition of a label counts; note_problems reports the others)."""
+    body: list[Token] = []
+    definitions: dict[str, list[Token]] = {}
+    inside: list[list[Token]] = []  # the definitions open (one may hold another)
+    for token in tokens:
+        if token.type == "footnote_reference_open":
+            label = token.meta["label"]
+            inside.append([] if label in definitions else definitions.setdefault(label, []))
+        elif token.type == "footnote_reference_close":
+            inside.pop()
+        else:
+            (inside[-1] if inside else body).append(token)
+    return body, definitions
+
+
+class _Notes:
+    """The footnotes of one text, numbered in the order of their first call."""
+
+    def __init__(self, md: MarkdownIt, definitions: dict[str, list[Token]], prefix: str,
+                 mode: str, image_prefix: str, language: str):
+        if mode not in ("end", "call"):
+            raise ValueError(f"notes={mode!r}; expected 'end' or 'call'")
+        self.md, self.definitions, self.prefix, self.mode = md, definitions, prefix, mode
+        self.image_prefix, self.language = image_prefix, language
+        self.numbers: dict[str, int] = {}
+        self.calls: dict[str, int] = {}
+        self.in_note = False
+
+    def place_calls(self, children: list[Token]) -> None:
+        for child in children:
+            if child.type == "footnote_ref":
+                child.type, child.content = "html_inline", self._call(child.meta["label"])
+
+    def _call(self, label: str) -> str:
+        number = self.numbers.setdefault(label, len(self.numbers) + 1)
+        count = self.calls[label] = self.calls.get(label, 0) + 1
+        ref = f"{self.prefix}-ref-{number}" + (f"-{count}" if count > 1 else "")
+        call = (f'<a class="noteref" id="{ref}" href="#{self.prefix}-note-{number}" '
+                f'epub:type="noteref" role="doc-noteref">{number}</a>')
+        if self.mode == "call" and count == 1 and not self.in_note:  # no notes in notes
+            call += self._span(label, number)
+        return call
+
+    def _content(self, label: str) -> list[Token]:
+        """The note's tokens, made safe, with their calls placed."""
+        tokens = self.definitions[label]
+        _set_directions(tokens, self.language)
+        self.in_note = True
+        for token in tokens:
+            if token.children:
+                _clean_inline(token.children, self.image_prefix)
+                self.place_calls(token.children)
+        self.in_note = False
+        return tokens
+
+    def _span(self, label: str, number: int) -> str:
+        """The note as one inline span (its paragraphs joined by line breaks), to float."""
+        text = "<br />".join(self.md.renderer.renderInline(t.children, self.md.options, {})
+                             for t in self._content(label) if t.type == "inline")
+        return (f'<span class="footnote" id="{self.prefix}-note-{number}" '
+                f'data-mark="{number}">{text}</span>')
+
+    def end_html(self) -> str:
+        """The notes called, as asides after the text (notes="end"), each led by a back-link."""
+        if self.mode != "end" or not self.numbers:
+            return ""
+        asides, done = [], 0
+        while done < len(self.numbers):  # a note's own calls may number more notes
+            label, number = list(self.numbers.items())[done]
+            done += 1
+            tokens = self._content(label)
+            back = Token("html_inline", "", 0, content=(
+                f'<a class="note-number" href="#{self.prefix}-ref-{number}" '
+                f'role="doc-backlink">{number}</a> '))
+            if tokens and tokens[0].type == "paragraph_open":
+                tokens[1].children.insert(0, back)
+                text = self.md.renderer.render(tokens, self.md.options, {})
+            else:
+                text = f"<p>{back.content.strip()}</p>\n" + \
+                    self.md.renderer.render(tokens, self.md.options, {})
+            asides.append(f'<aside class="note" id="{self.prefix}-note-{number}" '
+                          f'epub:type="footnote" role="doc-footnote">\n{text}</aside>\n')
+        return '<div class="notes">\n' + "".join(asides) + "</div>\n"
+
+
+# ---- Verse -------------------------------------------------------------------------------
+
+MAX_INDENT = 12  # indent levels of a verse line (i1..i12 in the CSS)
+_NOTE_LINE = re.compile(r"[ ]{0,3}\[\^[^\]\s]+\]:")
+_INDENT = re.compile(r"[ \t]*")
+
+
+def _split_verse(text: str) -> tuple[str, str, int]:
+    """(the poem, its notes, the notes' first line index): the notes start at the first
+    ``[^label]:`` line after a blank line."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for i, line in enumerate(lines):
+        if _NOTE_LINE.match(line) and (i == 0 or not lines[i - 1].strip()):
+            return "\n".join(lines[:i]), "\n".join(lines[i:]), i
+    return "\n".join(lines), "", len(lines)
+
+
+def _stanzas(verse: str) -> list[list[str]]:
+    """The poem's lines grouped by the blank lines between them."""
+    stanzas: list[list[str]] = [[]]
+    for line in verse.split("\n"):
+        if line.strip():
+            stanzas[-1].append(line)
+        elif stanzas[-1]:
+            stanzas.append([])
+    return [stanza for stanza in stanzas if stanza]
+
+
+def _verse_line(line: str) -> tuple[int, str, bool, str]:
+    """(indent level, alignment class, dropped?, Markdown) of one line of verse."""
+    indent = _INDENT.match(line).group()
+    level = min(indent.count("\t") + (indent.count(" ") + 1) // 2, MAX_INDENT)
+    source = line[len(indent):].rstrip()
+    if source.startswith("->") and source.endswith("<-") and len(source) >= 4:
+        return 0, "center", False, source[2:-2].strip()
+    if source.startswith("->"):
+        return 0, "right", False, source[2:].strip()
+    if source.startswith("~ "):
+        return level, "", True, source[2:].lstrip()
+    return level, "", False, source
+
+
+def _verse_html(verse: str, md: MarkdownIt, env: dict, notes: _Notes, language: str,
+                image_prefix: str, id_prefix: str) -> str:
+    """A poem, Standard Ebooks style: a ``<p class="stanza">`` per stanza, a ``<span
+    class="line">`` per line with ``<br />`` between them (a reader without CSS still breaks
+    the lines). No block syntax at all: every line is text, with inline Markdown.
+
+    Leading spaces and tabs indent a line (two spaces or a tab a level, up to 12: classes
+    ``i1``..``i12``). ``->text<-`` centres a line, ``->text`` sets it right (``\\->`` is a
+    literal arrow). ``~ text`` is a dropped line: it starts where the line before ended (the
+    line before, hidden, takes up the space; ``\\~`` is a literal tilde).
+    """
+    out = []
+    before = (0, "")  # the last line's level, and its text as HTML without ids
+    for number, stanza in enumerate(_stanzas(verse), start=1):
+        spans = []
+        for line in stanza:
+            level, align, dropped, source = _verse_line(line)
+            children = md.parseInline(source, env)[0].children
+            _clean_inline(children, image_prefix)
+            quiet = md.renderer.renderInline(
+                [c for c in children if c.type != "footnote_ref"], md.options, {})
+            notes.place_calls(children)
+            shown = md.renderer.renderInline(children, md.options, {})
+            if dropped and before[1]:
+                level = before[0]
+                space = before[1] + " "  # the dropped line starts a space after it
+                shown = f'<span class="drop-space" aria-hidden="true">{space}</span>{shown}'
+                quiet = space + quiet
+            classes = "line" + (f" i{level}" if level else "") + (f" {align}" if align else "")
+            spans.append(f'<span class="{classes}">{shown}</span>')
+            before = (level, quiet)
+        attrs = f' id="{id_prefix}-{number}"' if id_prefix else ""
+        strong = first_strong("\n".join(stanza))
+        if strong and strong != direction(language):
+            attrs += f' dir="{strong}"'
+        out.append(f'<p class="stanza"{attrs}>' + "<br />".join(spans) + "</p>\n")
+    return '<div class="verse">\n' + "".join(out) + "</div>\n" if out else ""
+
+
+def note_problems(text: str, kind: str = "prose") -> list[tuple[int, str]]:
+    """(line within ``text``, message) for each footnote that cannot be set: a call with no
+    note text, a note text never called, a second text for one note, a call inside a note (a
+    page's foot holds no notes of notes), and in verse, text after the notes. Only text with
+    ``[^`` is parsed at all."""
+    if "[^" not in text:
+        return []
+    problems, texts, calls, inside = [], {}, {}, []
+    for line, token in _scan(text, kind):
+        if token.type == "footnote_reference_open":
+            label = token.meta["label"]
+            if label in texts:
+                problems.append((line, f"footnote [^{label}] has a second text (the first is "
+                                       f"on line {texts[label]}); expected one per note"))
+            texts.setdefault(label, line)
+            inside.append(label)
+        elif token.type == "footnote_reference_close":
+            inside.pop()
+        elif token.type == "footnote_ref":
+            calls.setdefault(token.meta["label"], line)
+            if inside:
+                problems.append((line, f"footnote [^{token.meta['label']}] is called inside "
+                                       f"the note [^{inside[-1]}]; expected calls only in the "
+                                       "text"))
+        elif kind == "verse" and token.type == "inline" and not inside:
+            problems.append((line, "text after the poem's notes; expected only notes "
+                                   "'[^1]: …' there (a note's further paragraphs indented "
+                                   "four spaces)"))
+    problems += [(line, f"footnote [^{label}] has no text; expected a line '[^{label}]: …' "
+                        "after the text") for label, line in calls.items() if label not in texts]
+    problems += [(line, f"footnote text [^{label}] is never called; expected [^{label}] in "
+                        "the text where the note belongs")
+                 for label, line in texts.items() if label not in calls]
+    return sorted(problems)
