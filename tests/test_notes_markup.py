@@ -66,14 +66,16 @@ def test_note_problems():
     assert note_problems(PROSE) == []
     text = "One[^1] two[^2].\n\n[^1]: Fine.\n\n[^3]: Nobody calls me.\n"
     assert note_problems(text) == [
-        (1, "footnote [^2] has no text; expected a line '[^2]: …' after the text"),
-        (5, "footnote text [^3] is never called; expected [^3] in the text where the note "
-            "belongs")]
+        (1, "no text", "footnote [^2] has no text; expected a line '[^2]: …' after the text"),
+        (5, "never called", "footnote text [^3] is never called; expected [^3] in the text "
+            "where the note belongs")]
 
 
 def test_note_problems_in_verse():
     poem = "a line[^a]\nanother[^b]\n\n[^a]: The note.\n\nstray words"
     found = note_problems(poem, kind="verse")
-    assert (2, "footnote [^b] has no text; expected a line '[^b]: …' after the text") in found
-    assert any(line == 6 and "after the poem's notes" in message for line, message in found)
+    assert (2, "no text", "footnote [^b] has no text; expected a line '[^b]: …' after the "
+            "text") in found
+    assert any(line == 6 and what == "misplaced" and "after the poem's notes" in message
+               for line, what, message in found)
     assert note_problems("a line[^a]\n\n[^a]: The note.", kind="verse") == []

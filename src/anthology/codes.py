@@ -80,6 +80,8 @@ class Code(StrEnum):
         "a dateline, salutation, closing, signature or postscript on a piece not a letter"
     NOTE_WITHOUT_TEXT = "M048", "note without text", "a footnote call [^n] with no '[^n]:' text"
     NOTE_NEVER_CALLED = "M049", "note never called", "a footnote text '[^n]:' no call refers to"
+    NOTE_MISPLACED = "M050", "note misplaced", \
+        "a note's second text, a call inside a note, or verse after a poem's notes"
     # Preflight of the print files (preflight.py)
     PAGE_COUNT = "P001", "page count", "the interior's page count is within the printer's"
     EVEN_PAGES = "P002", "even page count", "an even page count, where the printer needs one"

@@ -19,7 +19,8 @@ from .codes import Code
 from .errors import ManifestError, Problem
 from .images import image_file_problem
 from .manifest import load_manifest, locate, resolve_inside
-from .text import IMAGE_TYPES, image_path, markdown_images, nesting_problem, shows_nothing
+from .text import (IMAGE_TYPES, image_path, markdown_images, nesting_problem, note_problems,
+                   shows_nothing)
 
 
 class _Invalid(ValueError):
@@ -98,6 +99,11 @@ def _check_language(value: str | None) -> str | None:
     return value
 
 
+def _text_block(value):
+    """A block of text given as plain Markdown instead of ``{text: ...}``."""
+    return {"text": value} if isinstance(value, str) else value
+
+
 Kind = Literal["prose", "verse", "letter"]
 LETTER_PARTS = ("dateline", "salutation", "closing", "signature", "postscript")
 
@@ -117,7 +123,7 @@ class Story(_HasText):
     language: str | None = None
     kind: Kind | None = None              # None: the part's, else the book's (prose)
     headnote: str | None = None           # an editor's note before the text (Markdown)
-    epigraph: Epigraph | None = None
+    epigraph: Annotated[Epigraph | None, BeforeValidator(_text_block)] = None
     # A letter's parts around its body: where and when it was written (its own words, not
     # the piece's first publication, ``date``), the greeting, the closing, the signature
     # (printed once) and a postscript.
@@ -161,11 +167,6 @@ class Afterword(_HasText):
 
 class Acknowledgements(_HasText):
     title: Text = "Acknowledgements"
-
-
-def _text_block(value):
-    """A block of text given as plain Markdown instead of ``{text: ...}``."""
-    return {"text": value} if isinstance(value, str) else value
 
 
 class Layout(_Entry):
@@ -218,7 +219,7 @@ class Book(_Entry):
     keywords: Names = []
     foreword: Foreword | None = None
     dedication: str | None = None         # Markdown, on a page of its own after the copyright
-    epigraph: Epigraph | None = None      # the book's, on a page of its own before the contents
+    epigraph: Annotated[Epigraph | None, BeforeValidator(_text_block)] = None  # the book's
     afterword: Afterword | None = None
     acknowledgements: Annotated[Acknowledgements | None, BeforeValidator(_text_block)] = None
     kind: Kind = "prose"                  # every piece's kind, unless its part or it says
@@ -454,8 +455,12 @@ def markdown_fields(book: Book):
 
 def book_images(book: Book) -> list[str]:
     """The book-relative paths of every image the book shows (checked by load_book)."""
-    return sorted({image_path(src) for _, text, _ in markdown_fields(book)
-                   for src, _, _ in markdown_images(text)})
+    return sorted({image_path(src) for _, text, kind in markdown_fields(book)
+                   for src, _, _ in markdown_images(text, kind)})
+
+
+_NOTE_CODES = {"no text": Code.NOTE_WITHOUT_TEXT, "never called": Code.NOTE_NEVER_CALLED,
+               "misplaced": Code.NOTE_MISPLACED}
 
 
 def _text_problems(data, fields, root: Path) -> list[Problem]:
@@ -467,14 +472,17 @@ def _text_problems(data, fields, root: Path) -> list[Problem]:
         if not text:
             continue
         file, line = locate(data, loc)
-        if kind != "verse" and (nested := nesting_problem(text)):
+        if nested := nesting_problem(text, kind):
             problems.append(Problem(file, line + nested[0] - 1, Code.MARKDOWN_TOO_DEEP,
                                     _path(loc), nested[1]))
-        if kind != "verse" and shows_nothing(text):
+        for offset, what, message in note_problems(text, kind):
+            problems.append(Problem(file, line + offset - 1, _NOTE_CODES[what], _path(loc),
+                                    message))
+        if shows_nothing(text, kind):
             problems.append(Problem(file, line, Code.SHOWS_NOTHING, _path(loc), "the text "
                                     "shows nothing (only link reference definitions); "
                                     "expected Markdown text"))
-        for src, alt, offset in markdown_images(text):
+        for src, alt, offset in markdown_images(text, kind):
             if found := _image_problem(src, alt, root):
                 problems.append(Problem(file, line + offset - 1, found[0], _path(loc), found[1]))
     return problems

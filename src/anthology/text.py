@@ -346,11 +346,12 @@ class _Notes:
                     self.md.renderer.render(tokens, self.md.options, {})
             asides.append(f'<aside class="note" id="{self.prefix}-note-{number}" '
                           f'epub:type="footnote" role="doc-footnote">\n{text}</aside>\n')
-        return '<div class="notes">\n' + "".join(asides) + "</div>\n"
+        return NOTES_START + "\n" + "".join(asides) + "</div>\n"
 
 
 # ---- Verse -------------------------------------------------------------------------------
 
+NOTES_START = '<div class="notes">'  # a piece's notes, listed after its text (render.py)
 MAX_INDENT = 12  # indent levels of a verse line (i1..i12 in the CSS)
 _NOTE_LINE = re.compile(r"[ ]{0,3}\[\^[^\]\s]+\]:")
 _INDENT = re.compile(r"[ \t]*")
@@ -430,11 +431,12 @@ def _verse_html(verse: str, md: MarkdownIt, env: dict, notes: _Notes, language: 
     return '<div class="verse">\n' + "".join(out) + "</div>\n" if out else ""
 
 
-def note_problems(text: str, kind: str = "prose") -> list[tuple[int, str]]:
-    """(line within ``text``, message) for each footnote that cannot be set: a call with no
-    note text, a note text never called, a second text for one note, a call inside a note (a
-    page's foot holds no notes of notes), and in verse, text after the notes. Only text with
-    ``[^`` is parsed at all."""
+def note_problems(text: str, kind: str = "prose") -> list[tuple[int, str, str]]:
+    """(line within ``text``, what is wrong, message) for each footnote that cannot be set:
+    a call with no note text ("no text"), a note text never called ("never called"), and
+    ("misplaced") a second text for one note, a call inside a note (a page's foot holds no
+    notes of notes), and in verse, text after the notes. Only text with ``[^`` is parsed at
+    all."""
     if "[^" not in text:
         return []
     problems, texts, calls, inside = [], {}, {}, []
@@ -442,8 +444,9 @@ def note_problems(text: str, kind: str = "prose") -> list[tuple[int, str]]:
         if token.type == "footnote_reference_open":
             label = token.meta["label"]
             if label in texts:
-                problems.append((line, f"footnote [^{label}] has a second text (the first is "
-                                       f"on line {texts[label]}); expected one per note"))
+                problems.append((line, "misplaced", f"footnote [^{label}] has a second text "
+                                 f"(the first is on line {texts[label]}); expected one per "
+                                 "note"))
             texts.setdefault(label, line)
             inside.append(label)
         elif token.type == "footnote_reference_close":
@@ -451,16 +454,17 @@ def note_problems(text: str, kind: str = "prose") -> list[tuple[int, str]]:
         elif token.type == "footnote_ref":
             calls.setdefault(token.meta["label"], line)
             if inside:
-                problems.append((line, f"footnote [^{token.meta['label']}] is called inside "
-                                       f"the note [^{inside[-1]}]; expected calls only in the "
-                                       "text"))
+                problems.append((line, "misplaced", f"footnote [^{token.meta['label']}] is "
+                                 f"called inside the note [^{inside[-1]}]; expected calls "
+                                 "only in the text"))
         elif kind == "verse" and token.type == "inline" and not inside:
-            problems.append((line, "text after the poem's notes; expected only notes "
-                                   "'[^1]: …' there (a note's further paragraphs indented "
-                                   "four spaces)"))
-    problems += [(line, f"footnote [^{label}] has no text; expected a line '[^{label}]: …' "
-                        "after the text") for label, line in calls.items() if label not in texts]
-    problems += [(line, f"footnote text [^{label}] is never called; expected [^{label}] in "
-                        "the text where the note belongs")
+            problems.append((line, "misplaced", "text after the poem's notes; expected only "
+                             "notes '[^1]: …' there (a note's further paragraphs indented "
+                             "four spaces)"))
+    problems += [(line, "no text", f"footnote [^{label}] has no text; expected a line "
+                  f"'[^{label}]: …' after the text")
+                 for label, line in calls.items() if label not in texts]
+    problems += [(line, "never called", f"footnote text [^{label}] is never called; "
+                  f"expected [^{label}] in the text where the note belongs")
                  for label, line in texts.items() if label not in calls]
     return sorted(problems)
