@@ -15,9 +15,10 @@ def ids(out):
 
 def test_end_notes():
     out = to_html(PROSE, id_prefix="story-3-p", note_prefix="story-3")
-    assert ('dry<a class="noteref" id="story-3-ref-1" href="#story-3-note-1" '
-            'epub:type="noteref" role="doc-noteref">1</a> and the bucket<a class="noteref" '
-            'id="story-3-ref-2" href="#story-3-note-2"') in out
+    assert ('was <span class="called">dry<a class="noteref" id="story-3-ref-1" '
+            'href="#story-3-note-1" epub:type="noteref" role="doc-noteref">1</a></span> and '
+            'the <span class="called">bucket<a class="noteref" id="story-3-ref-2" '
+            'href="#story-3-note-2"') in out  # a call is tied to its word
     assert 'id="story-3-ref-1-2" href="#story-3-note-1"' in out  # the second call of note 1
     body, notes = out.split('<div class="notes">\n')
     assert "[^" not in body and "Tin" not in body
@@ -33,9 +34,9 @@ def test_end_notes():
 
 def test_call_notes():
     out = to_html(PROSE, id_prefix="story-3-p", notes="call", note_prefix="story-3")
-    assert ('role="doc-noteref">1</a><span class="footnote" id="story-3-note-1" '
+    assert ('role="doc-noteref">1</a></span><span class="footnote" id="story-3-note-1" '
             'data-mark="1">Since the <em>spring</em> of that year.<br />A second paragraph.'
-            '</span> and the bucket') in out
+            '</span> and the') in out
     assert out.count('class="footnote"') == 2 and 'class="notes"' not in out
     assert "<p" not in out.split('<span class="footnote"')[1].split("</span>")[0]
     assert len(ids(out)) == len(set(ids(out)))

@@ -107,7 +107,7 @@ def test_stanzas_are_not_split_and_breaks_keep_two_lines(built):
 
 
 def calls_and_notes(page_text: str) -> tuple[set[int], set[int]]:
-    calls = {int(n) for n in re.findall(r"[a-z]\.\s?(\d{1,2})(?=\s|$)", page_text)}
+    calls = {int(n) for n in re.findall(r"[a-z]\.(\d{1,2})(?=\s|$)", page_text)}
     notes = {int(n) for n in re.findall(r"Note (\d{1,2}):", page_text)}
     return calls, notes
 
@@ -133,7 +133,7 @@ def test_a_call_on_a_pages_last_line_has_its_note_on_that_page(built):
         if not body or "Note" not in text:
             continue
         last = " ".join(w.text for w in body[-1])
-        for call in re.findall(r"[a-z]\.\s?(\d{1,2})(?=\s|$)", last):
+        for call in re.findall(r"[a-z]\.(\d{1,2})(?=\s|$)", last):
             assert f"Note {call}:" in text
             found += 1
     assert found, "no call fell on a page's last line: the test book needs another note"

@@ -293,19 +293,29 @@ class _Notes:
         self.in_note = False
 
     def place_calls(self, children: list[Token]) -> None:
-        for child in children:
+        """Each call, tied to the word before it (a line never starts with a call)."""
+        for i, child in enumerate(children):
             if child.type == "footnote_ref":
-                child.type, child.content = "html_inline", self._call(child.meta["label"])
+                before = children[i - 1] if i else None
+                word = re.search(r"\S+$", before.content) \
+                    if before is not None and before.type == "text" else None
+                call, note = self._call(child.meta["label"])
+                if word:
+                    before.content = before.content[:word.start()]
+                    call = (f'<span class="called">{html.escape(word.group(), quote=False)}'
+                            f"{call}</span>")
+                child.type, child.content = "html_inline", call + note
 
-    def _call(self, label: str) -> str:
+    def _call(self, label: str) -> tuple[str, str]:
+        """The call's link, and in print the note's text to float to the page's foot."""
         number = self.numbers.setdefault(label, len(self.numbers) + 1)
         count = self.calls[label] = self.calls.get(label, 0) + 1
         ref = f"{self.prefix}-ref-{number}" + (f"-{count}" if count > 1 else "")
         call = (f'<a class="noteref" id="{ref}" href="#{self.prefix}-note-{number}" '
                 f'epub:type="noteref" role="doc-noteref">{number}</a>')
         if self.mode == "call" and count == 1 and not self.in_note:  # no notes in notes
-            call += self._span(label, number)
-        return call
+            return call, self._span(label, number)
+        return call, ""
 
     def _content(self, label: str) -> list[Token]:
         """The note's tokens, made safe, with their calls placed."""
