@@ -124,7 +124,8 @@ def test_every_note_is_on_its_calls_page(built):
     assert seen == 21 + 3  # the ferry's notes, the three on one page
     narrows = [page for page in pages if "A bend of the river" in page]  # the poem's note
     assert len(narrows) == 1 and "The Narrows" in narrows[0]
-    three = next(page for page in pages if "Three Notes on One Page" in page)
+    three = next(page for page in pages if "Three Notes on One Page" in page
+                 and "Note 1:" in page)
     assert calls_and_notes(three) == ({1, 2, 3}, {1, 2, 3})
 
 
