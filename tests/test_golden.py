@@ -1,5 +1,6 @@
 """Golden files (tests/golden, Standard Ebooks style: each case's in/ and out/): the HTML of
-every document of two books, and what the command line says about broken manifests. No
+every document of three books (one with a dedication, epigraph, afterword and
+acknowledgements), and what the command line says about broken manifests. No
 layout: these run in the fast suite. ``pytest --update-golden`` rewrites the out/ folders;
 review the diff of tests/golden before committing it."""
 
@@ -14,6 +15,7 @@ from anthology.theme import Theme
 from conftest import DEFAULT_MANIFEST, GOLDEN
 
 BOOKS = {"stars-in-parts": GOLDEN / "html" / "stars-in-parts" / "in" / "book.yaml",
+         "apparatus": GOLDEN / "html" / "apparatus" / "in" / "book.yaml",
          "default-book": DEFAULT_MANIFEST}  # book/ is the default book's in/
 TIMESTAMP = "2024-01-01T00:00:00Z"
 BROKEN = sorted(p.name for p in (GOLDEN / "manifest-errors").iterdir())

@@ -13,7 +13,7 @@ from lxml import etree, html
 
 from anthology.epub import render_epub
 from anthology.model import load_book
-from anthology.outline import Entry
+from anthology.outline import BACK_MATTER, FRONT_MATTER, Entry, back_matter, front_matter
 from anthology.render import book_view, pdf_html, sections
 from anthology.theme import Theme
 
@@ -138,3 +138,100 @@ def test_contents_page_markup(view):
         '</a></li>\n'
         '    <li class="toc-back"><a href="anthology:sources" data-page="12">Sources and '
         'Permissions</a></li>\n  ')
+
+
+APPARATUS = """\
+title: Low Tide
+dedication: For *R.*
+epigraph: {text: The sea is a fact., source: Marianne Moore}
+foreword: {text: Before.}
+afterword: {title: Editor’s Note, author: M. P., text: After.}
+acknowledgements: Thanks to all.
+stories:
+  - {author: Ann Lee, text: Untitled.}
+  - {author: Bo Chen, title: Two, text: Titled.}
+"""
+
+
+def test_the_apparatus_each_in_its_conventional_place(view):
+    book = view(APPARATUS)
+    assert [s.id for s in sections(book, paged=True)] == [
+        "halftitle", "titlepage", "copyright", "dedication", "epigraph", "contents", "foreword",
+        "story-1", "story-2", "afterword", "acknowledgements", "contributors", "sources"]
+    assert [s.id for s in sections(book)] == [
+        "titlepage", "copyright", "dedication", "epigraph", "foreword", "story-1", "story-2",
+        "afterword", "acknowledgements", "contributors", "sources"]
+    titles = {s.id: s.title for s in sections(book, paged=True)}
+    assert (titles["dedication"], titles["epigraph"], titles["afterword"],
+            titles["acknowledgements"]) == ("Dedication", "Epigraph", "Editor’s Note",
+                                            "Acknowledgements")
+
+
+def test_the_outline_lists_the_afterword_and_acknowledgements_not_the_dedication(view):
+    book = view(APPARATUS)
+    assert book.outline(paged=False) == [
+        Entry("Foreword", "foreword", kind="front"),
+        Entry("Ann Lee", "story-1", kind="story"),
+        Entry("Two", "story-2", kind="story", byline="Bo Chen"),
+        Entry("Editor’s Note", "afterword", kind="back"),
+        Entry("Acknowledgements", "acknowledgements", kind="back"),
+        Entry("Contributors", "contributors", kind="back"),
+        Entry("Sources and Permissions", "sources", kind="back")]
+
+
+@pytest.mark.parametrize("given", ["dedication", "epigraph", "afterword", "acknowledgements"])
+def test_each_piece_of_the_apparatus_appears_only_when_given(view, given):
+    entries = {"dedication": "dedication: For R.",
+               "epigraph": "epigraph: {text: A fact.}",
+               "afterword": "afterword: {text: After.}",
+               "acknowledgements": "acknowledgements: {text: Thanks.}"}
+    book = view(f"{entries[given]}\n{STORIES}")
+    optional = {"dedication", "epigraph", "afterword", "acknowledgements", "foreword"}
+    assert [s.id for s in sections(book, paged=True) if s.id in optional] == [given]
+    assert [s.id for s in sections(book, paged=True) if s.id in BACK_MATTER] == \
+        [id_ for id_ in BACK_MATTER if id_ in (given, "contributors", "sources")]
+
+
+def test_front_and_back_matter_are_the_sections_the_book_has(view):
+    book = view(APPARATUS).book
+    assert front_matter(book) == FRONT_MATTER
+    assert back_matter(book) == BACK_MATTER
+    plain = view(STORIES).book
+    assert front_matter(plain) == ("halftitle", "titlepage", "copyright", "contents")
+    assert back_matter(plain) == ("contributors", "sources")
+
+
+def test_the_apparatus_in_the_contents_nav_and_ncx(view, tmp_path):
+    book = view(APPARATUS)
+    printed = _contents_entries(book)
+    in_nav, in_ncx = _epub_entries(book, tmp_path)
+    assert printed == in_nav == in_ncx
+    assert [anchor for anchor, _, _ in printed] == [
+        "foreword", "story-1", "story-2", "afterword", "acknowledgements", "contributors",
+        "sources"]
+
+
+def test_the_epub_spine_puts_the_nav_after_the_epigraph_and_lands_on_the_first_piece(
+        view, tmp_path):
+    data = render_epub(view(APPARATUS), Theme(), dt.datetime(2024, 1, 1), tmp_path)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        opf = etree.fromstring(z.read("EPUB/content.opf"))
+        nav = z.read("EPUB/nav.xhtml").decode()
+        css = z.read("EPUB/book.css").decode()
+    spine = [ref.get("idref") for ref in opf.iter("{*}itemref")]
+    assert spine == ["titlepage", "copyright", "dedication", "epigraph", "nav", "foreword",
+                     "story-1", "story-2", "afterword", "acknowledgements", "contributors",
+                     "sources"]
+    landmarks = dict(re.findall(r'epub:type="([\w-]+)" href="([^"]+)"',
+                                nav.split('epub:type="landmarks"')[1]))
+    assert landmarks["bodymatter"] == "story-1.xhtml"
+    assert landmarks["afterword"] == "afterword.xhtml"
+    assert landmarks["acknowledgments"] == "acknowledgements.xhtml"
+    assert ".dedication" in css  # epub-matter.css, for a book that has such sections
+
+
+def test_a_book_without_the_apparatus_keeps_its_epub_stylesheet(view, tmp_path):
+    data = render_epub(view(STORIES), Theme(), dt.datetime(2024, 1, 1), tmp_path)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        css = z.read("EPUB/book.css").decode()
+    assert css == Theme().read("epub.css")

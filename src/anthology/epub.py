@@ -24,13 +24,17 @@ from . import fonts
 from .paged.cache import Cache
 from .manifest import read_inside
 from .model import book_images
-from .outline import TITLES, Entry, epub_document
+from .outline import FRONT_MATTER, TITLES, Entry, epub_document, has
 from .render import BookView, epub_documents
 from .theme import Theme
 
 IMAGE_MEDIA = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif"}
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
+# The optional sections epub-matter.css styles (added to epub.css for a book that has one).
+MATTER_STYLED = ("dedication", "epigraph", "afterword", "acknowledgements")
+# Back-matter documents given a landmark: section id -> its EPUB 3 landmark type.
+LANDMARKS = {"afterword": "afterword", "acknowledgements": "acknowledgments"}
 
 
 class _Writer(epub.EpubWriter):
@@ -92,6 +96,8 @@ def render_epub(view: BookView, theme: Theme, moment: dt.datetime, book_dir: Pat
     _accessibility_metadata(out, book, bool(page_list), bool(cover_image))
 
     css = theme.read("epub.css")
+    if any(has(book, id_) for id_ in MATTER_STYLED):
+        css += "\n" + theme.read("epub-matter.css")
     styles = [epub.EpubItem(uid="css", file_name="book.css", media_type="text/css",
                             content=css.encode())]
     text = "".join(body for _, body in bodies) + book.title + "".join(book.editors)
@@ -130,10 +136,13 @@ def render_epub(view: BookView, theme: Theme, moment: dt.datetime, book_dir: Pat
     cover_guide = [{"type": "cover", "href": epub_document("cover"), "title": TITLES["cover"]}]
     out.guide = (cover_guide if cover_image else []) + [
         {"type": "toc", "href": nav.file_name, "title": nav.title},
-        {"type": "bodymatter", "href": _first_body(outline), "title": "Start of content"}]
+        {"type": "bodymatter", "href": _first_body(outline), "title": "Start of content"}] + [
+        {"type": LANDMARKS[doc.id], "href": doc.file_name, "title": doc.title}
+        for doc in documents if doc.id in LANDMARKS]
     spine = list(documents)
-    # after the copyright page, where the printed book has its contents
-    spine.insert([doc.id for doc in documents].index("copyright") + 1, nav)
+    # where the printed book has its contents: after the front matter that comes before it
+    before = FRONT_MATTER[:FRONT_MATTER.index("contents")]
+    spine.insert(max(i for i, doc in enumerate(documents) if doc.id in before) + 1, nav)
     out.spine = spine
 
     buffer = io.BytesIO()

@@ -6,9 +6,13 @@ for the book's own sections, the name of its template (``ID.html``). The outline
 (``render.BookView.outline``) is made of ``Entry`` objects: the PDF's bookmarks, the EPUB's
 nav and NCX, and the contents page all draw it.
 
-Adding a back-matter section: its id and title in ``BACK_MATTER_TITLES``, a template
-``styles/ID.html`` and its style (book.css: it opens on a right-hand page and sets the running
-head, as ``.sources`` does).
+Which sections a book has, and in what order, is said here: ``FRONT_MATTER`` and
+``BACK_MATTER`` in reading order, ``OPTIONAL`` those a book has only when its manifest gives
+them (``front_matter(book)`` and ``back_matter(book)`` are the ones it has). Adding a
+back-matter section: its id in ``BACK_MATTER`` (and in ``OPTIONAL`` if it may be absent: the
+``Book`` field of that name, with a ``title``, says so; else its title in ``TITLES``), a
+template ``styles/ID.html`` and its style (book.css: it opens on a right-hand page and sets
+the running head, as ``.sources`` does).
 """
 
 from __future__ import annotations
@@ -16,15 +20,46 @@ from __future__ import annotations
 from dataclasses import KW_ONLY, dataclass
 from typing import Literal
 
-FRONT_MATTER = ("halftitle", "titlepage", "copyright", "contents", "foreword")
-BACK_MATTER_TITLES = {"contributors": "Contributors", "sources": "Sources and Permissions"}
-BACK_MATTER = tuple(BACK_MATTER_TITLES)  # in reading order
+# in reading order; the half-title and the contents are the printed book's only
+FRONT_MATTER = ("halftitle", "titlepage", "copyright", "dedication", "epigraph", "contents",
+                "foreword")
+BACK_MATTER = ("afterword", "acknowledgements", "contributors", "sources")
+INDEXES = ("contributors", "sources")  # the back matter's lists of the book's pieces
+# The sections a book has only when the manifest gives them: the Book field of that name.
+OPTIONAL = ("dedication", "epigraph", "foreword", "afterword", "acknowledgements")
 TITLES = {  # the sections whose title is always the same
     "cover": "Cover",  # the EPUB's
     "copyright": "Copyright",
+    "dedication": "Dedication",
+    "epigraph": "Epigraph",
     "contents": "Contents",
-    **BACK_MATTER_TITLES,
+    "contributors": "Contributors",
+    "sources": "Sources and Permissions",
 }
+
+
+def has(book, section_id: str) -> bool:
+    """Whether ``book`` (a model.Book) has the section: an optional one only if given."""
+    return section_id not in OPTIONAL or getattr(book, section_id) is not None
+
+
+def front_matter(book) -> tuple[str, ...]:
+    """The ids of the book's front matter, in reading order (the printed book's)."""
+    return tuple(id_ for id_ in FRONT_MATTER if has(book, id_))
+
+
+def back_matter(book) -> tuple[str, ...]:
+    """The ids of the book's back matter, in reading order."""
+    return tuple(id_ for id_ in BACK_MATTER if has(book, id_))
+
+
+def title_of(book, section_id: str) -> str:
+    """A front- or back-matter section's title: the fixed one, else the manifest's (the
+    foreword's, afterword's, acknowledgements'), or the book's for its half-title and title
+    page."""
+    if section_id in ("halftitle", "titlepage"):
+        return book.title
+    return TITLES[section_id] if section_id in TITLES else getattr(book, section_id).title
 
 # The paged book is laid out as separate documents; a link from one to another is written as
 # LINK_SCHEME + anchor (WeasyPrint drops links to anchors it cannot see), and the join makes

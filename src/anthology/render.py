@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from .model import Book, Part, Story
-from .outline import BACK_MATTER, TITLES, Entry, epub_link, paged_link
+from .outline import TITLES, Entry, back_matter, epub_link, front_matter, paged_link, title_of
 from .text import NOTES_START, direction, to_html
 from .theme import Theme
 
@@ -82,11 +82,15 @@ class BookView:
     contributors: list[Contributor]
     date_text: str
     direction: str
+    dedication_html: str = ""
+    epigraph_html: str = ""          # the book's epigraph (its source is book.epigraph.source)
+    afterword_html: str = ""
+    acknowledgements_html: str = ""
 
     def outline(self, paged: bool) -> list[Entry]:
         """The foreword, the parts with their stories (or the stories), the back matter: the
         EPUB's nav, or with ``paged`` the printed book's bookmarks and contents page, which
-        start with the contents."""
+        start with the contents. The dedication and epigraph pages are not listed."""
         out = [Entry(TITLES["contents"], "contents", kind="front")] if paged else []
         if self.book.foreword:
             out.append(Entry(self.book.foreword.title, "foreword", kind="front"))
@@ -95,7 +99,8 @@ class BookView:
                                   byline=s.story.author if s.story.title else "")
                             for s in part.stories)
             out += [Entry(part.title, part.id, stories, kind="part")] if part.title else stories
-        return out + [Entry(TITLES[id_], id_, kind="back") for id_ in BACK_MATTER]
+        return out + [Entry(title_of(self.book, id_), id_, kind="back")
+                      for id_ in back_matter(self.book)]
 
 
 def book_view(book: Book, image_prefix: str = "") -> BookView:
@@ -118,10 +123,19 @@ def book_view(book: Book, image_prefix: str = "") -> BookView:
         key = (view.story.author, view.story.handle or "")
         by_name.setdefault(key, Contributor(*key)).stories.append(view)
     contributors = sorted(by_name.values(), key=lambda c: (c.name.casefold(), c.handle))
-    foreword = book.foreword
-    return BookView(book, parts, stories,
-                    to_html(foreword.text, language, image_prefix, "foreword-p") if foreword else "",
-                    contributors, long_date(book.date), direction(language))
+    def markdown(text: str | None, id_prefix: str = "") -> str:
+        return to_html(text, language, image_prefix, id_prefix) if text else ""
+
+    def text_of(id_: str) -> str:  # a section's Markdown, its paragraphs' ids ID-p-n
+        section = getattr(book, id_)
+        return markdown(section.text if section else None, f"{id_}-p")
+
+    return BookView(book, parts, stories, text_of("foreword"), contributors,
+                    long_date(book.date), direction(language),
+                    dedication_html=markdown(book.dedication),
+                    epigraph_html=markdown(book.epigraph.text if book.epigraph else None),
+                    afterword_html=text_of("afterword"),
+                    acknowledgements_html=text_of("acknowledgements"))
 
 
 def _story_view(book: Book, story: Story, part: Part, number: int,
@@ -150,23 +164,19 @@ def sections(view: BookView, paged: bool = False) -> list[Section]:
     book's, which adds a half-title and a contents page (the EPUB's nav is its contents)."""
     book, lang = view.book, view.book.language
 
-    def own(id_: str, title: str | None = None, **context) -> Section:
+    def own(id_: str, **context) -> Section:
         """One of the book's own sections, set by the template of its name."""
-        return Section(id_, f"{id_}.html", TITLES[id_] if title is None else title, context, lang)
+        return Section(id_, f"{id_}.html", title_of(book, id_), context, lang)
 
-    out = [own("titlepage", book.title), own("copyright")]
-    if paged:
-        out.insert(0, own("halftitle", book.title))
-        out.append(own("contents", outline=view.outline(paged=True)))
-    if book.foreword:
-        out.append(own("foreword", book.foreword.title))
+    out = [own(id_, outline=view.outline(paged=True)) if id_ == "contents" else own(id_)
+           for id_ in front_matter(book) if paged or id_ not in ("halftitle", "contents")]
     for part in view.parts:
         if part.title:
             out.append(Section(part.id, "part.html", part.title, {"part": part}, lang))
         for story in part.stories:
             out.append(Section(story.id, "story.html", story.story.heading, {"item": story},
                                story.language))
-    return out + [own(id_) for id_ in BACK_MATTER]
+    return out + [own(id_) for id_ in back_matter(book)]
 
 
 def pdf_html(view: BookView, theme: Theme, chosen: list[Section], timestamp: str,

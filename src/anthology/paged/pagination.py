@@ -5,8 +5,9 @@ worker processes:
 
 - the body (parts and stories) in chunks (plan.py) that start where a story or part starts,
   without folios or running heads;
-- the back matter (contributors, sources), also without them, and the front matter
-  (half-title to foreword), which prints page numbers as plain text; their long lists in
+- the back matter (afterword, acknowledgements, contributors, sources: those the book has),
+  also without them, and the front matter (half-title to foreword), which prints page
+  numbers as plain text; their long lists in
   windows (windows.py), all of it driven side by side (runner.Runner.drive);
 - a stamp sheet (stamps.py) with the ten digits and the running heads, cut out and placed
   on the body and back-matter pages.
@@ -231,7 +232,8 @@ class _Matter:
         return html
 
     def front_matter_document(self) -> Layouts:
-        later = {anchor: _later(anchor) for anchor in [*BACK_MATTER, "foreword"]}
+        later = {anchor: _later(anchor)
+                 for anchor in [*(s.id for s in self.pagination.back_matter), "foreword"]}
         label = ""  # the foreword's page, shown by the contents: found by laying out
         for _ in range(FRONT_MATTER_TRIES):
             front = yield from self.document(
