@@ -227,7 +227,7 @@ def test_the_epub_spine_puts_the_nav_after_the_epigraph_and_lands_on_the_first_p
     assert landmarks["bodymatter"] == "story-1.xhtml"
     assert landmarks["afterword"] == "afterword.xhtml"
     assert landmarks["acknowledgments"] == "acknowledgements.xhtml"
-    assert ".dedication" in css  # epub-matter.css, for a book that has such sections
+    assert ".dedication" in css
 
 
 def test_a_book_without_the_apparatus_keeps_its_epub_stylesheet(view, tmp_path):

@@ -31,8 +31,6 @@ from .theme import Theme
 IMAGE_MEDIA = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif"}
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
-# The optional sections epub-matter.css styles (added to epub.css for a book that has one).
-MATTER_STYLED = ("dedication", "epigraph", "afterword", "acknowledgements")
 # Back-matter documents given a landmark: section id -> its EPUB 3 landmark type.
 LANDMARKS = {"afterword": "afterword", "acknowledgements": "acknowledgments"}
 
@@ -96,8 +94,6 @@ def render_epub(view: BookView, theme: Theme, moment: dt.datetime, book_dir: Pat
     _accessibility_metadata(out, book, bool(page_list), bool(cover_image))
 
     css = theme.read("epub.css")
-    if any(has(book, id_) for id_ in MATTER_STYLED):
-        css += "\n" + theme.read("epub-matter.css")
     styles = [epub.EpubItem(uid="css", file_name="book.css", media_type="text/css",
                             content=css.encode())]
     text = "".join(body for _, body in bodies) + book.title + "".join(book.editors)
