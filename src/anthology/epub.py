@@ -24,7 +24,7 @@ from . import fonts
 from .paged.cache import Cache
 from .manifest import read_inside
 from .model import book_images
-from .outline import FRONT_MATTER, TITLES, Entry, epub_document, has
+from .outline import FRONT_MATTER, TITLES, Entry, epub_document
 from .render import BookView, epub_documents
 from .theme import Theme
 
