@@ -86,16 +86,14 @@ mẹ ngồi vá lưới đầu hè,
 
 # ---- Letters -------------------------------------------------------------------------
 
-LETTER_BODY = """\
-The parcel came on Tuesday, wet at one corner, and I have been meaning to write since. The
-books are safe; the jam is not, though the dog disagrees.
-
-We have had a week of weather that cannot make up its mind. On Monday the river rose to the
-second step; by Thursday you could walk across the ford without wetting your boots. Father
-says this is what comes of building a house where two valleys argue.
-
-Tell me everything about the new post, and do not pretend it is dull. Nothing you have ever
-done has been dull, least of all the things you called dull at the time."""
+LETTER_BODY = (  # a line break in Markdown is kept, so each paragraph is one line
+    "The parcel came on Tuesday, wet at one corner, and I have been meaning to write since. "
+    "The books are safe; the jam is not, though the dog disagrees.\n\n"
+    "We have had a week of weather that cannot make up its mind. On Monday the river rose to "
+    "the second step; by Thursday you could walk across the ford without wetting your boots. "
+    "Father says this is what comes of building a house where two valleys argue.\n\n"
+    "Tell me everything about the new post, and do not pretend it is dull. Nothing you have "
+    "ever done has been dull, least of all the things you called dull at the time.")
 
 ARABIC_LETTER = """\
 وصلتني رسالتك مع أول المطر، فقرأتها مرتين قبل أن أفتح النافذة. البيت هادئ منذ سافرت، \
