@@ -118,7 +118,8 @@ EPUBJS_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8">
     const body = doc.querySelector("body");
     texts.push([section.href, body ? body.textContent : ""]);
   }
-  window.result = {texts, toc: nav.toc.map(item => item.label.trim()),
+  const flat = items => items.flatMap(item => [item, ...flat(item.subitems || [])]);
+  window.result = {texts, toc: flat(nav.toc).map(item => item.label.trim()),
                    pages: book.pageList ? book.pageList.pages.map(String) : []};
 })().catch(e => { window.result = {error: String(e)}; });
 </script></body></html>"""
