@@ -221,3 +221,17 @@ def test_epubjs_shows_every_piece(built, tmp_path):
         for piece in part:
             assert squash(piece["title"]) in text
             assert piece["title"] in result["toc"]
+
+
+def test_notes_at_the_piece_end_follow_its_attribution(tmp_path):
+    from anthology.build import build
+    path = texts_book.write(tmp_path / "book")
+    path.write_text(path.read_text(encoding="utf-8").replace("language: en\n",
+                                                             "language: en\nnotes: piece-end\n"),
+                    encoding="utf-8")
+    pdf = build(path, tmp_path / "out", ["print"]).outputs["print"]
+    text = "\n".join(pdf_pages(pdf))
+    ferry = text[text.index("The Annotated Ferry\nFirst read aloud"):]
+    byline, notes = ferry.index("— Nadia Brooks"), [ferry.index(f"Note {n}:") for n in
+                                                     range(1, 22)]
+    assert byline < notes[0] and notes == sorted(notes)
