@@ -63,7 +63,7 @@ def edition_of(view: BookView, theme: Theme, book_dir: Path, edition: str) -> Ed
     if printing:
         base.append((theme.render("print.css", icc=icc_profile().as_uri()), ""))
     if settings.recto_starts:
-        base.append((".story { break-before: right; }", ""))
+        base.append((".story:not(.runon) { break-before: right; }", ""))  # run-on pieces run on
     return Edition(tuple(base), roots, book_dir.as_uri() + "/",
                    f"pdf/{settings.pdf_x}" if printing else "pdf/ua-1",  # the screen PDF is tagged
                    files_digest(images + theme.files + [Path(f.path) for f in pinned.faces]))

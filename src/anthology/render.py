@@ -15,6 +15,9 @@ from .outline import TITLES, Entry, back_matter, epub_link, front_matter, paged_
 from .text import NOTES_START, direction, to_html
 from .theme import Theme
 
+SHORT_LINES = 8    # a run-on piece of at most this many lines of text ...
+SHORT_CHARS = 600  # ... and characters is "short": it never breaks across pages
+
 _MONTHS = ("January February March April May June July August September October November "
            "December").split()
 
@@ -41,6 +44,14 @@ class StoryView:
     notes_html: str = ""           # its notes, listed (the EPUB's, or print's at the end)
     headnote_html: str = ""
     epigraph_html: str = ""
+
+    @property
+    def short(self) -> bool:
+        """A short piece (a heading, up to about eight lines and its attribution), which a
+        run-on layout never breaks across pages (the ``short`` class)."""
+        text = self.story.text
+        return len(text) <= SHORT_CHARS and \
+            sum(1 for line in text.splitlines() if line.strip()) <= SHORT_LINES
 
 
 @dataclass
@@ -71,6 +82,19 @@ class Section:
     def is_part(self) -> bool:
         """A part's opener: it breaks to a right-hand page."""
         return self.template == "part.html"
+
+    @property
+    def new_page(self) -> str:
+        """Whether this section starts a new page: "always" (parts, and the book's own
+        sections, always do), "never" or "when_needed" (a piece that runs on)."""
+        item = self.context.get("item")
+        return "always" if self.is_part or item is None else item.new_page
+
+    @property
+    def forced(self) -> bool:
+        """Whether a page break is forced before it: a part's opener, a piece that always
+        starts a new page. A piece that runs on may start anywhere on a page."""
+        return self.new_page == "always"
 
 
 @dataclass

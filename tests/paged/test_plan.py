@@ -9,7 +9,7 @@ from anthology.paged.layout import Laid
 from anthology.paged.plan import (BLANK, BodyLayout, PageSetup, Placement, even, page_start,
                                   plan_chunks, roman)
 from anthology.profiles import is_recto
-from anthology.render import Section
+from anthology.render import Section, StoryView
 
 
 def story(n: int) -> Section:
@@ -87,3 +87,93 @@ def test_page_setup_keeps_the_text_width_on_either_side(pages):
     assert setup.shift == pytest.approx(-(setup.centre(True) - setup.centre(False)))
     assert setup.inside >= setup.outside  # the gutter grows with the page count
     assert f"margin: {setup.top}in {setup.outside}in" in setup.css()
+
+
+def runon(n: int, new_page: str = "never") -> Section:
+    """A piece that runs on (``new_page`` never or when_needed)."""
+    item = StoryView(None, f"story-{n}", n, "", "en", "", "ltr", new_page=new_page)
+    return Section(f"story-{n}", "story.html", f"Story {n}", {"item": item}, "en")
+
+
+def ids(chunks: list[list[Section]]) -> list[list[str]]:
+    return [[s.id for s in chunk] for chunk in chunks]
+
+
+def test_only_parts_and_pieces_that_always_start_a_page_open_a_chunk():
+    assert story(1).forced and part(1).forced
+    assert not runon(1).forced and not runon(1, "when_needed").forced
+    body = [part(1), runon(1), runon(2), runon(3, "when_needed"), story(4), runon(5), story(6),
+            story(7), part(2), runon(8), runon(9)]
+    assert ids(plan_chunks(body, size=1)) == [
+        ["part-1", "story-1", "story-2", "story-3"], ["story-4", "story-5"], ["story-6"],
+        ["story-7"], ["part-2", "story-8", "story-9"]]
+    # With room for more, the chunks fill up to the next forced start past ``size``.
+    assert ids(plan_chunks(body, size=3)) == [
+        ["part-1", "story-1", "story-2", "story-3"], ["story-4", "story-5", "story-6"],
+        ["story-7"], ["part-2", "story-8", "story-9"]]
+
+
+def test_a_run_longer_than_a_chunk_stays_one_chunk():
+    body = [runon(n) for n in range(1, 101)]
+    assert ids(plan_chunks(body, size=40)) == [[f"story-{n}" for n in range(1, 101)]]
+    body = [story(0), *body, story(101)]
+    assert [len(c) for c in plan_chunks(body, size=40)] == [101, 1]
+
+
+def test_an_always_book_is_chunked_as_before():
+    body = [part(1), *[story(n) for n in range(1, 8)], part(2), story(8)]
+    assert ids(plan_chunks(body, size=3)) == [
+        ["part-1", "story-1", "story-2", "story-3"], ["story-4", "story-5", "story-6"],
+        ["story-7"], ["part-2", "story-8"]]
+
+
+def test_pages_holding_several_pieces_that_run_on():
+    chunks = [[part(1), runon(1), runon(2), runon(3)], [story(4), runon(5)]]
+    first = Laid(b"", [["part-1", "part-1-title"], ["story-1", "story-1-title", "story-2"],
+                       ["story-2-p-2", "story-3", "story-3-title"], []],
+                 [False] * 4, firsts=[["part-1-title", "Part"], ["story-1", "1"],
+                                      ["story-2", "— Author"], ["story-3-p-1", "words"]])
+    second = Laid(b"", [["story-4", "story-4-title", "story-5"]], [False],
+                  firsts=[["story-4", "4"]])
+    body = BodyLayout.place(chunks, [first, second], recto_starts=False)
+    # Every piece's anchor has its true page; story-2 runs on from page 2 to page 3.
+    assert {a: body.pages[a] for a in ("story-1", "story-2", "story-3", "story-4",
+                                       "story-5")} == {"story-1": 2, "story-2": 2,
+                                                       "story-3": 3, "story-4": 5,
+                                                       "story-5": 5}
+    # Openers: the part's page and the page where story 4 (always) starts; the first piece
+    # after a part starts a page but runs on: it gets a running head.
+    assert [body.kind(n) for n in range(1, 7)] == ["opener", "running", "running",
+                                                   "running", "opener", "blank"]
+    # The head is the piece at the top: story 1 starts page 2; page 3 begins with story 2's
+    # attribution (no id of its own: the section's); page 4 is all story 3.
+    assert [body.head(n) for n in range(1, 6)] == [None, "Story 1", "Story 2", "Story 3",
+                                                   None]
+    assert body.on == {1: ("part-1",), 2: ("story-1", "story-2"), 3: ("story-2", "story-3"),
+                       4: ("story-3",), 5: ("story-4", "story-5")}
+    # A page that begins inside the piece before starts there (the EPUB's page list).
+    assert body.starts == [(1, "part-1", ""), (2, "story-1", ""), (3, "story-2", "— Author"),
+                           (4, "story-3-p-1", "words"), (5, "story-4", "")]
+
+
+def test_a_page_that_starts_with_a_piece_running_on_has_it_as_its_head():
+    chunks = [[runon(1), runon(2)]]
+    piece = Laid(b"", [["story-1", "story-1-title"], ["story-2", "story-2-title"]],
+                 [False] * 2, firsts=[["story-1", "1"], ["story-2", "2"]])
+    body = BodyLayout.place(chunks, [piece], recto_starts=False)
+    assert [body.head(n) for n in (1, 2)] == ["Story 1", "Story 2"]
+    assert [body.kind(n) for n in (1, 2)] == ["running", "running"]
+
+
+def test_a_page_in_one_other_language_says_so_and_a_mixed_page_does_not():
+    from types import SimpleNamespace
+
+    from anthology.paged.join import languages
+    chunks = [[runon(1), runon(2), runon(3)]]
+    piece = Laid(b"", [["story-1", "story-2"], ["story-3"], []], [False] * 3,
+                 firsts=[["story-1", "1"], ["story-2-p-1", "words"], ["story-3", "w"]])
+    body = BodyLayout.place(chunks, [piece], recto_starts=False)
+    stories = [SimpleNamespace(id=f"story-{n}", language=lang)
+               for n, lang in ((1, "en"), (2, "fr"), (3, "fr"))]
+    view = SimpleNamespace(stories=stories, book=SimpleNamespace(language="en"))
+    assert languages(view, body) == {2: "fr", 3: "fr"}

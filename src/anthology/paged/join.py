@@ -29,14 +29,14 @@ BODY_GROUP_PAGES = 300  # body pages joined at a time (each group's pieces then 
 
 
 def languages(view: BookView, body: BodyLayout) -> dict[int, str]:
-    """Body page -> the language of the story on it, where it is not the book's."""
+    """Body page -> the language of the story on it, where it is not the book's (a page
+    that holds pieces in more than one language, run on, is left in the book's)."""
     out = {}
-    starts = sorted([(body.pages[s.id], s.language) for s in view.stories
-                     if s.id in body.pages]  # a part's opener is in the book's language:
-                    + [(body.pages[p.id], "") for p in view.parts if p.id in body.pages])
-    for (start, language), (end, _) in zip(starts, starts[1:] + [(body.page_count + 1, "")]):
-        if language and language != view.book.language:
-            out.update({n: language for n in range(start, end)})
+    language = {s.id: s.language for s in view.stories}  # a part's opener is in the book's
+    for number, on in body.on.items():
+        found = {language.get(section, "") for section in on}
+        if len(found) == 1 and (only := found.pop()) and only != view.book.language:
+            out[number] = only
     return out
 
 

@@ -1,16 +1,18 @@
 """The plan of a paged book: the page setup, the body's chunks, and where the chunks' pages
 land (``BodyLayout``, the contract between the layout and the join).
 
-A chunk's layout does not depend on where it lands: stories break to a new page, and the
-inside and outside margins add up to the same text width on either side, so a chunk that
-lands on the other side is shifted sideways by the join. Breaks to a right-hand page (parts,
-or every story with ``recto_starts``) only ever open a chunk. Page numbers, contents, outline,
-labels and links are therefore exactly those of a single pass.
+A chunk's layout does not depend on where it lands: a chunk opens only where a page start is
+forced (a part, or a piece that always starts a new page; pieces that run on are never split
+from the ones before them), and the inside and outside margins add up to the same text width
+on either side, so a chunk that lands on the other side is shifted sideways by the join.
+Breaks to a right-hand page (parts, or every such story with ``recto_starts``) only ever open
+a chunk. Page numbers, contents, outline, labels and links are therefore exactly those of a
+single pass.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..model import PrintSettings
 from ..profiles import gutter, is_recto
@@ -93,15 +95,24 @@ def first_guess(text_lengths: list[int]) -> int:
 
 
 def plan_chunks(body: list[Section], size: int) -> list[list[Section]]:
-    """Split the body's sections into chunks of at most ``size`` stories. A part opener breaks
-    to a right-hand page, so it always opens a chunk: then a chunk that starts with a story
-    holds no right-hand break (unless every story has one, ``recto_starts``, and then the
-    chunk itself starts on a right-hand page), and its layout is the same on either side."""
+    """Split the body's sections into chunks of about ``size`` stories. A chunk only ever
+    opens where a page start is forced, so that its layout is the one a single pass gives:
+    at a part's opener (which breaks to a right-hand page, and always opens a chunk) or at a
+    piece that always starts a new page. Then a chunk that starts with a story holds no
+    right-hand break (unless every story has one, ``recto_starts``, and then the chunk itself
+    starts on a right-hand page), and its layout is the same on either side.
+
+    Pieces that run on (``new_page``: never or when_needed) follow the one before on its
+    page, so a run of them is never split: the first of a run that follows a part's opener
+    starts a page too, but it is in the opener's chunk already, and one that follows a piece
+    that starts a new page shares that piece's last page. A chunk therefore holds more than
+    ``size`` stories when it ends in such a run, and a run longer than ``size`` stays one
+    chunk (a known limit: a part of 2,000 run-on poems is laid out in one process)."""
     chunks: list[list[Section]] = []
     stories = 0
     for section in body:
         is_part = section.is_part
-        if not chunks or (is_part and chunks[-1]) or stories >= size:
+        if not chunks or (is_part and chunks[-1]) or (stories >= size and section.forced):
             chunks.append([])
             stories = 0
         chunks[-1].append(section)
@@ -135,21 +146,31 @@ class Placement:
 class BodyLayout:
     """Where the chunks' pages land in the book's body (page 1 is the first story's page),
     what each carries, and its running head: made once by ``place``, read by the stamp
-    sheet, the join and the page list."""
+    sheet, the join and the page list.
+
+    A page may hold several pieces that run on. An opener (a folio, no running head) is a
+    page where a part or a piece that always starts a new page starts; every other page
+    that is not blank is running, and its head is the piece at its top: the one continuing
+    from the page before, or the one whose heading starts the page."""
     placements: list[Placement]             # in order
     blanks: dict[int, bool]                 # body page -> blank
     pages: dict[str, int]                   # anchor -> body page
     starts: list[tuple[int, str, str]]      # (body page, page_start(...) of it)
-    openers: frozenset[int]                 # body pages where a section starts
-    heads: dict[int, str]                   # body page -> running head (the section's title)
+    openers: frozenset[int]                 # body pages where a part or an "always" piece
+                                            # starts
+    heads: dict[int, str]                   # body page -> running head (the title of the
+                                            # section at its top)
     page_count: int
+    on: dict[int, tuple[str, ...]] = field(default_factory=dict)  # body page -> the sections
+                                            # on it (parts and pieces, top first)
 
     @classmethod
     def place(cls, chunks: list[list[Section]], laid: list[Piece],
               recto_starts: bool) -> BodyLayout:
         placements, blanks, pages, starts, openers, heads = [], {}, {}, [], set(), {}
-        number, current = 0, ""
-        titles = {s.id: s.title for chunk in chunks for s in chunk}
+        on: dict[int, tuple[str, ...]] = {}
+        number, current = 0, ""  # current: the section running at the foot of the last page
+        sections = {s.id: s for chunk in chunks for s in chunk}
         for c, (chunk, result) in enumerate(zip(chunks, laid)):
             opens_right = recto_starts or chunk[0].is_part
             if opens_right and not is_recto(number + 1):  # add a verso
@@ -160,19 +181,29 @@ class BodyLayout:
                 number += 1
                 placements.append(Placement(c, p, number))
                 blanks[number] = blank
-                if start := page_start(anchors, result.firsts[p]):
+                first = result.firsts[p]
+                starting = [a for a in anchors if a in sections]  # top first
+                # A piece that runs on may start lower down, under the end of the one
+                # before: then the page begins inside a block that started earlier.
+                continued = bool(first) and first[0] != "" and first[0] not in anchors
+                if starting and continued:
+                    starts.append((number, first[0], first[1]))
+                elif start := page_start(anchors, first):
                     starts.append((number, *start))
                 for anchor in anchors:
                     pages.setdefault(anchor, number)
-                    if anchor in titles:
-                        openers.add(number)
-                        current = titles[anchor]
-                heads[number] = current
+                top = starting[0] if starting and anchors[0] == starting[0] \
+                    and not continued else current
+                on[number] = tuple(dict.fromkeys([top] * bool(top) + starting))
+                if any(sections[a].forced for a in starting):
+                    openers.add(number)
+                current = starting[-1] if starting else current
+                heads[number] = sections[top].title if top else ""
         if not is_recto(number + 1):  # the back matter opens on a right-hand page
             number += 1
             blanks[number] = True
             placements.append(Placement(BLANK, 0, number))
-        return cls(placements, blanks, pages, starts, frozenset(openers), heads, number)
+        return cls(placements, blanks, pages, starts, frozenset(openers), heads, number, on)
 
     def kind(self, number: int) -> str:
         """What body page ``number`` carries: "blank" nothing, "opener" a folio, "running"
