@@ -147,6 +147,7 @@ def book_view(book: Book, image_prefix: str = "") -> BookView:
         key = (view.story.author, view.story.handle or "")
         by_name.setdefault(key, Contributor(*key)).stories.append(view)
     contributors = sorted(by_name.values(), key=lambda c: (c.name.casefold(), c.handle))
+
     def markdown(text: str | None, id_prefix: str = "") -> str:
         return to_html(text, language, image_prefix, id_prefix) if text else ""
 
