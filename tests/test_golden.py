@@ -16,6 +16,7 @@ from conftest import DEFAULT_MANIFEST, GOLDEN
 
 BOOKS = {"stars-in-parts": GOLDEN / "html" / "stars-in-parts" / "in" / "book.yaml",
          "apparatus": GOLDEN / "html" / "apparatus" / "in" / "book.yaml",
+         "texts": GOLDEN / "html" / "texts" / "in" / "book.yaml",
          "default-book": DEFAULT_MANIFEST}  # book/ is the default book's in/
 TIMESTAMP = "2024-01-01T00:00:00Z"
 BROKEN = sorted(p.name for p in (GOLDEN / "manifest-errors").iterdir())

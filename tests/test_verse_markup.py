@@ -117,3 +117,11 @@ def test_levels_and_turnover_in_print(tmp_path):
     after = [(left, top) for _, left, top in boxes[start:] if top > boxes[start][2] + 5]
     assert after, "the long line did not turn over"
     assert after[0][0] > x["windward"] + 10  # the turnover hangs right of the line's start
+
+
+def test_one_line_fields_get_typography_and_stay_safe():
+    from anthology.text import inline_html
+    out = inline_html("<script>x</script> *Dear* 'Tom' ![a](pic.png) [x](javascript:y)")
+    assert "<script" not in out and "&lt;script&gt;" in out
+    assert "<em>Dear</em>" in out and "‘Tom’" in out
+    assert "<img" not in out and 'href="javascript' not in out

@@ -226,6 +226,19 @@ def _set_directions(tokens: list[Token], language: str) -> None:
                 opener.attrSet("dir", strong)
 
 
+def inline_html(text: str, language: str = "en") -> str:
+    """A one-line field (a letter's salutation, an epigraph's source) with the typography and
+    emphasis of the text around it; an image there shows its description (it is not
+    checked as the text's images are)."""
+    md = _parser(language)
+    children = md.parseInline(text, {})[0].children or []
+    for child in children:
+        if child.type == "image":
+            child.type, child.content = "text", child.content or "[image]"
+    _clean_inline(children, "")
+    return md.renderer.renderInline(children, md.options, {})
+
+
 def _clean_inline(children: list[Token], image_prefix: str) -> None:
     """Make one block's inline tokens safe for the book: long words breakable, images only
     from the book folder (else their alt text), links only to the web or mail."""

@@ -16,11 +16,13 @@ from functools import cached_property
 from pathlib import Path
 
 import jinja2
+import markupsafe
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from .errors import InputError
 from .fonts import SYSTEM_FONT_FOLDERS
 from .manifest import clean_text
+from .text import inline_html
 
 _PACKAGE = Path(__file__).resolve().parent
 # Installed wheels carry the theme inside the package; an editable checkout uses the repo's.
@@ -119,6 +121,8 @@ class Theme:
             keep_trailing_newline=True,
             auto_reload=False)  # a Theme lives for one build: no stat() per template use
         self.env.filters["balance"] = balance_lines
+        self.env.filters["inline"] = lambda text, language="en": \
+            markupsafe.Markup(inline_html(text, language))
 
     def render(self, template: str, **context) -> str:
         """Render a template; ThemeError naming the template file and line if it fails (a
