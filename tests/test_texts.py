@@ -107,6 +107,13 @@ def test_stanzas_are_not_split_and_breaks_keep_two_lines(built):
         assert holding and last in squash(pages[holding[0]]), stanza[0]
 
 
+def test_a_stanza_that_must_break_keeps_two_lines_on_each_page(built):
+    pages = pdf_pages(built["print"])
+    holding = [len(re.findall(r"Line \d+ of the tally", page)) for page in pages]
+    counts = [n for n in holding if n]
+    assert len(counts) >= 2 and sum(counts) == 44 and min(counts) >= 2, counts
+
+
 def calls_and_notes(page_text: str) -> tuple[set[int], set[int]]:
     calls = {int(n) for n in re.findall(r"[a-z]\.(\d{1,2})(?=\s|$)", page_text)}
     notes = {int(n) for n in re.findall(r"Note (\d{1,2}):", page_text)}

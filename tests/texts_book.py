@@ -55,6 +55,10 @@ WINTER_LIST = "\n\n".join(
          "keep the telling plain and pleasant,", "and be quiet when it's done."],
     ])
 
+# One stanza longer than a page: it must break, keeping two lines or more on each side.
+LONG_STANZA = "\n".join(f"{'  ' * (n % 2)}Line {n + 1} of the tally, and the tide still "
+                         f"{('rising', 'turning', 'falling')[n % 3]}," for n in range(44))
+
 CENTRED = """\
 ->for the ones who stayed<-
 
@@ -143,13 +147,14 @@ def pieces() -> list[dict]:
         {"title": "Evening, Long Lines", "author": "Tomás Reyes", "text": LONG_LINES},
         {"title": "A Winter List", "author": "Edith Carrow", "file": "poems/winter.md"},
         {"title": "Window", "author": "Jun Park", "text": CENTRED},
+        {"title": "The Tally", "author": "Edith Carrow", "text": LONG_STANZA},
         {"title": "The Narrows", "author": "Maren Oakes", "text": NOTED_POEM},
         {"title": "Θάλασσα τὸ βράδυ", "author": "Ἑλένη Μαυρίδου", "language": "grc",
          "text": GREEK_POEM},
         {"title": "Bến sông", "author": "Trần Thị Mai", "language": "vi",
          "text": VIETNAMESE_POEM},
     ]
-    for n in range(9):
+    for n in range(8):
         poems.append({"title": f"Small Hours {n + 1}", "author": "Ivo Lindqvist",
                       "text": "\n".join(f"{'  ' * (i % 2)}{_SENTENCES[(n + i) % 10][:-1]}"
                                         for i in range(3 + n % 4))})
