@@ -125,3 +125,24 @@ def test_one_line_fields_get_typography_and_stay_safe():
     assert "<script" not in out and "&lt;script&gt;" in out
     assert "<em>Dear</em>" in out and "‘Tom’" in out
     assert "<img" not in out and 'href="javascript' not in out
+
+
+def test_a_poems_first_line_keeps_its_indent_from_yaml_and_from_a_file(make_book):
+    from anthology.model import load_book
+    from anthology.render import book_view
+    path = make_book("""\
+        title: First Indents
+        stories:
+          - author: Ann Vale
+            kind: verse
+            text: |2
+                  indented first line
+                second at level one
+              third flush
+          - author: Ben Marsh
+            file: poem.md
+        """, {"poem.md": "---\nkind: verse\n---\n\n    deep first line\nflush second\n"})
+    first, second = book_view(load_book(path)).stories
+    assert '<span class="line i2">indented first line</span>' in first.html
+    assert '<span class="line i1">second at level one</span>' in first.html
+    assert '<span class="line i2">deep first line</span>' in second.html

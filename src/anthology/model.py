@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
-                      ValidationError, field_validator, model_validator)
+                      StringConstraints, ValidationError, field_validator, model_validator)
 
 from . import profiles
 from .codes import Code
@@ -71,9 +71,10 @@ class _Entry(BaseModel):
 
 
 class _HasText(_Entry):
-    """Text given inline, or as ``file:`` (which the manifest loader turns into text)."""
+    """Text given inline, or as ``file:`` (which the manifest loader turns into text). Its
+    leading spaces are kept: a poem's first line may be indented."""
 
-    text: str | None = None
+    text: Annotated[str | None, StringConstraints(strip_whitespace=False)] = None
     file: str | None = None
 
     @field_validator("text")
@@ -81,7 +82,7 @@ class _HasText(_Entry):
     def _not_empty(cls, value: str | None) -> str | None:
         if value is not None and not value.strip():
             raise _Invalid(Code.EMPTY_TEXT, "the text is empty; expected Markdown text")
-        return value
+        return value.rstrip() if value is not None else None
 
     @model_validator(mode="after")
     def _text_or_file(self):

@@ -198,7 +198,9 @@ def to_html(text: str, language: str = "en", image_prefix: str = "", id_prefix: 
         book_notes = _Notes(md, definitions, prefix, notes, image_prefix, language)
         body = _verse_html(verse, md, env, book_notes, language, image_prefix, id_prefix)
         return body + book_notes.end_html()
-    tokens, definitions = _take_definitions(md.parse(text, env))
+    # (A prose text's first line is never indented code: the manifest keeps its spaces, which
+    # only verse reads.)
+    tokens, definitions = _take_definitions(md.parse(text.lstrip(), env))
     book_notes = _Notes(md, definitions, prefix, notes, image_prefix, language)
     _number_blocks(tokens, id_prefix)
     _set_directions(tokens, language)

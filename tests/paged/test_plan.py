@@ -141,14 +141,13 @@ def test_pages_holding_several_pieces_that_run_on():
                                        "story-5")} == {"story-1": 2, "story-2": 2,
                                                        "story-3": 3, "story-4": 5,
                                                        "story-5": 5}
-    # Openers: the part's page and the page where story 4 (always) starts; the first piece
-    # after a part starts a page but runs on: it gets a running head.
-    assert [body.kind(n) for n in range(1, 7)] == ["opener", "running", "running",
+    # Openers: the part's page, the page where the first piece after it opens (under the
+    # opener's sink, though it runs on) and the page where story 4 (always) starts.
+    assert [body.kind(n) for n in range(1, 7)] == ["opener", "opener", "running",
                                                    "running", "opener", "blank"]
-    # The head is the piece at the top: story 1 starts page 2; page 3 begins with story 2's
-    # attribution (no id of its own: the section's); page 4 is all story 3.
-    assert [body.head(n) for n in range(1, 6)] == [None, "Story 1", "Story 2", "Story 3",
-                                                   None]
+    # The head is the piece at the top: page 3 begins with story 2's attribution (no id of
+    # its own: the section's); page 4 is all story 3.
+    assert [body.head(n) for n in range(1, 6)] == [None, None, "Story 2", "Story 3", None]
     assert body.on == {1: ("part-1",), 2: ("story-1", "story-2"), 3: ("story-2", "story-3"),
                        4: ("story-3",), 5: ("story-4", "story-5")}
     # A page that begins inside the piece before starts there (the EPUB's page list).
@@ -161,8 +160,8 @@ def test_a_page_that_starts_with_a_piece_running_on_has_it_as_its_head():
     piece = Laid(b"", [["story-1", "story-1-title"], ["story-2", "story-2-title"]],
                  [False] * 2, firsts=[["story-1", "1"], ["story-2", "2"]])
     body = BodyLayout.place(chunks, [piece], recto_starts=False)
-    assert [body.head(n) for n in (1, 2)] == ["Story 1", "Story 2"]
-    assert [body.kind(n) for n in (1, 2)] == ["running", "running"]
+    assert [body.head(n) for n in (1, 2)] == [None, "Story 2"]  # the first opens the body
+    assert [body.kind(n) for n in (1, 2)] == ["opener", "running"]
 
 
 def test_a_page_in_one_other_language_says_so_and_a_mixed_page_does_not():

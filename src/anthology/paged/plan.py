@@ -172,6 +172,9 @@ class BodyLayout:
         number, current = 0, ""  # current: the section running at the foot of the last page
         sections = {s.id: s for chunk in chunks for s in chunk}
         for c, (chunk, result) in enumerate(zip(chunks, laid)):
+            # The chunk's first piece opens a page under the opener's sink, even one that
+            # runs on (after a part's title page, or at the body's start): no running head.
+            sinking = next((s.id for s in chunk if not s.is_part), None)
             opens_right = recto_starts or chunk[0].is_part
             if opens_right and not is_recto(number + 1):  # add a verso
                 number += 1
@@ -195,7 +198,7 @@ class BodyLayout:
                 top = starting[0] if starting and anchors[0] == starting[0] \
                     and not continued else current
                 on[number] = tuple(dict.fromkeys([top] * bool(top) + starting))
-                if any(sections[a].forced for a in starting):
+                if any(sections[a].forced or a == sinking for a in starting):
                     openers.add(number)
                 current = starting[-1] if starting else current
                 heads[number] = sections[top].title if top else ""
