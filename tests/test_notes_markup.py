@@ -80,3 +80,33 @@ def test_note_problems_in_verse():
     assert any(line == 6 and what == "misplaced" and "after the poem's notes" in message
                for line, what, message in found)
     assert note_problems("a line[^a]\n\n[^a]: The note.", kind="verse") == []
+
+
+def test_notes_in_every_field_of_a_book_have_ids_unique_in_the_book(make_book):
+    from anthology.model import load_book
+    from anthology.render import book_view, epub_documents, pdf_html, sections
+    from anthology.theme import Theme
+    import json
+    noted = "Text with a note.[^1]\n\n[^1]: The note."
+    piece = {"author": "Ann Vale", "text": noted, "headnote": noted,
+             "epigraph": {"text": noted}}
+    path = make_book(json.dumps({
+        "title": "Notes Everywhere", "dedication": noted, "epigraph": noted,
+        "foreword": {"text": noted}, "afterword": {"text": noted},
+        "acknowledgements": noted,
+        "parts": [{"title": "One", "intro": noted, "stories": [piece, piece]},
+                  {"title": "Two", "intro": noted, "stories": [piece]}]}))
+    view, theme = book_view(load_book(path)), Theme(path.parent)
+    chosen = sections(view, paged=True)
+    paged = pdf_html(view, theme, chosen, "2024-01-01T00:00:00Z",
+                     {s.id: n for n, s in enumerate(chosen, start=1)})
+    found = ids(paged)
+    assert len(found) == len(set(found)) and sum("-note-1" in i for i in found) == 5 + 2 + 3 * 3
+    for _, body in epub_documents(view, theme):
+        assert len(ids(body)) == len(set(ids(body)))
+
+
+def test_brackets_with_a_caret_but_no_notes_stay_text_as_before():
+    text = "She typed [^a-z]+ and then [^_^] into the search box."
+    assert note_problems(text) == []
+    assert "[^a-z]+" in to_html(text) and "[^_^]" in to_html(text)

@@ -146,3 +146,12 @@ def test_a_poems_first_line_keeps_its_indent_from_yaml_and_from_a_file(make_book
     assert '<span class="line i2">indented first line</span>' in first.html
     assert '<span class="line i1">second at level one</span>' in first.html
     assert '<span class="line i2">deep first line</span>' in second.html
+
+
+def test_every_indent_level_has_its_style_in_both_outputs():
+    from anthology.text import MAX_INDENT
+    from anthology.theme import BUILTIN
+    for sheet in ("book.css", "epub.css"):
+        css = (BUILTIN / sheet).read_text(encoding="utf-8")
+        levels = {int(n) for n in re.findall(r"\.verse \.i(\d+) \{", css)}
+        assert levels == set(range(1, MAX_INDENT + 1)), sheet

@@ -32,7 +32,8 @@ IMAGE_MEDIA = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 # Back-matter documents given a landmark: section id -> its EPUB 3 landmark type.
-LANDMARKS = {"afterword": "afterword", "acknowledgements": "acknowledgments"}
+LANDMARKS = {"dedication": "dedication", "afterword": "afterword",
+             "acknowledgements": "acknowledgments"}
 
 
 class _Writer(epub.EpubWriter):

@@ -8,7 +8,7 @@ import re
 import unicodedata
 import uuid
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 from urllib.parse import urlsplit
 
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
@@ -219,7 +219,7 @@ class Book(_Entry):
     description: str | None = None
     keywords: Names = []
     foreword: Foreword | None = None
-    dedication: str | None = None         # Markdown, on a page of its own after the copyright
+    dedication: Text | None = None        # Markdown, on a page of its own after the copyright
     epigraph: Annotated[Epigraph | None, BeforeValidator(_text_block)] = None  # the book's
     afterword: Afterword | None = None
     acknowledgements: Annotated[Acknowledgements | None, BeforeValidator(_text_block)] = None
@@ -395,7 +395,7 @@ def load_book(path: str | Path) -> Book:
 
 def _raw_kind(entry) -> str | None:
     kind = entry.get("kind") if isinstance(entry, dict) else None
-    return kind if kind in ("prose", "verse", "letter") else None
+    return kind if kind in get_args(Kind) else None
 
 
 def _story_slots(data):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from .model import Book, Part, Story
 from .outline import TITLES, Entry, back_matter, epub_link, front_matter, paged_link, title_of
-from .text import NOTES_START, direction, to_html
+from .text import direction, to_html, to_html_parts
 from .theme import Theme
 
 SHORT_LINES = 8    # a run-on piece of at most this many lines of text ...
@@ -140,7 +140,8 @@ def book_view(book: Book, image_prefix: str = "") -> BookView:
             views.append(view)
             stories.append(view)
         parts.append(PartView(f"part-{p}", part.title,
-                              to_html(part.intro, language, image_prefix) if part.intro else "",
+                              to_html(part.intro, language, image_prefix,
+                                      note_prefix=f"part-{p}-intro") if part.intro else "",
                               views))
     by_name: dict[tuple[str, str], Contributor] = {}
     for view in stories:
@@ -148,19 +149,26 @@ def book_view(book: Book, image_prefix: str = "") -> BookView:
         by_name.setdefault(key, Contributor(*key)).stories.append(view)
     contributors = sorted(by_name.values(), key=lambda c: (c.name.casefold(), c.handle))
 
-    def markdown(text: str | None, id_prefix: str = "") -> str:
-        return to_html(text, language, image_prefix, id_prefix) if text else ""
-
-    def text_of(id_: str) -> str:  # a section's Markdown, its paragraphs' ids ID-p-n
+    def matter(id_: str) -> str:  # a section's Markdown
         section = getattr(book, id_)
-        return markdown(section.text if section else None, f"{id_}-p")
+        return _markdown(section.text if section else None, language, image_prefix, id_)
 
-    return BookView(book, parts, stories, text_of("foreword"), contributors,
+    return BookView(book, parts, stories, matter("foreword"), contributors,
                     long_date(book.date), direction(language),
-                    dedication_html=markdown(book.dedication),
-                    epigraph_html=markdown(book.epigraph.text if book.epigraph else None),
-                    afterword_html=text_of("afterword"),
-                    acknowledgements_html=text_of("acknowledgements"))
+                    dedication_html=_markdown(book.dedication, language, image_prefix,
+                                              "dedication"),
+                    epigraph_html=_markdown(book.epigraph.text if book.epigraph else None,
+                                            language, image_prefix, "epigraph"),
+                    afterword_html=matter("afterword"),
+                    acknowledgements_html=matter("acknowledgements"))
+
+
+def _markdown(text: str | None, language: str, image_prefix: str, id_: str,
+              **options) -> str:
+    """A Markdown field's HTML, its notes listed after it: its blocks' ids ``ID-p-n`` and its
+    notes' ``ID-note-n`` (unique in the book, for the PDF's links and the EPUB)."""
+    return to_html(text, language, image_prefix, f"{id_}-p", note_prefix=id_,
+                   **options) if text else ""
 
 
 def _story_view(book: Book, story: Story, part: Part, number: int,
@@ -169,19 +177,16 @@ def _story_view(book: Book, story: Story, part: Part, number: int,
     the print HTML with each note at its call), its notes listed, headnote and epigraph."""
     language, kind, id_ = story.language or book.language, book.kind_of(story, part), \
         f"story-{number}"
-
-    def markdown(text: str, **options) -> str:
-        return to_html(text, language, image_prefix, **options) if text else ""
-
-    text = dict(kind=kind, id_prefix=f"{id_}-p", note_prefix=id_)
-    body, _, notes = markdown(story.text, **text, notes="end").partition(NOTES_START)
-    paged = markdown(story.text, **text, notes="call") if notes and book.notes == "page" \
-        else body
+    body, notes = to_html_parts(story.text, language, image_prefix, f"{id_}-p", kind,
+                                note_prefix=id_)
+    paged = to_html(story.text, language, image_prefix, f"{id_}-p", kind, "call", id_) \
+        if notes and book.notes == "page" else body
     return StoryView(story, id_, number, body, language, long_date(story.date),
-                     direction(language), kind, paged_html=paged,
-                     notes_html=NOTES_START + notes if notes else "",
-                     headnote_html=markdown(story.headnote),
-                     epigraph_html=markdown(story.epigraph.text) if story.epigraph else "")
+                     direction(language), kind, paged_html=paged, notes_html=notes,
+                     headnote_html=_markdown(story.headnote, language, image_prefix,
+                                             f"{id_}-headnote"),
+                     epigraph_html=_markdown(story.epigraph.text if story.epigraph else None,
+                                             language, image_prefix, f"{id_}-epigraph"))
 
 
 def sections(view: BookView, paged: bool = False) -> list[Section]:

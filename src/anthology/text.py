@@ -176,7 +176,17 @@ def _breakable_html(text: str) -> str:
 
 def to_html(text: str, language: str = "en", image_prefix: str = "", id_prefix: str = "",
             kind: str = "prose", notes: str = "end", note_prefix: str = "") -> str:
-    """Render Markdown to an XHTML-compatible fragment; images get ``image_prefix``.
+    """Render Markdown to an XHTML-compatible fragment, its notes listed after it: see
+    to_html_parts."""
+    return "".join(to_html_parts(text, language, image_prefix, id_prefix, kind, notes,
+                                 note_prefix))
+
+
+def to_html_parts(text: str, language: str = "en", image_prefix: str = "", id_prefix: str = "",
+                  kind: str = "prose", notes: str = "end",
+                  note_prefix: str = "") -> tuple[str, str]:
+    """Render Markdown to an XHTML-compatible fragment and its notes (listed after it, or ""
+    when it has none or they go to the page's foot); images get ``image_prefix``.
 
     With ``id_prefix``, every top-level block (in verse, every stanza) gets an id (``prefix-1``,
     ``prefix-2``, ...), so that a page of the print edition can be traced to the paragraph it
@@ -197,7 +207,7 @@ def to_html(text: str, language: str = "en", image_prefix: str = "", id_prefix: 
         definitions = _take_definitions(md.parse(after, env))[1]  # first: calls need them
         book_notes = _Notes(md, definitions, prefix, notes, image_prefix, language)
         body = _verse_html(verse, md, env, book_notes, language, image_prefix, id_prefix)
-        return body + book_notes.end_html()
+        return body, book_notes.end_html()
     # (A prose text's first line is never indented code: the manifest keeps its spaces, which
     # only verse reads.)
     tokens, definitions = _take_definitions(md.parse(text.lstrip(), env))
@@ -208,7 +218,7 @@ def to_html(text: str, language: str = "en", image_prefix: str = "", id_prefix: 
         if token.children:
             _clean_inline(token.children, image_prefix)
             book_notes.place_calls(token.children)
-    return md.renderer.render(tokens, md.options, {}) + book_notes.end_html()
+    return md.renderer.render(tokens, md.options, {}), book_notes.end_html()
 
 
 def _number_blocks(tokens: list[Token], id_prefix: str) -> None:
@@ -371,12 +381,11 @@ class _Notes:
                     self.md.renderer.render(tokens, self.md.options, {})
             asides.append(f'<aside class="note" id="{self.prefix}-note-{number}" '
                           f'epub:type="footnote" role="doc-footnote">\n{text}</aside>\n')
-        return NOTES_START + "\n" + "".join(asides) + "</div>\n"
+        return '<div class="notes">\n' + "".join(asides) + "</div>\n"
 
 
 # ---- Verse -------------------------------------------------------------------------------
 
-NOTES_START = '<div class="notes">'  # a piece's notes, listed after its text (render.py)
 MAX_INDENT = 12  # indent levels of a verse line (i1..i12 in the CSS)
 _NOTE_LINE = re.compile(r"[ ]{0,3}\[\^[^\]\s]+\]:")
 _INDENT = re.compile(r"[ \t]*")
@@ -429,21 +438,21 @@ def _verse_html(verse: str, md: MarkdownIt, env: dict, notes: _Notes, language: 
     line before, hidden, takes up the space; ``\\~`` is a literal tilde).
     """
     out = []
-    before = (0, "")  # the last line's level, and its text as HTML without ids
+    before = (0, "")  # the last line's level, and its plain text (no links, images, ids)
     for number, stanza in enumerate(_stanzas(verse), start=1):
         spans = []
         for line in stanza:
             level, align, dropped, source = _verse_line(line)
             children = md.parseInline(source, env)[0].children
             _clean_inline(children, image_prefix)
-            quiet = md.renderer.renderInline(
-                [c for c in children if c.type != "footnote_ref"], md.options, {})
+            quiet = _plain(children)
             notes.place_calls(children)
             shown = md.renderer.renderInline(children, md.options, {})
             if dropped and before[1]:
                 level = before[0]
                 space = before[1] + " "  # the dropped line starts a space after it
-                shown = f'<span class="drop-space" aria-hidden="true">{space}</span>{shown}'
+                shown = (f'<span class="drop-space" aria-hidden="true">'
+                         f'{html.escape(space, quote=False)}</span>{shown}')
                 quiet = space + quiet
             classes = "line" + (f" i{level}" if level else "") + (f" {align}" if align else "")
             spans.append(f'<span class="{classes}">{shown}</span>')
@@ -454,6 +463,13 @@ def _verse_html(verse: str, md: MarkdownIt, env: dict, notes: _Notes, language: 
             attrs += f' dir="{strong}"'
         out.append(f'<p class="stanza"{attrs}>' + "<br />".join(spans) + "</p>\n")
     return '<div class="verse">\n' + "".join(out) + "</div>\n" if out else ""
+
+
+def _plain(children: list[Token]) -> str:
+    """A line's words as plain text: what a dropped line's hidden spacer repeats."""
+    return "".join(html.unescape(re.sub(r"<[^>]+>", "", c.content)).replace("\u200b", "")
+                   if c.type == "html_inline" else c.content
+                   for c in children if c.type in ("text", "code_inline", "html_inline"))
 
 
 def note_problems(text: str, kind: str = "prose") -> list[tuple[int, str, str]]:
@@ -486,9 +502,10 @@ def note_problems(text: str, kind: str = "prose") -> list[tuple[int, str, str]]:
             problems.append((line, "misplaced", "text after the poem's notes; expected only "
                              "notes '[^1]: …' there (a note's further paragraphs indented "
                              "four spaces)"))
-    problems += [(line, "no text", f"footnote [^{label}] has no text; expected a line "
-                  f"'[^{label}]: …' after the text")
-                 for label, line in calls.items() if label not in texts]
+    if texts:  # without any note text, a "[^x]" is text as written (as it always was)
+        problems += [(line, "no text", f"footnote [^{label}] has no text; expected a line "
+                      f"'[^{label}]: …' after the text")
+                     for label, line in calls.items() if label not in texts]
     problems += [(line, "never called", f"footnote text [^{label}] is never called; "
                   f"expected [^{label}] in the text where the note belongs")
                  for label, line in texts.items() if label not in calls]
