@@ -149,15 +149,15 @@ class BodyLayout:
     sheet, the join and the page list.
 
     A page may hold several pieces that run on. An opener (a folio, no running head) is a
-    page where a part or a piece that always starts a new page starts; every other page
-    that is not blank is running, and its head is the piece at its top: the one continuing
+    page where a part, a piece that always starts a new page, or the first piece after a part
+    starts; every other page that is not blank is running, and its head is the piece at its top: the one continuing
     from the page before, or the one whose heading starts the page."""
     placements: list[Placement]             # in order
     blanks: dict[int, bool]                 # body page -> blank
     pages: dict[str, int]                   # anchor -> body page
     starts: list[tuple[int, str, str]]      # (body page, page_start(...) of it)
-    openers: frozenset[int]                 # body pages where a part or an "always" piece
-                                            # starts
+    openers: frozenset[int]                 # body pages where a part, an "always" piece or
+                                            # a part's first piece starts
     heads: dict[int, str]                   # body page -> running head (the title of the
                                             # section at its top)
     page_count: int
