@@ -45,7 +45,7 @@ def test_a_book_style_overrides_one_template(tmp_path):
     folder = tmp_path / "book"
     main(["new", str(folder)])
     story = (BUILTIN / "story.html").read_text().replace(
-        '<div class="story-text">', '<p class="stamp">OVERRIDDEN STORY</p><div class="story-text">')
+        '<div class="attribution"', '<p class="stamp">OVERRIDDEN STORY</p><div class="attribution"')
     (folder / "styles" / "story.html").write_text(story)
     built = build(folder / "book.yaml", tmp_path / "out", ["pdf"])
     text = "\n".join(pdf_pages(built.outputs["pdf"]))
