@@ -114,6 +114,16 @@ def test_a_stanza_that_must_break_keeps_two_lines_on_each_page(built):
     assert len(counts) >= 2 and sum(counts) == 44 and min(counts) >= 2, counts
 
 
+def test_every_poems_heading_shares_its_page_with_its_first_line(built):
+    pages = [squash(page) for page in pdf_pages(built["print"])]
+    for poem in texts_book.pieces()[0]:
+        title = squash(poem["title"])
+        first = squash((poem.get("text") or texts_book.WINTER_LIST).split("\n")[0])[:30]
+        page = next(p for p in pages if title in p and "contents" not in p[:20]
+                    and p.find(title) < len(p) - len(title))
+        assert first in page, poem["title"]
+
+
 def calls_and_notes(page_text: str) -> tuple[set[int], set[int]]:
     calls = {int(n) for n in re.findall(r"[a-z]\.(\d{1,2})(?=\s|$)", page_text)}
     notes = {int(n) for n in re.findall(r"Note (\d{1,2}):", page_text)}

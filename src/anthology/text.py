@@ -386,6 +386,10 @@ class _Notes:
 
 # ---- Verse -------------------------------------------------------------------------------
 
+# A stanza of up to this many lines fits on any trim's page, and print keeps it whole; a
+# longer one (class "long") breaks where it must, keeping two lines on each side. (Kept whole,
+# it would move to the next page and could leave its piece's heading alone on this one.)
+KEPT_STANZA = 20
 MAX_INDENT = 12  # indent levels of a verse line (i1..i12 in the CSS)
 _NOTE_LINE = re.compile(r"[ ]{0,3}\[\^[^\]\s]+\]:")
 _INDENT = re.compile(r"[ \t]*")
@@ -461,7 +465,8 @@ def _verse_html(verse: str, md: MarkdownIt, env: dict, notes: _Notes, language: 
         strong = first_strong("\n".join(stanza))
         if strong and strong != direction(language):
             attrs += f' dir="{strong}"'
-        out.append(f'<p class="stanza"{attrs}>' + "<br />".join(spans) + "</p>\n")
+        kept = "stanza" if len(stanza) <= KEPT_STANZA else "stanza long"
+        out.append(f'<p class="{kept}"{attrs}>' + "<br />".join(spans) + "</p>\n")
     return '<div class="verse">\n' + "".join(out) + "</div>\n" if out else ""
 
 
