@@ -172,9 +172,10 @@ class Acknowledgements(_HasText):
 
 class Layout(_Entry):
     """How pieces follow one another in print: each on a new page (``always``), running on
-    with an ornament between them (``never``), or on a new page only when a short piece would
-    otherwise break (``when_needed``); ``numbers``: the "— n —" over each piece. Unset keys
-    fall back to the book's layout, then to these defaults."""
+    with an ornament between them (``never``), or running on but starting a new page when a
+    piece does not fit in what is left of the page (``when_needed``); ``numbers``: the
+    "— n —" over each piece. Unset keys fall back to the book's layout, then to the
+    defaults (always, with numbers)."""
     new_page: Literal["always", "never", "when_needed"] | None = None
     numbers: bool | None = None
 
