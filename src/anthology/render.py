@@ -133,10 +133,8 @@ def book_view(book: Book, image_prefix: str = "") -> BookView:
     parts: list[PartView] = []
     for p, part in enumerate(book.all_parts, start=1):
         views = []
-        new_page, numbered = book.layout_of(part if book.parts is not None else None)
         for story in part.stories:
             view = _story_view(book, story, part, len(stories) + 1, image_prefix)
-            view.new_page, view.numbered = new_page, numbered
             views.append(view)
             stories.append(view)
         parts.append(PartView(f"part-{p}", part.title,
@@ -182,7 +180,8 @@ def _story_view(book: Book, story: Story, part: Part, number: int,
     paged = to_html(story.text, language, image_prefix, f"{id_}-p", kind, "call", id_) \
         if notes and book.notes == "page" else body
     return StoryView(story, id_, number, body, language, long_date(story.date),
-                     direction(language), kind, paged_html=paged, notes_html=notes,
+                     direction(language), kind, *book.layout_of(part), paged_html=paged,
+                     notes_html=notes,
                      headnote_html=_markdown(story.headnote, language, image_prefix,
                                              f"{id_}-headnote"),
                      epigraph_html=_markdown(story.epigraph.text if story.epigraph else None,
