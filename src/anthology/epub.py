@@ -31,7 +31,7 @@ from .theme import Theme
 IMAGE_MEDIA = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif"}
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
-# Back-matter documents given a landmark: section id -> its EPUB 3 landmark type.
+# Documents given a landmark (besides the toc and the body matter): id -> landmark type.
 LANDMARKS = {"dedication": "dedication", "afterword": "afterword",
              "acknowledgements": "acknowledgments"}
 
