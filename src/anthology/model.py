@@ -386,8 +386,7 @@ def load_book(path: str | Path) -> Book:
             and (m := re.fullmatch(r"missing required field '(\w+)'", p.message))
             and (p.path, m[1]) in suggested)]
         raise ManifestError(problems) from None
-    problems += _text_problems(data, [field for field in markdown_fields(book)
-                                      if "stories" not in field[0]], root)
+    problems += _text_problems(data, _matter_fields(book), root)
     if problems:
         raise ManifestError(problems)
     book._sources = files
@@ -437,21 +436,29 @@ def _story_fields(loc: tuple, story: Story, kind: str):
 
 def markdown_fields(book: Book):
     """(location, Markdown text, kind) of every Markdown field in the book that has text."""
-    fields = [(("foreword", "text"), book.foreword.text if book.foreword else None, "prose"),
-              (("afterword", "text"), book.afterword.text if book.afterword else None, "prose"),
-              (("acknowledgements", "text"),
-               book.acknowledgements.text if book.acknowledgements else None, "prose"),
-              (("dedication",), book.dedication, "prose"),
-              (("epigraph", "text"), book.epigraph.text if book.epigraph else None, "prose")]
+    fields = _matter_fields(book)
     if book.parts is not None:
         for p, part in enumerate(book.parts):
-            fields.append((("parts", p, "intro"), part.intro, "prose"))
             for i, story in enumerate(part.stories):
                 fields += _story_fields(("parts", p, "stories", i), story,
                                         book.kind_of(story, part))
     else:
         for i, story in enumerate(book.stories):
             fields += _story_fields(("stories", i), story, book.kind_of(story))
+    return [field for field in fields if field[1]]
+
+
+def _matter_fields(book: Book):
+    """(location, Markdown text, kind) of the Markdown fields outside the pieces (load_book
+    checks the pieces' own one at a time)."""
+    fields = [(("foreword", "text"), book.foreword.text if book.foreword else None, "prose"),
+              (("afterword", "text"), book.afterword.text if book.afterword else None, "prose"),
+              (("acknowledgements", "text"),
+               book.acknowledgements.text if book.acknowledgements else None, "prose"),
+              (("dedication",), book.dedication, "prose"),
+              (("epigraph", "text"), book.epigraph.text if book.epigraph else None, "prose")]
+    fields += [(("parts", p, "intro"), part.intro, "prose")
+               for p, part in enumerate(book.parts or ())]
     return [field for field in fields if field[1]]
 
 
