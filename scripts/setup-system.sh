@@ -8,6 +8,7 @@ set -euo pipefail
 packages=(
   fonts-ebgaramond fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji fontconfig
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libgs-common poppler-utils
+  libicu-dev pkg-config g++  # PyICU (the icu extra) builds against ICU
 )
 if [ "${1:-}" = "--test" ]; then
   # The font matrix (tests/test_font_matrix.py): CFF, TrueType and variable faces.

@@ -26,7 +26,7 @@ def test_codes_are_unique_and_well_formed():
     every = Code.__members__.values()  # aliases too: a reused value would be one
     assert len({c.value for c in every}) == len(every)
     assert len({c.label for c in every}) == len(every)
-    assert all(re.fullmatch(r"[MP]\d{3}", c) and c.label and c.meaning for c in every)
+    assert all(re.fullmatch(r"[MPW]\d{3}", c) and c.label and c.meaning for c in every)
 
 
 def test_every_code_is_used_and_by_the_right_layer():
@@ -39,8 +39,8 @@ def test_every_code_is_used_and_by_the_right_layer():
                 used.setdefault(name, set()).add(path.name)
     assert set(used) == set(Code.__members__)
     for name, modules in used.items():
-        expected = {"preflight.py"} if Code[name].startswith("P") else \
-            {"manifest.py", "model.py", "images.py"}
+        expected = {"P": {"preflight.py"}, "W": {"lint.py"}}.get(
+            Code[name][0], {"manifest.py", "model.py", "images.py"})
         assert modules <= expected, (name, modules)
 
 
@@ -57,7 +57,7 @@ def readme_rows() -> list[str]:
 
 
 def test_the_readme_table_is_the_code_table():
-    shown = re.findall(r"^\| [MP]\d{3} \|.*$", _readme_section(), re.M)
+    shown = re.findall(r"^\| [MPW]\d{3} \|.*$", _readme_section(), re.M)
     assert {row.split(" | ")[0][2:] for row in shown} == {c.value for c in Code}
     assert shown == readme_rows(), "\n" + "\n".join(readme_rows())
 

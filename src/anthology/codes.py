@@ -82,6 +82,16 @@ class Code(StrEnum):
     NOTE_NEVER_CALLED = "M049", "note never called", "a footnote text '[^n]:' no call refers to"
     NOTE_MISPLACED = "M050", "note misplaced", \
         "a note's second text, a call inside a note, or verse after a poem's notes"
+    # The people of the book (model.py)
+    AUTHOR_AND_AUTHORS = "M051", "author and authors", "both 'author' and 'authors' given"
+    DUPLICATE_CONTRIBUTOR = "M052", "duplicate contributor", \
+        "two contributors with one id, or a name two ids share that a piece uses"
+    # Warnings of `anthology check` (lint.py): the book builds, but an editor should look
+    CONTRIBUTOR_WITHOUT_PIECE = "W001", "contributor without a piece", \
+        "a contributor of the register no piece credits"
+    BIO_MISSING = "W002", "bio missing", "a piece's contributor has no bio when others have one"
+    SAME_PERSON = "W003", "same person twice?", \
+        "two contributors whose names differ only in spelling or accents"
     # Preflight of the print files (preflight.py)
     PAGE_COUNT = "P001", "page count", "the interior's page count is within the printer's"
     EVEN_PAGES = "P002", "even page count", "an even page count, where the printer needs one"

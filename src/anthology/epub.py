@@ -24,6 +24,7 @@ from . import fonts
 from .paged.cache import Cache
 from .manifest import read_inside
 from .model import book_images
+from .people import RELATORS
 from .outline import FRONT_MATTER, TITLES, Entry, epub_document
 from .render import BookView, epub_documents
 from .theme import Theme
@@ -74,10 +75,7 @@ def render_epub(view: BookView, theme: Theme, moment: dt.datetime, book_dir: Pat
     out.set_identifier(book.uid)
     out.set_title(book.title)
     out.set_language(book.language)
-    for n, editor in enumerate(book.editors):
-        out.add_author(editor, role="edt", uid=f"editor-{n}")
-    for n, person in enumerate(view.contributors):
-        out.add_metadata("DC", "contributor", person.name, {"id": f"contributor-{n}"})
+    _credit_people(out, view)
     for name, value in (("publisher", book.publisher), ("rights", book.rights),
                         ("description", book.description)):
         if value:
@@ -149,6 +147,28 @@ def render_epub(view: BookView, theme: Theme, moment: dt.datetime, book_dir: Pat
     writer.process()
     writer.write()
     return _repack(buffer.getvalue(), moment)
+
+
+def _credit_people(out, view: BookView) -> None:
+    """The book's editors as its creators (with no editors, its pieces' authors), and
+    everyone else its pieces credit as contributors; each with a MARC relator role per
+    role they have and the name they sort under (``file-as``)."""
+    book = view.book
+    for n, editor in enumerate(book.editors):
+        out.add_author(editor, role="edt", uid=f"editor-{n}")
+    for entry in view.contributors:
+        roles = [role for role, _ in entry.by_role]
+        if not roles:
+            continue
+        creator = not book.editors and "author" in roles
+        uid = f"contributor-{entry.number}"
+        out.add_metadata("DC", "creator" if creator else "contributor", entry.person.name,
+                         {"id": uid})
+        out.add_metadata(None, "meta", entry.person.sort_as,
+                         {"refines": f"#{uid}", "property": "file-as"})
+        for role in roles:
+            out.add_metadata(None, "meta", RELATORS[role],
+                             {"refines": f"#{uid}", "property": "role", "scheme": "marc:relators"})
 
 
 def _mark_pages(bodies, page_starts):

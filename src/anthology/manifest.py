@@ -345,6 +345,10 @@ def read_inside(root: Path, relative: str) -> bytes:
     return target.read_bytes()
 
 
+# Front-matter keys the manifest's entry overrides by giving the other one.
+_ONE_OF = {"author": "authors", "authors": "author"}
+
+
 def _inline_file(entry: NodeDict, root: Path, where: str, problems: list[Problem],
                  files: list[Path], front_matter: bool) -> None:
     """Replace ``file: x.md`` by ``text:`` (and front-matter fields the entry lacks)."""
@@ -380,7 +384,7 @@ def _inline_file(entry: NodeDict, root: Path, where: str, problems: list[Problem
         problems.extend(error.problems)
         return
     for key, value in meta.items():
-        if key not in entry:
+        if key not in entry and _ONE_OF.get(key) not in entry:
             entry[key] = value
             entry.origins[key] = meta.where(key)
     del entry["file"]

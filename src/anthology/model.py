@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Literal, get_args
 from urllib.parse import urlsplit
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
                       StringConstraints, ValidationError, field_validator, model_validator)
 
 from . import profiles
@@ -105,6 +105,18 @@ def _text_block(value):
     return {"text": value} if isinstance(value, str) else value
 
 
+def _address(value: str) -> str:
+    """A plain http(s) address: a piece's source, a contributor's website."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise _Invalid(Code.BAD_ADDRESS, f"expected an http(s):// address, got {value!r}")
+    if re.search(r'[\s<>"{}|\\^`]', value):
+        raise _Invalid(Code.BAD_ADDRESS, "expected an address without spaces or any of "
+                       f"<>\"{{}}|\\^`, got {value!r} (percent-encode them, e.g. %3C for <)")
+    return value
+
+
+Address = Annotated[str, AfterValidator(_address)]
 Kind = Literal["prose", "verse", "letter"]
 LETTER_PARTS = ("dateline", "salutation", "closing", "signature", "postscript")
 
@@ -115,12 +127,51 @@ class Epigraph(_Entry):
     source: str | None = None
 
 
-class Story(_HasText):
-    author: Text
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class Contributor(_Entry):
+    """One person of the ``contributors:`` register. Pieces name them by ``id`` or ``name``."""
+    id: str | None = None
+    name: Text
+    sort_as: str | None = None            # "Choo, Esther"; default: the name's last word first
     handle: str | None = None
+    website: Address | None = None
+    bio: str | None = None                # Markdown, in "About the Contributors"
+    short_bio: str | None = None          # Markdown, a sentence printed with their pieces
+
+    @field_validator("id")
+    @classmethod
+    def _plain_id(cls, value: str | None) -> str | None:
+        if value is not None and not _ID.match(value):
+            raise _Invalid(Code.INVALID_VALUE, "expected an id of letters, digits, '-', '_' "
+                           f"and '.' (e.g. 'choo' or 'ana-ruiz'), got {value!r}")
+        return value
+
+
+def same_name(name: str) -> str:
+    """A name as pieces match it: Unicode-normalised, its spaces collapsed."""
+    return " ".join(unicodedata.normalize("NFC", name).split())
+
+
+ROLES = ("author", "translator", "illustrator", "editor")  # a piece's credits, in print order
+
+
+class Story(_HasText):
+    # Who made it: contributors' ids or names (a name not in the register is a person too).
+    author: Text | None = None            # one author ...
+    authors: Annotated[list[Text], Field(min_length=1)] | None = None  # ... or several
+    translator: Names = []
+    illustrator: Names = []
+    editor: Names = []                    # of an excerpt
+    handle: str | None = None             # the inline author's (the register has its own)
     title: str | None = None
+    original_title: str | None = None     # a translation's title in its own language
+    original_language: str | None = None  # BCP 47: "translated from the Galician"
     date: Date = None
-    source: str | None = None
+    first_published: str | None = None    # free text: "Poetry Wales, Spring 2024"
+    permission: str | None = None         # "Reprinted by permission of the author"
+    source: Address | None = None
     language: str | None = None
     kind: Kind | None = None              # None: the part's, else the book's (prose)
     headnote: str | None = None           # an editor's note before the text (Markdown)
@@ -134,26 +185,25 @@ class Story(_HasText):
     signature: str | None = None
     postscript: str | None = None
 
-    _language = field_validator("language")(_check_language)
+    _language = field_validator("language", "original_language")(_check_language)
 
-    @field_validator("source")
-    @classmethod
-    def _http_only(cls, value: str | None) -> str | None:
-        if value is not None:
-            parts = urlsplit(value)
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                raise _Invalid(Code.BAD_ADDRESS,
-                               f"expected an http(s):// address, got {value!r}")
-            if re.search(r'[\s<>"{}|\\^`]', value):
-                raise _Invalid(Code.BAD_ADDRESS, "expected an address without spaces or any of "
-                               f"<>\"{{}}|\\^`, got {value!r} (percent-encode them, e.g. %3C "
-                               "for <)")
-        return value
+    @model_validator(mode="after")
+    def _one_author_field(self):
+        if self.author is not None and self.authors is not None:
+            raise _Invalid(Code.AUTHOR_AND_AUTHORS, "give either 'author' (one name) or "
+                           "'authors' (a list), not both")
+        if self.author is None and self.authors is None:
+            raise _Invalid(Code.MISSING_FIELD, "missing required field 'author'")
+        return self
 
     @property
-    def heading(self) -> str:
-        """How the story is named in contents and bookmarks: its title, else its author."""
-        return self.title or self.author
+    def author_refs(self) -> list[str]:
+        """The ids or names of its authors, in order."""
+        return [self.author] if self.author is not None else list(self.authors)
+
+    def refs(self, role: str) -> list[str]:
+        """The ids or names credited in ``role`` (one of ROLES)."""
+        return self.author_refs if role == "author" else list(getattr(self, role))
 
 
 class Foreword(_HasText):
@@ -224,6 +274,8 @@ class Book(_Entry):
     epigraph: Annotated[Epigraph | None, BeforeValidator(_text_block)] = None  # the book's
     afterword: Afterword | None = None
     acknowledgements: Annotated[Acknowledgements | None, BeforeValidator(_text_block)] = None
+    contributors: list[Contributor] = []  # the register: who they are, bios
+    indexes: list[Literal["titles", "first_lines"]] = []  # the back matter's optional indexes
     kind: Kind = "prose"                  # every piece's kind, unless its part or it says
     notes: Literal["page", "piece-end"] = "page"  # where print sets footnotes
     layout: Layout = Layout()
@@ -387,6 +439,7 @@ def load_book(path: str | Path) -> Book:
             and (p.path, m[1]) in suggested)]
         raise ManifestError(problems) from None
     problems += _text_problems(data, _matter_fields(book), root)
+    problems += _people_problems(data, book)
     if problems:
         raise ManifestError(problems)
     book._sources = files
@@ -434,18 +487,67 @@ def _story_fields(loc: tuple, story: Story, kind: str):
     return fields
 
 
+def located_stories(book: Book):
+    """(location in the manifest, story, its part or None) of every story, in book order."""
+    if book.parts is not None:
+        for p, part in enumerate(book.parts):
+            yield from ((("parts", p, "stories", i), story, part)
+                        for i, story in enumerate(part.stories))
+    else:
+        yield from ((("stories", i), story, None) for i, story in enumerate(book.stories))
+
+
 def markdown_fields(book: Book):
     """(location, Markdown text, kind) of every Markdown field in the book that has text."""
     fields = _matter_fields(book)
-    if book.parts is not None:
-        for p, part in enumerate(book.parts):
-            for i, story in enumerate(part.stories):
-                fields += _story_fields(("parts", p, "stories", i), story,
-                                        book.kind_of(story, part))
-    else:
-        for i, story in enumerate(book.stories):
-            fields += _story_fields(("stories", i), story, book.kind_of(story))
+    for loc, story, part in located_stories(book):
+        fields += _story_fields(loc, story, book.kind_of(story, part))
     return [field for field in fields if field[1]]
+
+
+def _people_problems(data, book: Book) -> list[Problem]:
+    """Two contributors with one id; a piece naming a person two contributors' names match
+    (it must use an id)."""
+    problems, first_with = [], {}
+    for c, entry in enumerate(book.contributors):
+        if entry.id is None:
+            continue
+        if entry.id in first_with:
+            file, line = locate(data, ("contributors", c, "id"))
+            problems.append(Problem(file, line, Code.DUPLICATE_CONTRIBUTOR,
+                                    _path(("contributors", c, "id")),
+                                    f"the id '{entry.id}' is already "
+                                    f"contributors[{first_with[entry.id]}]'s; expected each "
+                                    "contributor's id once"))
+        first_with.setdefault(entry.id, c)
+    by_name: dict[str, list[int]] = {}
+    for c, entry in enumerate(book.contributors):
+        by_name.setdefault(same_name(entry.name), []).append(c)
+    for loc, story, _ in located_stories(book):
+        for role in ROLES:
+            field = "authors" if role == "author" and story.authors is not None else role
+            for n, ref in enumerate(story.refs(role)):
+                shared = by_name.get(same_name(ref), [])
+                if ref in first_with or len(shared) < 2:
+                    continue
+                where = (*loc, field) if field == "author" else (*loc, field, n)
+                if not isinstance(_raw(data, where), str):
+                    where = (*loc, field)  # a single name given as text, not a list
+                file, line = locate(data, where)
+                entries = " and ".join(f"contributors[{c}]" for c in shared)
+                problems.append(Problem(file, line, Code.DUPLICATE_CONTRIBUTOR, _path(where),
+                                        f"'{ref}' is the name of {entries}; expected the "
+                                        "id of the one meant"))
+    return problems
+
+
+def _raw(data, loc):
+    for key in loc:
+        try:
+            data = data[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
 
 
 def _matter_fields(book: Book):
@@ -459,6 +561,8 @@ def _matter_fields(book: Book):
               (("epigraph", "text"), book.epigraph.text if book.epigraph else None, "prose")]
     fields += [(("parts", p, "intro"), part.intro, "prose")
                for p, part in enumerate(book.parts or ())]
+    fields += [(("contributors", c, bio), getattr(entry, bio), "prose")
+               for c, entry in enumerate(book.contributors) for bio in ("bio", "short_bio")]
     return [field for field in fields if field[1]]
 
 

@@ -10,7 +10,8 @@ Which sections a book has, and in what order, is said here: ``FRONT_MATTER`` and
 ``BACK_MATTER`` in reading order, ``OPTIONAL`` those a book has only when its manifest gives
 them (``front_matter(book)`` and ``back_matter(book)`` are the ones it has). Adding a
 back-matter section: its id in ``BACK_MATTER`` (and in ``OPTIONAL`` if it may be absent: the
-``Book`` field of that name, with a ``title``, says so; else its title in ``TITLES``), a
+``Book`` field of that name, with a ``title``, says so; or a test in ``_PRESENT``; else its
+title in ``TITLES``), a
 template ``styles/ID.html`` and its style (book.css: it opens on a right-hand page and sets
 the running head, as ``.sources`` does).
 """
@@ -23,23 +24,34 @@ from typing import Literal
 # in reading order; the half-title and the contents are the printed book's only
 FRONT_MATTER = ("halftitle", "titlepage", "copyright", "dedication", "epigraph", "contents",
                 "foreword")
-BACK_MATTER = ("afterword", "acknowledgements", "contributors", "sources")
-INDEXES = ("contributors", "sources")  # the back matter's lists of the book's pieces
-# The sections a book has only when the manifest gives them: the Book field of that name.
+BACK_MATTER = ("afterword", "acknowledgements", "bios", "contributors", "sources",
+               "index-titles", "index-first-lines")
+# the back matter's lists that print the pages of the book's pieces
+INDEXES = ("bios", "contributors", "sources", "index-titles", "index-first-lines")
+# The sections a book has only when the manifest gives them: the Book field of that name ...
 OPTIONAL = ("dedication", "epigraph", "foreword", "afterword", "acknowledgements")
+# ... or when this says so.
+_PRESENT = {"bios": lambda book: any(entry.bio for entry in book.contributors),
+            "index-titles": lambda book: "titles" in book.indexes,
+            "index-first-lines": lambda book: "first_lines" in book.indexes}
 TITLES = {  # the sections whose title is always the same
     "cover": "Cover",  # the EPUB's
     "copyright": "Copyright",
     "dedication": "Dedication",
     "epigraph": "Epigraph",
     "contents": "Contents",
+    "bios": "About the Contributors",
     "contributors": "Contributors",
     "sources": "Sources and Permissions",
+    "index-titles": "Index of Titles",
+    "index-first-lines": "Index of First Lines",
 }
 
 
 def has(book, section_id: str) -> bool:
     """Whether ``book`` (a model.Book) has the section: an optional one only if given."""
+    if section_id in _PRESENT:
+        return _PRESENT[section_id](book)
     return section_id not in OPTIONAL or getattr(book, section_id) is not None
 
 

@@ -8,9 +8,11 @@ as words, the contributors list, the outline); ``pdf_html`` makes the single pag
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
-from .model import Book, Part, Story
+from .model import ROLES, Book, Part, Story
+from .people import Credits, People, Person, names
 from .outline import TITLES, Entry, back_matter, epub_link, front_matter, paged_link, title_of
 from .text import direction, to_html, to_html_parts
 from .theme import Theme
@@ -20,6 +22,14 @@ SHORT_CHARS = 600  # ... and characters is "short": it never breaks across pages
 
 _MONTHS = ("January February March April May June July August September October November "
            "December").split()
+
+
+def language_name(tag: str | None) -> str:
+    """'gl' -> 'Galician' (CLDR's English names, through Babel); an unknown tag as given."""
+    if not tag:
+        return ""
+    from babel import Locale
+    return Locale("en").languages.get(tag.split("-")[0].lower(), tag)
 
 
 def long_date(value: dt.date | None) -> str:
@@ -44,6 +54,22 @@ class StoryView:
     notes_html: str = ""           # its notes, listed (the EPUB's, or print's at the end)
     headnote_html: str = ""
     epigraph_html: str = ""
+    credits: Credits | None = None  # who made it, role by role
+
+    @property
+    def heading(self) -> str:
+        """How the piece is named in contents and bookmarks: its title, else its byline."""
+        return self.story.title or self.credits.byline
+
+    @property
+    def translation(self) -> str:
+        """'Translated from the Galician by Jo Penrose' (or the parts of it it has)."""
+        story, translators = self.story, self.credits.translator
+        if not (translators or story.original_language):
+            return ""
+        source = f" from the {language_name(story.original_language)}" \
+            if story.original_language else ""
+        return f"Translated{source}" + (f" by {names(translators)}" if translators else "")
 
     @property
     def short(self) -> bool:
@@ -63,10 +89,23 @@ class PartView:
 
 
 @dataclass
-class Contributor:
-    name: str
-    handle: str
-    stories: list[StoryView] = field(default_factory=list)
+class ContributorView:
+    """A person with the pieces they are credited for: (piece, role), in book order."""
+    person: Person
+    pieces: list[tuple[StoryView, str]] = field(default_factory=list)
+    bio_html: str = ""
+    short_bio_html: str = ""
+    number: int = 0  # its place in the index (set once sorted), for its anchor
+
+    @property
+    def id(self) -> str:
+        return f"bio-{self.number}"
+
+    @property
+    def by_role(self) -> list[tuple[str, list[StoryView]]]:
+        """Their pieces grouped by role, in ROLES order."""
+        return [(role, items) for role in ROLES
+                if (items := [item for item, r in self.pieces if r == role])]
 
 
 @dataclass
@@ -103,13 +142,21 @@ class BookView:
     parts: list[PartView]
     stories: list[StoryView]
     foreword_html: str
-    contributors: list[Contributor]
+    contributors: list[ContributorView]  # everyone credited or registered, in index order
     date_text: str
     direction: str
     dedication_html: str = ""
     epigraph_html: str = ""          # the book's epigraph (its source is book.epigraph.source)
     afterword_html: str = ""
     acknowledgements_html: str = ""
+
+    def contributor(self, person: Person) -> ContributorView:
+        """The contributors' entry of ``person`` (its ``id`` is the bio's anchor)."""
+        return self._contributors_by_key[person.key]
+
+    @functools.cached_property
+    def _contributors_by_key(self) -> dict[str, ContributorView]:
+        return {entry.person.key: entry for entry in self.contributors}
 
     def outline(self, paged: bool) -> list[Entry]:
         """The foreword, the parts with their stories (or the stories), the back matter: the
@@ -119,8 +166,8 @@ class BookView:
         if self.book.foreword:
             out.append(Entry(self.book.foreword.title, "foreword", kind="front"))
         for part in self.parts:
-            stories = tuple(Entry(s.story.heading, s.id, kind="story",
-                                  byline=s.story.author if s.story.title else "")
+            stories = tuple(Entry(s.heading, s.id, kind="story",
+                                  byline=s.credits.byline if s.story.title else "")
                             for s in part.stories)
             out += [Entry(part.title, part.id, stories, kind="part")] if part.title else stories
         return out + [Entry(title_of(self.book, id_), id_, kind="back")
@@ -128,24 +175,21 @@ class BookView:
 
 
 def book_view(book: Book, image_prefix: str = "") -> BookView:
-    language = book.language
+    language, people = book.language, People(book)
     stories: list[StoryView] = []
     parts: list[PartView] = []
     for p, part in enumerate(book.all_parts, start=1):
         views = []
         for story in part.stories:
             view = _story_view(book, story, part, len(stories) + 1, image_prefix)
+            view.credits = people.credits(story)
             views.append(view)
             stories.append(view)
         parts.append(PartView(f"part-{p}", part.title,
                               to_html(part.intro, language, image_prefix,
                                       note_prefix=f"part-{p}-intro") if part.intro else "",
                               views))
-    by_name: dict[tuple[str, str], Contributor] = {}
-    for view in stories:
-        key = (view.story.author, view.story.handle or "")
-        by_name.setdefault(key, Contributor(*key)).stories.append(view)
-    contributors = sorted(by_name.values(), key=lambda c: (c.name.casefold(), c.handle))
+    contributors = _contributors(book, people, stories, image_prefix)
 
     def matter(id_: str) -> str:  # a section's Markdown
         section = getattr(book, id_)
@@ -159,6 +203,23 @@ def book_view(book: Book, image_prefix: str = "") -> BookView:
                                             language, image_prefix, "epigraph"),
                     afterword_html=matter("afterword"),
                     acknowledgements_html=matter("acknowledgements"))
+
+
+def _contributors(book: Book, people: People, stories: list[StoryView],
+                  image_prefix: str) -> list[ContributorView]:
+    """Everyone the pieces credit and everyone in the register, sorted as an index, each with
+    their pieces and roles and their bios' HTML."""
+    found: dict[str, ContributorView] = {p.key: ContributorView(p) for p in people.register}
+    for view in stories:
+        for role, person in view.credits.roles():
+            found.setdefault(person.key, ContributorView(person)).pieces.append((view, role))
+    ordered = [found[p.key] for p in people.sorted(c.person for c in found.values())]
+    for number, entry in enumerate(ordered, start=1):
+        entry.number = number
+        entry.bio_html = _markdown(entry.person.bio, book.language, image_prefix, entry.id)
+        entry.short_bio_html = _markdown(entry.person.short_bio, book.language, image_prefix,
+                                         f"{entry.id}-short")
+    return ordered
 
 
 def _markdown(text: str | None, language: str, image_prefix: str, id_: str,
@@ -203,7 +264,7 @@ def sections(view: BookView, paged: bool = False) -> list[Section]:
         if part.title:
             out.append(Section(part.id, "part.html", part.title, {"part": part}, lang))
         for story in part.stories:
-            out.append(Section(story.id, "story.html", story.story.heading, {"item": story},
+            out.append(Section(story.id, "story.html", story.heading, {"item": story},
                                story.language))
     return out + [own(id_) for id_ in back_matter(book)]
 
