@@ -150,6 +150,13 @@ class BookView:
     afterword_html: str = ""
     acknowledgements_html: str = ""
 
+    @property
+    def creators(self) -> list[str]:
+        """The book's creators: its editors, else the authors of its pieces (a collection
+        of one writer's work), in index order."""
+        return list(self.book.editors) or [entry.person.name for entry in self.contributors
+                                           if any(r == "author" for _, r in entry.pieces)]
+
     def contributor(self, person: Person) -> ContributorView:
         """The contributors' entry of ``person`` (its ``id`` is the bio's anchor)."""
         return self._contributors_by_key[person.key]

@@ -45,6 +45,7 @@ def assemble(view: BookView, front: Pages, body: BodyJoin, backs: list[BackMatte
     padded with ``blank`` to an even count; ``pages`` maps every anchor outside the front
     matter to its page number."""
     base = pikepdf.open(io.BytesIO(front.pages[0][0].pdf))
+    _credit_contributors(base, view)
     book = _Book(PdfWriter(base.pdf_version, object_streams=variant != "pdf/x-1a"),
                  body.anchors, cache, tagged=structure.document_of(base) is not None)
     contents = _contents_pages(front)
@@ -84,6 +85,20 @@ def assemble(view: BookView, front: Pages, body: BodyJoin, backs: list[BackMatte
         if "/Info" in base.trailer else b"<< >>"
     return book.finish(entries.strip()[2:-2] + b" %s/PageLabels << /Nums "
                        b"[0 << /S /r >> %d << /S /D >>] >>" % (outline, front_count), info)
+
+
+def _credit_contributors(pdf: pikepdf.Pdf, view: BookView) -> None:
+    """The XMP's dc:contributor: everyone the pieces credit, in index order (WeasyPrint
+    writes the book's creators, its editors, as dc:creator and /Author). A PDF without XMP
+    (the screen edition) gets one made from its document information."""
+    names = [entry.person.name for entry in view.contributors if entry.pieces]
+    if not names:
+        return
+    fresh = "/Metadata" not in pdf.Root
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
+        if fresh:
+            xmp.load_from_docinfo(pdf.docinfo)
+        xmp["dc:contributor"] = names
 
 
 class _Book:
