@@ -196,7 +196,8 @@ def _mark_pages(bodies, page_starts):
             if at is None:
                 continue
         else:
-            at = tag.end() if tag[1] == "section" else tag.start()
+            # inside a section or a list's entry (a list holds only entries), else before
+            at = tag.end() if tag[1] in ("section", "li") else tag.start()
         bodies[index] = (section, body[:at] + marker + body[at:])
         done[index] = at + len(marker)
         page_list.append((index, label, f"{epub_document(section.id)}#page-{label}"))

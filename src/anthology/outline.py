@@ -79,8 +79,9 @@ def title_of(book, section_id: str) -> str:
 LINK_SCHEME = "anthology:"
 
 
-def paged_link(anchor: str) -> str:
-    """A link to ``anchor`` from any document of the paged book."""
+def paged_link(anchor: str, section_id: str | None = None) -> str:
+    """A link to ``anchor`` from any document of the paged book (which is one document to
+    its reader: ``section_id`` does not matter)."""
     return LINK_SCHEME + anchor
 
 
@@ -89,9 +90,10 @@ def epub_document(section_id: str) -> str:
     return f"{section_id}.xhtml"
 
 
-def epub_link(anchor: str) -> str:
-    """A link to the section ``anchor`` from any document of the EPUB."""
-    return f"{epub_document(anchor)}#{anchor}"
+def epub_link(anchor: str, section_id: str | None = None) -> str:
+    """A link to ``anchor`` from any document of the EPUB: the section of that id, or an
+    anchor inside the section ``section_id``."""
+    return f"{epub_document(section_id or anchor)}#{anchor}"
 
 
 Kind = Literal["front", "part", "story", "back"]

@@ -62,6 +62,23 @@ class StoryView:
         return self.story.title or self.credits.byline
 
     @property
+    def contents_byline(self) -> str:
+        """A titled piece's line in the contents after its title: its authors, and its
+        translators ('Ana Ruiz, translated by Jo Penrose'); an untitled one's heading is its
+        byline already."""
+        if not self.story.title:
+            return ""
+        translators = self.credits.translator
+        return self.credits.byline + (f", translated by {names(translators)}"
+                                      if translators else "")
+
+    @property
+    def quoted_title(self) -> str:
+        """The title in quotation marks, its own double quotes made single: “From ‘X’”."""
+        return "“" + self.story.title.replace("“", "‘").replace("”", "’") + "”" \
+            if self.story.title else ""
+
+    @property
     def translation(self) -> str:
         """'Translated from the Galician by Jo Penrose' (or the parts of it it has)."""
         story, translators = self.story, self.credits.translator
@@ -157,12 +174,9 @@ class BookView:
         return list(self.book.editors) or [entry.person.name for entry in self.contributors
                                            if any(r == "author" for _, r in entry.pieces)]
 
-    def contributor(self, person: Person) -> ContributorView:
-        """The contributors' entry of ``person`` (its ``id`` is the bio's anchor)."""
-        return self._contributors_by_key[person.key]
-
     @functools.cached_property
-    def _contributors_by_key(self) -> dict[str, ContributorView]:
+    def contributor(self) -> dict[str, ContributorView]:
+        """Each person's entry by ``Person.key`` (its ``id`` is the bio's anchor)."""
         return {entry.person.key: entry for entry in self.contributors}
 
     def outline(self, paged: bool) -> list[Entry]:
@@ -173,8 +187,7 @@ class BookView:
         if self.book.foreword:
             out.append(Entry(self.book.foreword.title, "foreword", kind="front"))
         for part in self.parts:
-            stories = tuple(Entry(s.heading, s.id, kind="story",
-                                  byline=s.credits.byline if s.story.title else "")
+            stories = tuple(Entry(s.heading, s.id, kind="story", byline=s.contents_byline)
                             for s in part.stories)
             out += [Entry(part.title, part.id, stories, kind="part")] if part.title else stories
         return out + [Entry(title_of(self.book, id_), id_, kind="back")
