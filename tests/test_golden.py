@@ -40,10 +40,11 @@ def test_html_of_every_document(case, golden):
 
 @pytest.mark.parametrize("case", BROKEN)
 def test_manifest_error_message(case, golden, capsys):
-    """``anthology check`` on in/book.yaml: its exit code and every line it prints on stderr
-    (the book folder's absolute path, where a message names it, as <book folder>)."""
+    """``anthology check --strict`` on in/book.yaml: its exit code and every line it prints
+    on stderr (the book folder's absolute path, where a message names it, as <book folder>).
+    --strict makes a valid manifest's warnings fail too (people-warnings)."""
     folder = GOLDEN / "manifest-errors" / case
-    code = main(["check", str(folder / "in" / "book.yaml")])
+    code = main(["check", "--strict", str(folder / "in" / "book.yaml")])
     err = capsys.readouterr().err.replace(str((folder / "in").resolve()), "<book folder>")
     assert code != 0, err
     golden(folder / "out", {"stderr.txt": err, "exit-code.txt": f"{code}\n"})

@@ -60,9 +60,17 @@ def sort_key(text: str, language: str = "en"):
     collator = _collator(language)
     if collator is not None:
         return collator.getSortKey(text)
+    return folded(text), text
+
+
+def folded(text: str) -> str:
+    """``text`` as the fallback sort key compares it: accents stripped (NFKD), the letters
+    of _FOLD folded, case folded. (lint.py matches names by it too.)"""
+    if text.isascii():
+        return text.casefold()
     plain = "".join(c for c in unicodedata.normalize("NFKD", text.translate(_FOLD))
                     if not unicodedata.combining(c))
-    return plain.casefold(), text
+    return plain.casefold()
 
 
 def collation() -> str:

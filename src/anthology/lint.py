@@ -1,0 +1,179 @@
+"""The warnings of ``anthology check`` (the W codes of codes.py): the book is valid and builds,
+but an editor should look at its people.
+
+- W001: a contributor of the register whom no piece credits (nor the book, as one of its
+  ``editors`` or its foreword's or afterword's author, which name people as plain text);
+- W002: a piece's author without a bio when other contributors have one: About the
+  Contributors leaves them out;
+- W003: two people whose names differ only in accents, case or punctuation, or by one letter.
+
+``lint(book, path)`` lists them as Problems, sorted as a manifest's are; it never prints. The
+book says who is credited where; the manifest is read again, to say on which line, only when
+there is something to report, so a clean book costs no second parse.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .codes import Code
+from .errors import Problem
+from .manifest import load_manifest, locate
+from .model import ROLES, Book, located_stories, same_name
+from .people import People, Person, folded
+
+# W003's typo: one letter added, dropped or changed (a Levenshtein distance of 1) in names of
+# at least TYPO_LETTERS letters. Chosen over difflib's ratio >= 0.9: a slip of the keyboard is
+# one letter whatever the name's length, while the ratio lets longer names differ in more
+# letters ('Alexandra Montgomery' / 'Alexander Montgomery', two people, is 0.95); and one letter
+# can be looked up (see _same_person) instead of comparing every pair. Under 8 letters one
+# letter too often makes another name ('Ana Ruiz' / 'Ana Cruz').
+TYPO_LETTERS = 8
+_PUNCTUATION = re.compile(r"[^\w\s]|_")
+_NOT_LETTERS = re.compile(r"[\W\d_]")
+LISTED = 3  # W002 names this many pieces, then says how many more
+
+
+def lint(book: Book, path: str | Path) -> list[Problem]:
+    """The warnings about the people of ``book``, read from the manifest at ``path``."""
+    people = People(book)
+    # Everyone the book names and where the manifest first does: the register's entries,
+    # then the people only pieces name, in book order.
+    named: list[tuple[Person, tuple]] = [(person, ("contributors", c, "name"))
+                                         for c, person in enumerate(people.register)]
+    credited: set[str] = set()
+    authored: dict[str, list[tuple]] = {}  # a person's key -> the author fields naming them
+    for loc, story, _ in located_stories(book):
+        credits = people.credits(story)
+        for role in ROLES:
+            field = "authors" if role == "author" and story.authors is not None else role
+            for n, person in enumerate(getattr(credits, role)):
+                where = (*loc, field) if field == "author" else (*loc, field, n)
+                if not person.registered and person.key not in credited:
+                    named.append((person, where))
+                credited.add(person.key)
+                if role == "author":
+                    authored.setdefault(person.key, []).append(where)
+    found = (_without_piece(book, people, credited) + _bios_missing(people, named, authored)
+             + _same_person(named))
+    if not found:
+        return []
+    data, _, _ = load_manifest(Path(path))
+
+    def at(loc: tuple) -> str:
+        return "{}:{}".format(*locate(data, loc))
+
+    problems = []
+    for code, loc, message in found:
+        if isinstance(loc[-1], int) and isinstance(_raw(data, loc[:-1]), str):
+            loc = loc[:-1]  # a list of names given as one name: 'translator: Jo Penrose'
+        problems.append(Problem(*locate(data, loc), code, _path(loc),
+                                message(at) if callable(message) else message))
+    return sorted(problems, key=lambda p: (p.file, p.line, p.path, p.message))
+
+
+def _without_piece(book: Book, people: People, credited: set[str]) -> list:
+    """W001: the register's entries no piece credits."""
+    matter = [m.author for m in (book.foreword, book.afterword) if m and m.author]
+    the_books = {same_name(name) for name in [*book.editors, *matter]}
+    return [(Code.CONTRIBUTOR_WITHOUT_PIECE, ("contributors", c, "name"),
+             f"no piece credits '{person.name}'; credit them in a piece (as '{person.key}') "
+             "or remove the entry")
+            for c, person in enumerate(people.register)
+            if person.key not in credited and same_name(person.name) not in the_books
+            and person.key not in the_books]
+
+
+def _bios_missing(people: People, named: list, authored: dict[str, list[tuple]]) -> list:
+    """W002: the pieces' authors without a bio, when some contributor has one."""
+    if not any(person.bio for person in people.register):
+        return []
+    found = []
+    for person, loc in named:
+        fields = authored.get(person.key)
+        if not fields or person.bio:
+            continue
+        pieces = list(dict.fromkeys(_path(field[:-2] if isinstance(field[-1], int)
+                                          else field[:-1]) for field in fields))
+        more = f" and {len(pieces) - LISTED} more" if len(pieces) > LISTED else ""
+        what = "add a 'bio' to their entry" if person.registered else \
+            "add them to 'contributors:' with a 'bio'"
+        found.append((Code.BIO_MISSING, loc[:2] if person.registered else fields[0],
+                      f"'{person.name}' (author of {', '.join(pieces[:LISTED])}{more}) has no "
+                      f"bio, while other contributors have one, so About the Contributors "
+                      f"leaves them out; {what}"))
+    return found
+
+
+def _same_person(named: list) -> list:
+    """W003: each person whose name is another's, earlier named, but for accents, case,
+    punctuation or a typo. Names are found by their folded form and, when long enough, that
+    form with each of its letters dropped: two names one letter apart share one of these keys
+    (a changed letter: both without it; an added one: the longer without it), so 4,000
+    contributors are looked up, not compared in 8 million pairs."""
+    earlier: dict[str, list[int]] = {}
+    found = []
+    for i, (person, loc) in enumerate(named):
+        name = _folded(person.name)
+        keys = [name]
+        if _letters(name) >= TYPO_LETTERS:
+            keys += [name[:k] + name[k + 1:] for k in range(len(name))]
+        matches = [next((j for j in earlier.get(key, ()) if _alike(named[j][0], person)), None)
+                   for key in keys]
+        if (first := min((j for j in matches if j is not None), default=None)) is not None:
+            other, other_loc = named[first]
+            how = "only in accents, case or punctuation" if _folded(other.name) == name else \
+                "by one letter"
+            found.append((Code.SAME_PERSON, loc, _differs(person, other, other_loc, how)))
+        for key in dict.fromkeys(keys):
+            earlier.setdefault(key, []).append(i)
+    return found
+
+
+def _differs(person: Person, other: Person, other_loc: tuple, how: str):
+    """W003's message, given ``at``: where a location is (file:line)."""
+    return lambda at: (f"'{person.name}' differs from '{other.name}' ({at(other_loc)}) {how}: "
+                       "the same person twice? If so, name them one way (by the register's "
+                       "id or its exact name); if they are two people, ignore this")
+
+
+def _folded(name: str) -> str:
+    """A name as W003 compares it: folded (people.folded), without punctuation."""
+    return " ".join(_PUNCTUATION.sub("", folded(name)).split())
+
+
+def _letters(name: str) -> int:
+    return len(_NOT_LETTERS.sub("", name))
+
+
+def _alike(one: Person, other: Person) -> bool:
+    """Whether two people's folded names are equal, or one letter apart in names of
+    TYPO_LETTERS letters or more. Two register entries of the very same name are two people
+    on purpose (a piece must tell them apart by id: M052)."""
+    if one.registered and other.registered and same_name(one.name) == same_name(other.name):
+        return False
+    a, b = sorted((_folded(one.name), _folded(other.name)), key=len)
+    if a == b:
+        return True
+    if len(b) - len(a) > 1 or _letters(a) < TYPO_LETTERS:
+        return False
+    k = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), len(a))
+    return (a[k + 1:] if len(a) == len(b) else a[k:]) == b[k + 1:]
+
+
+def _raw(data, loc: tuple):
+    for key in loc:
+        try:
+            data = data[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _path(loc: tuple) -> str:
+    """('parts', 0, 'stories', 2, 'author') -> 'parts[0].stories[2].author'."""
+    out = ""
+    for key in loc:
+        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else key)
+    return out
