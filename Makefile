@@ -33,7 +33,7 @@ $(READY): pyproject.toml scripts/setup-system.sh
 	bash scripts/setup-system.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test,icu]'
+	$(BIN)/python -m pip install -q -e '.[test,icu,word]'
 	touch $@
 
 # Test-only checkers: Debian's chromium and Node.js, then Ace by DAISY and epub.js from npm

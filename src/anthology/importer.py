@@ -22,7 +22,15 @@ _SCRAPER_HEADER = re.compile(r"^\s*date \d{4}-\d{2}\b.*$", re.M)  # the article'
 _MONTHS = {m: i for i, m in enumerate(
     "January February March April May June July August September October November December".split(),
     start=1)}
-_MARKDOWN_LINE_START = re.compile(r"^(\s*)([#>+\-*]|\d+[.)])(?=\s)", re.M)
+# What makes a line start block syntax (prose) or a verse line's markup: a heading's #s, a quote's
+# > (with or without a space), a list's bullet or number, a setext underline or thematic break
+# (a line of only - or =: each is escaped, or -- would become a dash), and verse's dropped line
+# (~ ) and right-aligned line (->). The escape goes before the one character that decides (a
+# list number's . or ), since a backslash before a digit is no escape and would print).
+_MARKDOWN_LINE_START = re.compile(
+    r"^([ \t]*)(?:(#+|[+\-*~])(?=[ \t]|$)|(>|->)|(\d{1,9})([.)])(?=[ \t]|$)|([=-][=\- \t]*)$)",
+    re.M)
+_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")  # &amp; &#169; would become the character
 
 
 def parse_stories(text: str) -> tuple[list[dict], list[str]]:
@@ -63,8 +71,26 @@ def strip_tail(body: str) -> tuple[str, list[str]]:
 
 def escape_markdown(text: str) -> str:
     """Plain text -> Markdown that renders as the same text (no accidental lists or headings)."""
-    text = re.sub(r"([\\`*_\[\]<])", r"\\\1", text)
-    return _MARKDOWN_LINE_START.sub(lambda m: m[1] + "\\" + m[2], text)
+    return escape_line_starts(escape_inline(text))
+
+
+def escape_inline(text: str) -> str:
+    """Plain text -> Markdown whose inline syntax (emphasis, code, links, HTML, entities) is
+    text; what a line starts with is left to escape_line_starts."""
+    return _ENTITY.sub(r"\\&", re.sub(r"([\\`*_\[\]<])", r"\\\1", text))
+
+
+def escape_line_starts(text: str) -> str:
+    """Escape what would start block syntax (or verse markup) at the start of each line."""
+    return _MARKDOWN_LINE_START.sub(_escape_start, text)
+
+
+def _escape_start(match: re.Match) -> str:
+    if match[4]:  # 1. -> 1\.
+        return f"{match[1]}{match[4]}\\{match[5]}"
+    if match[6]:  # a line of only - and =
+        return match[1] + re.sub(r"([=-])", r"\\\1", match[6])
+    return f"{match[1]}\\{match[2] or match[3]}"
 
 
 def to_manifest(text: str, title: str = "Imported stories") -> str:
