@@ -9,7 +9,8 @@ Names sort by their ``sort_as`` ("Choo, Esther"), collated for the book's langua
 (PyICU, the ``icu`` extra): accents sort with their base letter, and Spanish puts "ñ" after
 "n". Without PyICU the fallback key strips accents (NFKD), folds the letters that have no
 decomposition (Ø, Ł, Đ, Æ, Œ, ß, Þ, ı) and compares case-insensitively, which is the same
-order for Latin names but knows no language's own rules.
+order for Latin names but knows no language's own rules. ``sort_key`` and ``initial`` (the
+letter an index files a text under) serve the indexes of titles and first lines too.
 """
 
 from __future__ import annotations
@@ -71,6 +72,24 @@ def folded(text: str) -> str:
     plain = "".join(c for c in unicodedata.normalize("NFKD", text.translate(_FOLD))
                     if not unicodedata.combining(c))
     return plain.casefold()
+
+
+@functools.cache
+def _alphabet(language: str):
+    import icu
+    return icu.AlphabeticIndex(icu.Locale.forLanguageTag(language)).buildImmutableIndex()
+
+
+def initial(text: str, language: str = "en") -> str:
+    """The letter an index files ``text`` under: 'Évora' under 'E', and in a Swedish book
+    'Ärlig' under 'Ä' (ICU's alphabetic index of the language; other scripts, digits and
+    signs under '…'). The fallback: the first character without its accents, '#' for a
+    digit or sign."""
+    if _collator(language) is not None:
+        index = _alphabet(language)
+        return index.getBucket(index.getBucketIndex(text))[0]
+    first = unicodedata.normalize("NFKD", text[:1].translate(_FOLD))[:1]
+    return first.upper() if first.isalpha() else "#"
 
 
 def collation() -> str:

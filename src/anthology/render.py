@@ -1,8 +1,9 @@
 """Book -> HTML through the theme's templates.
 
 ``book_view(book)`` turns the model into what the templates show (ids, rendered Markdown, dates
-as words, the contributors list, the outline); ``pdf_html`` makes the single paged document and
-``epub_documents`` the one-per-section XHTML files. Both use the same section templates.
+as words, the contributors list, the indexes of titles and first lines, the outline);
+``pdf_html`` makes the single paged document and ``epub_documents`` the one-per-section XHTML
+files. Both use the same section templates.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ import datetime as dt
 import functools
 from dataclasses import dataclass, field
 
+from .indexes import IndexEntry, index
 from .model import ROLES, Book, Part, Story
 from .people import Credits, People, Person, names
 from .outline import TITLES, Entry, back_matter, epub_link, front_matter, paged_link, title_of
-from .text import direction, to_html, to_html_parts
+from .text import direction, first_line, to_html, to_html_parts
 from .theme import Theme
 
 SHORT_LINES = 8    # a run-on piece of at most this many lines of text ...
@@ -77,6 +79,11 @@ class StoryView:
         """The title in quotation marks, its own double quotes made single: “From ‘X’”."""
         return "“" + self.story.title.replace("“", "‘").replace("”", "’") + "”" \
             if self.story.title else ""
+
+    @property
+    def first_line(self) -> str:
+        """Its first line, as the index of first lines prints it (text.first_line)."""
+        return first_line(self.story.text, self.kind, self.language) or self.heading
 
     @property
     def translation(self) -> str:
@@ -178,6 +185,18 @@ class BookView:
     def contributor(self) -> dict[str, ContributorView]:
         """Each person's entry by ``Person.key`` (its ``id`` is the bio's anchor)."""
         return {entry.person.key: entry for entry in self.contributors}
+
+    @functools.cached_property
+    def index_of_titles(self) -> list[IndexEntry]:
+        """The titled pieces under their titles, sorted (indexes.py)."""
+        return index(((s.story.title, s) for s in self.stories if s.story.title),
+                     self.book.language)
+
+    @functools.cached_property
+    def index_of_first_lines(self) -> list[IndexEntry]:
+        """Every piece under its first line, sorted as it reads (indexes.py)."""
+        return index(((s.first_line, s) for s in self.stories), self.book.language,
+                     articles=False)
 
     def outline(self, paged: bool) -> list[Entry]:
         """The foreword, the parts with their stories (or the stories), the back matter: the

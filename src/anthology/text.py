@@ -515,3 +515,50 @@ def note_problems(text: str, kind: str = "prose") -> list[tuple[int, str, str]]:
                   f"expected [^{label}] in the text where the note belongs")
                  for label, line in texts.items() if label not in calls]
     return sorted(problems)
+
+
+# ---- First lines (the index of first lines) ---------------------------------------------
+
+FIRST_LINE_CHARS = 60  # a longer first line is cut at a word, ending with "…"
+
+
+@lru_cache(maxsize=32)
+def _plain_parser(language: str) -> MarkdownIt:
+    """The book's typography, and a note's call known as one even without its text."""
+    md = MarkdownIt("commonmark", {"html": False, "typographer": True, "breaks": True,
+                                   "maxNesting": _MAX_NESTING,
+                                   "quotes": _QUOTES.get(language.split("-")[0].lower(), "“”‘’")})
+    md.enable(["replacements", "smartquotes"])
+    md.disable("fence")
+    return md.use(footnote_plugin, inline=False, move_to_end=False, always_match_refs=True)
+
+
+def first_line(text: str, kind: str = "prose", language: str = "en") -> str:
+    """A piece's first line as plain text, as an index of first lines prints it: in verse
+    the poem's first line without its markup (indentation, ``->centred<-``, ``->right``,
+    ``~ `` and note calls); in prose and letters the first paragraph up to its first line
+    break. Emphasis, links and escapes give their text, an image its description; a line
+    longer than FIRST_LINE_CHARS is cut at a word and ends with "…"."""
+    md = _plain_parser(language)
+    if kind == "verse":
+        line = next((line for line in _split_verse(text)[0].split("\n") if line.strip()), "")
+        children = md.parseInline(_verse_line(line)[3], {})[0].children or []
+    else:
+        tokens = _take_definitions(md.parse(text.lstrip(), {}))[0]
+        children = next((t.children for t in tokens if t.type == "inline" and t.children), [])
+    words = []
+    for child in children:
+        if child.type in ("softbreak", "hardbreak"):
+            break
+        if child.type in ("text", "code_inline", "image"):
+            words.append(child.content)
+    return _shortened(" ".join("".join(words).split()))
+
+
+def _shortened(line: str, limit: int = FIRST_LINE_CHARS) -> str:
+    """``line``, or its words that fit in ``limit`` characters with a "…" after them."""
+    if len(line) <= limit:
+        return line
+    head = line[:limit]  # the words within limit - 1 characters, and room for the "…"
+    words = head.rsplit(" ", 1)[0] if " " in head else head[:-1]
+    return words.rstrip(" ,;:-–—") + "…"
