@@ -20,7 +20,7 @@ from pathlib import Path
 from .codes import Code
 from .errors import Problem
 from .manifest import load_manifest, locate
-from .model import ROLES, Book, located_stories, same_name
+from .model import ROLES, Book, dotted_path, located_stories, raw_value, same_name
 from .people import People, Person, folded
 
 # W003's typo: one letter added, dropped or changed (a Levenshtein distance of 1) in names of
@@ -66,9 +66,9 @@ def lint(book: Book, path: str | Path) -> list[Problem]:
 
     problems = []
     for code, loc, message in found:
-        if isinstance(loc[-1], int) and isinstance(_raw(data, loc[:-1]), str):
+        if isinstance(loc[-1], int) and isinstance(raw_value(data, loc[:-1]), str):
             loc = loc[:-1]  # a list of names given as one name: 'translator: Jo Penrose'
-        problems.append(Problem(*locate(data, loc), code, _path(loc),
+        problems.append(Problem(*locate(data, loc), code, dotted_path(loc),
                                 message(at) if callable(message) else message))
     return sorted(problems, key=lambda p: (p.file, p.line, p.path, p.message))
 
@@ -94,7 +94,7 @@ def _bios_missing(people: People, named: list, authored: dict[str, list[tuple]])
         fields = authored.get(person.key)
         if not fields or person.bio:
             continue
-        pieces = list(dict.fromkeys(_path(field[:-2] if isinstance(field[-1], int)
+        pieces = list(dict.fromkeys(dotted_path(field[:-2] if isinstance(field[-1], int)
                                           else field[:-1]) for field in fields))
         more = f" and {len(pieces) - LISTED} more" if len(pieces) > LISTED else ""
         what = "add a 'bio' to their entry" if person.registered else \
@@ -160,20 +160,3 @@ def _alike(one: Person, other: Person) -> bool:
         return False
     k = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), len(a))
     return (a[k + 1:] if len(a) == len(b) else a[k:]) == b[k + 1:]
-
-
-def _raw(data, loc: tuple):
-    for key in loc:
-        try:
-            data = data[key]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return data
-
-
-def _path(loc: tuple) -> str:
-    """('parts', 0, 'stories', 2, 'author') -> 'parts[0].stories[2].author'."""
-    out = ""
-    for key in loc:
-        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else key)
-    return out

@@ -344,7 +344,7 @@ def _describe(value) -> str:
     return type(value).__name__
 
 
-def _path(loc) -> str:
+def dotted_path(loc) -> str:
     out = ""
     for key in loc:
         out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else key)
@@ -381,11 +381,11 @@ def _problem(data, error: dict) -> Problem:
         hint = f" (did you mean '{close[0]}'?)" if close else \
             f" (expected one of: {', '.join(_fields_at(loc[:-1]))})"
         file, line = locate(data, loc)
-        return Problem(file, line, Code.UNKNOWN_KEY, _path(loc[:-1]),
+        return Problem(file, line, Code.UNKNOWN_KEY, dotted_path(loc[:-1]),
                        f"unknown key '{key}'{hint}")
     if kind == "missing":
         file, line = locate(data, loc[:-1])
-        return Problem(file, line, Code.MISSING_FIELD, _path(loc[:-1]),
+        return Problem(file, line, Code.MISSING_FIELD, dotted_path(loc[:-1]),
                        f"missing required field '{loc[-1]}'")
     file, line = locate(data, loc)
     # A validator's own refusal has its code; pydantic's other errors are coded by kind.
@@ -406,7 +406,7 @@ def _problem(data, error: dict) -> Problem:
         code, message = Code.NOT_A_CHOICE, f"expected {error['ctx']['expected']}, got {value!r}"
     elif kind == "bool_type" or kind == "bool_parsing":
         code, message = Code.NOT_TRUE_OR_FALSE, f"expected true or false, got {value!r}"
-    return Problem(file, line, code, _path(loc), message)
+    return Problem(file, line, code, dotted_path(loc), message)
 
 
 def load_book(path: str | Path) -> Book:
@@ -472,7 +472,7 @@ def _letter_problems(data, loc: tuple, story: Story, kind: str) -> list[Problem]
     for part in LETTER_PARTS:
         if getattr(story, part) is not None:
             file, line = locate(data, (*loc, part))
-            problems.append(Problem(file, line, Code.LETTER_PART_OUTSIDE_LETTER, _path((*loc, part)),
+            problems.append(Problem(file, line, Code.LETTER_PART_OUTSIDE_LETTER, dotted_path((*loc, part)),
                                     f"'{part}' belongs to a letter, and this piece is {kind}; "
                                     "expected 'kind: letter' on the piece (or its part or "
                                     f"book), or no '{part}'"))
@@ -515,7 +515,7 @@ def _people_problems(data, book: Book) -> list[Problem]:
         if entry.id in first_with:
             file, line = locate(data, ("contributors", c, "id"))
             problems.append(Problem(file, line, Code.DUPLICATE_CONTRIBUTOR,
-                                    _path(("contributors", c, "id")),
+                                    dotted_path(("contributors", c, "id")),
                                     f"the id '{entry.id}' is already "
                                     f"contributors[{first_with[entry.id]}]'s; expected each "
                                     "contributor's id once"))
@@ -531,17 +531,18 @@ def _people_problems(data, book: Book) -> list[Problem]:
                 if ref in first_with or len(shared) < 2:
                     continue
                 where = (*loc, field) if field == "author" else (*loc, field, n)
-                if not isinstance(_raw(data, where), str):
+                if not isinstance(raw_value(data, where), str):
                     where = (*loc, field)  # a single name given as text, not a list
                 file, line = locate(data, where)
                 entries = " and ".join(f"contributors[{c}]" for c in shared)
-                problems.append(Problem(file, line, Code.DUPLICATE_CONTRIBUTOR, _path(where),
+                problems.append(Problem(file, line, Code.DUPLICATE_CONTRIBUTOR, dotted_path(where),
                                         f"'{ref}' is the name of {entries}; expected the "
                                         "id of the one meant"))
     return problems
 
 
-def _raw(data, loc):
+def raw_value(data, loc):
+    """The raw manifest's value at ``loc``, or None."""
     for key in loc:
         try:
             data = data[key]
@@ -587,17 +588,17 @@ def _text_problems(data, fields, root: Path) -> list[Problem]:
         file, line = locate(data, loc)
         if nested := nesting_problem(text, kind):
             problems.append(Problem(file, line + nested[0] - 1, Code.MARKDOWN_TOO_DEEP,
-                                    _path(loc), nested[1]))
+                                    dotted_path(loc), nested[1]))
         for offset, what, message in note_problems(text, kind):
-            problems.append(Problem(file, line + offset - 1, _NOTE_CODES[what], _path(loc),
+            problems.append(Problem(file, line + offset - 1, _NOTE_CODES[what], dotted_path(loc),
                                     message))
         if shows_nothing(text, kind):
-            problems.append(Problem(file, line, Code.SHOWS_NOTHING, _path(loc), "the text "
+            problems.append(Problem(file, line, Code.SHOWS_NOTHING, dotted_path(loc), "the text "
                                     "shows nothing (only link reference definitions); "
                                     "expected Markdown text"))
         for src, alt, offset in markdown_images(text, kind):
             if found := _image_problem(src, alt, root):
-                problems.append(Problem(file, line + offset - 1, found[0], _path(loc), found[1]))
+                problems.append(Problem(file, line + offset - 1, found[0], dotted_path(loc), found[1]))
     return problems
 
 
