@@ -52,8 +52,7 @@ def _collator(language: str):
         import icu
     except ImportError:
         return None
-    collator = icu.Collator.createInstance(icu.Locale.forLanguageTag(language))
-    return collator
+    return icu.Collator.createInstance(icu.Locale.forLanguageTag(language))
 
 
 def sort_key(text: str, language: str = "en"):
@@ -90,15 +89,6 @@ def initial(text: str, language: str = "en") -> str:
         return index.getBucket(index.getBucketIndex(text))[0]
     first = unicodedata.normalize("NFKD", text[:1].translate(_FOLD))[:1]
     return first.upper() if first.isalpha() else "#"
-
-
-def collation() -> str:
-    """Which collation sorts names here: 'ICU <version>' or the fallback."""
-    try:
-        import icu
-    except ImportError:
-        return "fallback (accents stripped; install anthology[icu] for ICU)"
-    return f"ICU {icu.ICU_VERSION}"
 
 
 @dataclass(frozen=True)
