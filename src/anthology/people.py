@@ -15,6 +15,7 @@ letter an index files a text under) serve the indexes of titles and first lines 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import unicodedata
 from dataclasses import dataclass
@@ -155,6 +156,8 @@ class People:
         """The person a piece's ``ref`` (an id or a name) means; ``handle`` is the piece's, for
         a name the register does not hold."""
         found = self._by_id.get(ref) or self._by_name.get(same_name(ref))
+        if found and handle and not found.handle:  # the piece gives the handle
+            found = self._with_handle(found, handle)
         if found:
             return found
         key = (same_name(ref), handle)
@@ -162,6 +165,14 @@ class People:
             self._inline[key] = Person(f"{key[0]}|{handle or ''}", key[0],
                                        default_sort_as(key[0]), handle)
         return self._inline[key]
+
+    def _with_handle(self, person: Person, handle: str) -> Person:
+        """The register's ``person`` given the handle a piece names them with."""
+        found = dataclasses.replace(person, handle=handle)
+        self.register = [found if p is person else p for p in self.register]
+        for table in (self._by_id, self._by_name):
+            table.update({k: found for k, p in table.items() if p is person})
+        return found
 
     def credits(self, story: Story) -> Credits:
         handle = story.handle if story.author is not None else None
