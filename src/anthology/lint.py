@@ -77,12 +77,13 @@ def _without_piece(book: Book, people: People, credited: set[str]) -> list:
     """W001: the register's entries no piece credits."""
     matter = [m.author for m in (book.foreword, book.afterword) if m and m.author]
     the_books = {same_name(name) for name in [*book.editors, *matter]}
+    entries = book.contributors
     return [(Code.CONTRIBUTOR_WITHOUT_PIECE, ("contributors", c, "name"),
-             f"no piece credits '{person.name}'; credit them in a piece (as '{person.key}') "
-             "or remove the entry")
+             f"no piece credits '{person.name}'; credit them in a piece (as "
+             f"'{entries[c].id or person.name}') or remove the entry")
             for c, person in enumerate(people.register)
             if person.key not in credited and same_name(person.name) not in the_books
-            and person.key not in the_books]
+            and entries[c].id not in the_books]
 
 
 def _bios_missing(people: People, named: list, authored: dict[str, list[tuple]]) -> list:

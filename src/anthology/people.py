@@ -15,12 +15,11 @@ letter an index files a text under) serve the indexes of titles and first lines 
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import unicodedata
 from dataclasses import dataclass
 
-from .model import ROLES, Book, Contributor, Story, same_name
+from .model import ROLES, Book, Story, same_name
 
 # MARC relator codes (https://id.loc.gov/vocabulary/relators): the EPUB's role refinements.
 RELATORS = {"author": "aut", "translator": "trl", "illustrator": "ill", "editor": "edt"}
@@ -134,55 +133,58 @@ def names(people) -> str:
     return names_[0] if len(names_) == 1 else ", ".join(names_[:-1]) + " and " + names_[-1]
 
 
-def _person(entry: Contributor) -> Person:
-    return Person(entry.id or entry.name, entry.name, entry.sort_as or default_sort_as(entry.name),
-                  entry.handle, entry.website, entry.bio, entry.short_bio, registered=True)
-
-
 class People:
-    """Every person of ``book`` and every piece's credits."""
+    """Every person of ``book`` and every piece's credits.
+
+    A register entry's key is its place in the register (two entries are two people, even
+    of one name); a name the register lacks is keyed by the name and the piece's handle.
+    A piece's ``handle`` (given with a single ``author``) is its author's handle when the
+    register gives them none: the first piece's, for every piece."""
 
     def __init__(self, book: Book):
         self.book = book
-        self.register = [_person(entry) for entry in book.contributors]
-        self._by_id = {entry.id: person for entry, person in zip(book.contributors,
-                                                                  self.register) if entry.id}
-        self._by_name: dict[str, Person] = {}
-        for person in self.register:
-            self._by_name.setdefault(same_name(person.name), person)
+        contributors = book.contributors
+        # the register's places by name (a name's first entry), then by id (an id wins)
+        self._places = {same_name(e.name): c for c, e in reversed(list(enumerate(
+            contributors)))} | {e.id: c for c, e in enumerate(contributors) if e.id}
+        handles: dict[int, str] = {}
+        for story in book.all_stories:
+            if story.author is not None and story.handle:
+                if (place := self._place(story.author)) is not None:
+                    handles.setdefault(place, story.handle)
+        self.register = [
+            Person(f"contributor:{c}", e.name, e.sort_as or default_sort_as(e.name),
+                   e.handle or handles.get(c), e.website, e.bio, e.short_bio, registered=True)
+            for c, e in enumerate(contributors)]
         self._inline: dict[tuple[str, str | None], Person] = {}
+
+    def _place(self, ref: str) -> int | None:
+        """The place in the register of the entry ``ref`` names (by id, else by name)."""
+        return self._places.get(ref, self._places.get(same_name(ref)))
 
     def person(self, ref: str, handle: str | None = None) -> Person:
         """The person a piece's ``ref`` (an id or a name) means; ``handle`` is the piece's, for
         a name the register does not hold."""
-        found = self._by_id.get(ref) or self._by_name.get(same_name(ref))
-        if found and handle and not found.handle:  # the piece gives the handle
-            found = self._with_handle(found, handle)
-        if found:
-            return found
+        place = self._place(ref)
+        if place is not None:
+            return self.register[place]
         key = (same_name(ref), handle)
         if key not in self._inline:
-            self._inline[key] = Person(f"{key[0]}|{handle or ''}", key[0],
+            self._inline[key] = Person(f"inline:{key[0]}|{handle or ''}", key[0],
                                        default_sort_as(key[0]), handle)
         return self._inline[key]
 
-    def _with_handle(self, person: Person, handle: str) -> Person:
-        """The register's ``person`` given the handle a piece names them with."""
-        found = dataclasses.replace(person, handle=handle)
-        self.register = [found if p is person else p for p in self.register]
-        for table in (self._by_id, self._by_name):
-            table.update({k: found for k, p in table.items() if p is person})
-        return found
-
     def credits(self, story: Story) -> Credits:
+        """Who made ``story``, role by role; a person named twice in one role counts once."""
         handle = story.handle if story.author is not None else None
-        return Credits(**{role: tuple(self.person(ref, handle if role == "author" else None)
-                                      for ref in story.refs(role)) for role in ROLES})
+        return Credits(**{role: tuple({p.key: p for p in (
+            self.person(ref, handle if role == "author" else None)
+            for ref in story.refs(role))}.values()) for role in ROLES})
 
-    def sort_key(self, person: Person):
-        return sort_key(person.sort_as, self.book.language), sort_key(person.name,
-                                                                      self.book.language)
+    def index_key(self, person: Person):
+        """Where ``person`` files in an index: by ``sort_as``, collated, then by name."""
+        language = self.book.language
+        return sort_key(person.sort_as, language), sort_key(person.name, language)
 
-    def sorted(self, people) -> list[Person]:
-        """``people`` in the order of an index: by ``sort_as``, collated."""
-        return sorted(people, key=self.sort_key)
+    def in_index_order(self, people) -> list[Person]:
+        return sorted(people, key=self.index_key)

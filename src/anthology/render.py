@@ -252,7 +252,7 @@ def _contributors(book: Book, people: People, stories: list[StoryView],
     for view in stories:
         for role, person in view.credits.roles():
             found.setdefault(person.key, ContributorView(person)).pieces.append((view, role))
-    ordered = [found[p.key] for p in people.sorted(c.person for c in found.values())]
+    ordered = [found[p.key] for p in people.in_index_order(c.person for c in found.values())]
     for number, entry in enumerate(ordered, start=1):
         entry.number = number
         entry.bio_html = _markdown(entry.person.bio, book.language, image_prefix, entry.id)
