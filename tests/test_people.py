@@ -246,3 +246,18 @@ def test_epubcheck_finds_nothing(built):
 def test_ace_finds_nothing(built, tmp_path):
     violations, outcome, stderr = ace(built["epub"], tmp_path)
     assert violations == [] and outcome == "pass", stderr[-2000:]
+
+
+def test_every_pdf_link_to_a_bio_or_piece_has_its_destination(built):
+    """Bylines link to bios, bios and indexes to pieces: each named destination exists."""
+    for path in (built["print"], built["pdf"]):
+        with pikepdf.open(path) as pdf:
+            names = set(pikepdf.NameTree(pdf.Root.Names.Dests).keys())
+            targets = [str(annot.Dest) for page in pdf.pages
+                       for annot in page.get("/Annots", [])
+                       if annot.get("/Subtype") == "/Link" and "/Dest" in annot
+                       and isinstance(annot.Dest, pikepdf.String)]
+            bios = [t for t in targets if t.startswith("bio-")]
+            assert len(bios) >= 30 or path == built["print"], len(bios)
+            assert {t for t in targets if t.startswith(("bio-", "story-"))
+                    and "-note-" not in t and "-p-" not in t} <= names

@@ -165,9 +165,11 @@ class Pagination:
         return pdf_html(self.view, self.theme, chosen, self.timestamp, pages)
 
     def section_ids(self) -> frozenset[str]:
-        """The anchors that get named destinations: the book's sections (not every
-        paragraph)."""
-        return frozenset(s.id for s in [*self.front_matter, *self.body, *self.back_matter])
+        """The anchors that get named destinations: the book's sections and the bios that
+        bylines link to (not every paragraph)."""
+        bios = (entry.id for entry in self.view.contributors if entry.person.bio)
+        return frozenset([*(s.id for s in [*self.front_matter, *self.body, *self.back_matter]),
+                          *bios])
 
 
 class _Matter:
