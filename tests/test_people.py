@@ -118,12 +118,12 @@ def test_contents_lists_authors_and_translators(pages):
     assert squash("Two Hands on a Rope Zoë Núñez and Øystein Ødegård") in contents
 
 
-def test_contributors_index_is_collated_with_true_pages(pages, true_pages):
-    text = section(pages[0], "Contributors")
+def test_contributors_index_is_collated_with_true_pages(built, pages, true_pages):
+    text = section(pages[0], "Contributors", PdfReader(built["print"]).page_labels)
     lines = [line for line in text.splitlines() if re.search(r"\d+$", line)]
-    shown = [name for name in people_book.INDEX_ORDER for line in lines
-             if line.startswith(name + ",") or line.startswith(name + " ")]
-    assert shown == people_book.INDEX_ORDER
+    shown = [next((name for name in people_book.INDEX_ORDER
+                   if line.startswith((name + ",", name + " "))), line) for line in lines]
+    assert shown == people_book.INDEX_ORDER  # in the page's reading order
     for name in people_book.INDEX_ORDER:
         line = next(line for line in lines if line.startswith(name))
         printed = set(re.findall(r"\b(\d+)\b", line[len(name):]))
@@ -185,7 +185,7 @@ def test_indexes_of_titles_and_first_lines_give_true_pages(built, pages, true_pa
         label = squash(piece["title"] if key == "title" else piece["text"][:30])
         byline = squash(" and ".join(refs(piece, "author")))
         found = [page for text, page in entries if text.startswith(label) and byline in text]
-        assert found == [true_pages[n]] or true_pages[n] in found, (label, found)
+        assert found.count(true_pages[n]) == 1, (label, found)
         listed += 1
     assert len(entries) == listed
 
@@ -202,8 +202,7 @@ def test_epub_credits_roles_and_links_both_ways(built):
             m.text)
     people = {e.text: refines[e.get("id")] for e in meta.findall("dc:contributor", NS)}
     creators = {e.text: refines[e.get("id")] for e in meta.findall("dc:creator", NS)}
-    assert creators == {"Rosa Quint": {"role": ["edt"]}} or \
-        creators["Rosa Quint"]["role"] == ["edt"]
+    assert creators == {"Rosa Quint": {"role": ["edt"]}}
     assert people["Jo Penrose"]["role"] == ["trl"]
     assert people["Hugh Dalby"]["role"] == ["trl"]
     assert people["Kit Marlowe-Hay"]["role"] == ["ill"]

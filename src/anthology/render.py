@@ -57,6 +57,7 @@ class StoryView:
     headnote_html: str = ""
     epigraph_html: str = ""
     credits: Credits | None = None  # who made it, role by role
+    short_bios: list[str] = field(default_factory=list)  # its authors' short bios' HTML
 
     @property
     def heading(self) -> str:
@@ -65,14 +66,13 @@ class StoryView:
 
     @property
     def contents_byline(self) -> str:
-        """A titled piece's line in the contents after its title: its authors, and its
-        translators ('Ana Ruiz, translated by Jo Penrose'); an untitled one's heading is its
-        byline already."""
-        if not self.story.title:
-            return ""
+        """A piece's line in the contents after its title: its authors and translators ('Ana
+        Ruiz, translated by Jo Penrose'); an untitled one's heading is its authors already."""
         translators = self.credits.translator
-        return self.credits.byline + (f", translated by {names(translators)}"
-                                      if translators else "")
+        by = f"translated by {names(translators)}" if translators else ""
+        if not self.story.title:
+            return by
+        return self.credits.byline + (f", {by}" if by else "")
 
     @property
     def quoted_title(self) -> str:
@@ -86,14 +86,9 @@ class StoryView:
         return first_line(self.story.text, self.kind, self.language) or self.heading
 
     @property
-    def translation(self) -> str:
-        """'Translated from the Galician by Jo Penrose' (or the parts of it it has)."""
-        story, translators = self.story, self.credits.translator
-        if not (translators or story.original_language):
-            return ""
-        source = f" from the {language_name(story.original_language)}" \
-            if story.original_language else ""
-        return f"Translated{source}" + (f" by {names(translators)}" if translators else "")
+    def source_language(self) -> str:
+        """The English name of the language it was translated from ('Galician'), or ''."""
+        return language_name(self.story.original_language)
 
     @property
     def short(self) -> bool:
@@ -118,7 +113,6 @@ class ContributorView:
     person: Person
     pieces: list[tuple[StoryView, str]] = field(default_factory=list)
     bio_html: str = ""
-    short_bio_html: str = ""
     number: int = 0  # its place in the index (set once sorted), for its anchor
 
     @property
@@ -229,6 +223,11 @@ def book_view(book: Book, image_prefix: str = "") -> BookView:
                                       note_prefix=f"part-{p}-intro") if part.intro else "",
                               views))
     contributors = _contributors(book, people, stories, image_prefix)
+    for view in stories:  # each copy of a short bio has its own ids
+        view.short_bios = [_markdown(person.short_bio, language, image_prefix,
+                                     f"{view.id}-bio-{k}")
+                           for k, person in enumerate(view.credits.author, start=1)
+                           if person.short_bio]
 
     def matter(id_: str) -> str:  # a section's Markdown
         section = getattr(book, id_)
@@ -256,8 +255,6 @@ def _contributors(book: Book, people: People, stories: list[StoryView],
     for number, entry in enumerate(ordered, start=1):
         entry.number = number
         entry.bio_html = _markdown(entry.person.bio, book.language, image_prefix, entry.id)
-        entry.short_bio_html = _markdown(entry.person.short_bio, book.language, image_prefix,
-                                         f"{entry.id}-short")
     return ordered
 
 

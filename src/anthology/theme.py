@@ -22,6 +22,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from .errors import InputError
 from .fonts import SYSTEM_FONT_FOLDERS
 from .manifest import clean_text
+from .people import names
 from .text import inline_html
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -121,6 +122,8 @@ class Theme:
             keep_trailing_newline=True,
             auto_reload=False)  # a Theme lives for one build: no stat() per template use
         self.env.filters["balance"] = balance_lines
+        self.env.filters["names"] = names  # people as 'A, B and C'
+
         self.env.filters["inline"] = lambda text, language="en": \
             markupsafe.Markup(inline_html(text, language))
 
