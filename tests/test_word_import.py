@@ -323,6 +323,20 @@ def test_hostile_files_are_refused_with_one_line(tmp_path, capsys, case, message
     assert list(out.iterdir()) == []
 
 
+def test_a_note_called_only_by_a_note_and_the_title_is_kept(tmp_path):
+    """Its label is first given while the notes are written (it once broke their loop)."""
+    document = new_document(author="Ann Lee")
+    add_note_call(document.add_paragraph("The Title", style="Title"), 2)
+    add_note_call(document.add_paragraph("Text"), 1)
+    add_footnotes(document, {1: "One", 2: "Two"})
+    document.part.part_related_by(RT.FOOTNOTES)._blob = document.part.part_related_by(
+        RT.FOOTNOTES).blob.replace(b"One</w:t></w:r>", b"One</w:t></w:r><w:r>"
+                                   b'<w:footnoteReference w:id="2"/></w:r>')
+    story = read_docx(save(document, tmp_path / "notes.docx"))
+    assert story.body == "Text[^1]\n\n[^1]: One[^2]\n\n[^2]: Two\n"
+    assert not any("note(s) left out" in w for w in story.warnings)
+
+
 def test_a_document_without_text_is_refused(tmp_path, capsys):
     document = new_document(title="Empty", author="Nobody")
     document.add_paragraph("")

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import fonts
-from .errors import InputError, OutputConflict, WriteError
-from .files import atomic_write
+from .errors import InputError, OutputConflict
+from .files import write_atomically
 from .model import Book, book_images, load_book
 from .paged.cache import Cache, default_folder
 from .paged.runner import Runner
@@ -137,10 +137,6 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
     cache.prune()
     warnings += cache.warnings
     stage("writing")
-    try:
-        paths["pdf"].parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise WriteError(paths["pdf"].parent, error) from None
     outputs = {fmt: write_atomically(paths[fmt], data) for fmt, data in rendered.items()}
     report = None
     if "print" in outputs or "cover" in outputs:
@@ -172,10 +168,3 @@ def refuse_symlinked_output(out_dir: Path, book_folder: Path) -> None:
                                  f"inside the book folder (to {folder.resolve()}); pass --out "
                                  "the real folder")
 
-
-def write_atomically(path: Path, data: bytes) -> Path:
-    """An output written whole (files.atomic_write, synced), or WriteError."""
-    try:
-        return atomic_write(path, data, sync=True)
-    except OSError as error:
-        raise WriteError(path, error) from None

@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from .errors import WriteError
+
 
 def atomic_write(path: Path, *parts: bytes, sync: bool = False, private: bool = False) -> Path:
     """Write ``parts`` to a temporary file beside ``path``, then rename it over ``path``: a
@@ -28,3 +30,13 @@ def atomic_write(path: Path, *parts: bytes, sync: bool = False, private: bool = 
         Path(temp).unlink(missing_ok=True)
         raise
     return path
+
+
+def write_atomically(path: Path, data: bytes) -> Path:
+    """An output written whole (atomic_write, synced) in its folder, made if missing; or
+    WriteError."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return atomic_write(path, data, sync=True)
+    except OSError as error:
+        raise WriteError(path, error) from None

@@ -107,7 +107,14 @@ def to_manifest(text: str, title: str = "Imported stories") -> str:
     if keywords:
         manifest["keywords"] = keywords
     manifest["stories"] = stories
-    return yaml.dump(manifest, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    return dump_yaml(manifest)
+
+
+def dump_yaml(data) -> str:
+    """``data`` as YAML a person would write: keys in their order, Unicode as it is, no line
+    folded, text with line breaks as a ``|`` block. The manifests and front matter that
+    anthology writes."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10_000)
 
 
 class _Dumper(yaml.SafeDumper):

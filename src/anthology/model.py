@@ -324,13 +324,19 @@ class Book(_Entry):
 
     @property
     def slug(self) -> str:
-        ascii_title = unicodedata.normalize("NFKD", self.title).encode("ascii", "ignore").decode()
-        return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:80] or "book"
+        return slug(self.title) or "book"
 
     @property
     def uid(self) -> str:
         """The manifest's identifier, or one derived from the title (stable across builds)."""
         return self.identifier or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'anthology:' + self.title)}"
+
+
+def slug(text: str, most: int = 80) -> str:
+    """An ASCII file-name stem of at most ``most`` characters: lowercase words joined by
+    hyphens ("" if none)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:most].rstrip("-")
 
 
 _TYPE_NAMES = {dict: "a mapping", list: "a list", str: "text", int: "a number", float: "a number",

@@ -41,7 +41,7 @@ def run(args) -> int:
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise InputError(f"{args.source}: {error}") from None
     if args.output:
-        from ..build import write_atomically
+        from ..files import write_atomically
         write_atomically(Path(args.output), manifest.encode())
     else:
         sys.stdout.write(manifest)
@@ -54,7 +54,8 @@ def _warn(warnings: list[str], prefix: str = "") -> None:
 
 
 def _docx(args) -> int:
-    from ..word import read_docx, write, write_story
+    from ..files import write_atomically
+    from ..word import read_docx, write_story
     story = read_docx(args.source)
     if not args.output:
         _warn(story.warnings, f"{args.source.name}: ")
@@ -64,7 +65,7 @@ def _docx(args) -> int:
     if args.output.endswith(("/", os.sep)) or output.is_dir():
         path = write_story(story, output, fallback_stem=args.source.stem)
     else:
-        path = write(output, story.text)
+        path = write_atomically(output, story.text.encode())
     _warn(story.warnings, f"{path}: ")
     print(f"anthology: wrote {path}", file=sys.stderr)
     return 0
