@@ -89,7 +89,7 @@ class Code(StrEnum):
     # Warnings of `anthology check` (lint.py): the book builds, but an editor should look
     CONTRIBUTOR_WITHOUT_PIECE = "W001", "contributor without a piece", \
         "a contributor of the register no piece credits"
-    BIO_MISSING = "W002", "bio missing", "a piece's contributor has no bio when others have one"
+    BIO_MISSING = "W002", "bio missing", "a piece's author has no bio when others have one"
     SAME_PERSON = "W003", "same person twice?", \
         "two contributors whose names differ only in spelling or accents"
     # Preflight of the print files (preflight.py)

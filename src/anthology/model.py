@@ -541,9 +541,10 @@ def _people_problems(data, book: Book) -> list[Problem]:
                     where = (*loc, field)  # a single name given as text, not a list
                 file, line = locate(data, where)
                 entries = " and ".join(f"contributors[{c}]" for c in shared)
+                fix = "the id of the one meant" if all(book.contributors[c].id for c in shared) \
+                    else f"each of {entries} an id, and here the id of the one meant"
                 problems.append(Problem(file, line, Code.DUPLICATE_CONTRIBUTOR, dotted_path(where),
-                                        f"'{ref}' is the name of {entries}; expected the "
-                                        "id of the one meant"))
+                                        f"'{ref}' is the name of {entries}; expected {fix}"))
     return problems
 
 

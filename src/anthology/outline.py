@@ -27,7 +27,7 @@ FRONT_MATTER = ("halftitle", "titlepage", "copyright", "dedication", "epigraph",
 BACK_MATTER = ("afterword", "acknowledgements", "bios", "contributors", "sources",
                "index-titles", "index-first-lines")
 # the back matter's lists that print the pages of the book's pieces
-INDEXES = ("bios", "contributors", "sources", "index-titles", "index-first-lines")
+LISTS = ("bios", "contributors", "sources", "index-titles", "index-first-lines")
 # The sections a book has only when the manifest gives them: the Book field of that name ...
 OPTIONAL = ("dedication", "epigraph", "foreword", "afterword", "acknowledgements")
 # ... or when this says so.

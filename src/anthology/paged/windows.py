@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 
 import lxml.html
 
-from ..outline import INDEXES
+from ..outline import LISTS
 from .layout import ENTRY, LayoutJob, Piece
 from .workers import release_memory
 
-WINDOWED = ("contents", *INDEXES)  # sections whose list (if any) is cut into windows
+WINDOWED = ("contents", *LISTS)  # sections whose list (if any) is cut into windows
 MARKED_ENTRIES = 80  # entries at the end of a window given such an id (more than a page holds)
 
 # A continued list's first page still carries its running head (the heading that set it is
