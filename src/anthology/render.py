@@ -214,8 +214,8 @@ def book_view(book: Book, image_prefix: str = "") -> BookView:
     for p, part in enumerate(book.all_parts, start=1):
         views = []
         for story in part.stories:
-            view = _story_view(book, story, part, len(stories) + 1, image_prefix)
-            view.credits = people.credits(story)
+            view = _story_view(book, story, part, len(stories) + 1, image_prefix,
+                               people.credits(story))
             views.append(view)
             stories.append(view)
         parts.append(PartView(f"part-{p}", part.title,
@@ -266,8 +266,8 @@ def _markdown(text: str | None, language: str, image_prefix: str, id_: str,
                    **options) if text else ""
 
 
-def _story_view(book: Book, story: Story, part: Part, number: int,
-                image_prefix: str) -> StoryView:
+def _story_view(book: Book, story: Story, part: Part, number: int, image_prefix: str,
+                credits: Credits) -> StoryView:
     """One piece's view: its text's HTML (and, when its notes go to the page's foot in print,
     the print HTML with each note at its call), its notes listed, headnote and epigraph."""
     language, kind, id_ = story.language or book.language, book.kind_of(story, part), \
@@ -282,7 +282,8 @@ def _story_view(book: Book, story: Story, part: Part, number: int,
                      headnote_html=_markdown(story.headnote, language, image_prefix,
                                              f"{id_}-headnote"),
                      epigraph_html=_markdown(story.epigraph.text if story.epigraph else None,
-                                             language, image_prefix, f"{id_}-epigraph"))
+                                             language, image_prefix, f"{id_}-epigraph"),
+                     credits=credits)
 
 
 def sections(view: BookView, paged: bool = False) -> list[Section]:
