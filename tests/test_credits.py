@@ -66,3 +66,15 @@ def test_accents_sort_with_their_base_letter(monkeypatch, icu):
     else:
         monkeypatch.setattr(people_module, "_collator", lambda language: None)
     assert sorted(NAMES[::-1], key=sort_key) == NAMES  # an accent decides only a tie
+
+
+def test_one_name_may_stand_for_a_list_of_names_and_a_number_may_not(make_book):
+    book, people = _people(make_book, "  - {id: ana, name: Ana Ruiz}\n",
+                           "  - {authors: ana, translator: Jo Penrose, text: x}\n")
+    credits = people.credits(book.all_stories[0])
+    assert (credits.byline, credits.translator[0].name) == ("Ana Ruiz", "Jo Penrose")
+    from anthology.errors import ManifestError
+    with pytest.raises(ManifestError) as error:
+        load_book(make_book("title: T\nstories:\n  - {author: A, translator: 3, text: x}\n"))
+    assert str(error.value).endswith(
+        "M018 stories[0].translator: expected a name or a list of names, got a number")

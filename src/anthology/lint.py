@@ -20,7 +20,7 @@ from pathlib import Path
 from .codes import Code
 from .errors import Problem
 from .manifest import load_manifest, locate
-from .model import ROLES, Book, dotted_path, located_stories, raw_value, same_name
+from .model import Book, as_given, credit_fields, dotted_path, located_stories, same_name
 from .people import People, Person, folded
 
 # W003's typo: one letter added, dropped or changed (a Levenshtein distance of 1) in names of
@@ -45,16 +45,14 @@ def lint(book: Book, path: str | Path) -> list[Problem]:
     credited: set[str] = set()
     authored: dict[str, list[tuple]] = {}  # a person's key -> the author fields naming them
     for loc, story, _ in located_stories(book):
-        credits = people.credits(story)
-        for role in ROLES:
-            field = "authors" if role == "author" and story.authors is not None else role
-            for n, person in enumerate(getattr(credits, role)):
-                where = (*loc, field) if field == "author" else (*loc, field, n)
-                if not person.registered and person.key not in credited:
-                    named.append((person, where))
-                credited.add(person.key)
-                if role == "author":
-                    authored.setdefault(person.key, []).append(where)
+        handle = story.handle if story.author is not None else None
+        for role, ref, where in credit_fields(loc, story):
+            person = people.person(ref, handle if role == "author" else None)
+            if not person.registered and person.key not in credited:
+                named.append((person, where))
+            credited.add(person.key)
+            if role == "author":
+                authored.setdefault(person.key, []).append(where)
     found = (_without_piece(book, people, credited) + _bios_missing(people, named, authored)
              + _same_person(named))
     if not found:
@@ -66,8 +64,7 @@ def lint(book: Book, path: str | Path) -> list[Problem]:
 
     problems = []
     for code, loc, message in found:
-        if isinstance(loc[-1], int) and isinstance(raw_value(data, loc[:-1]), str):
-            loc = loc[:-1]  # a list of names given as one name: 'translator: Jo Penrose'
+        loc = as_given(data, loc)
         problems.append(Problem(*locate(data, loc), code, dotted_path(loc),
                                 message(at) if callable(message) else message))
     return sorted(problems, key=lambda p: (p.file, p.line, p.path, p.message))

@@ -160,7 +160,7 @@ ROLES = ("author", "translator", "illustrator", "editor")  # a piece's credits, 
 class Story(_HasText):
     # Who made it: contributors' ids or names (a name not in the register is a person too).
     author: Text | None = None            # one author ...
-    authors: Annotated[list[Text], Field(min_length=1)] | None = None  # ... or several
+    authors: Annotated[Names, Field(min_length=1)] | None = None  # ... or several
     translator: Names = []
     illustrator: Names = []
     editor: Names = []                    # of an excerpt
@@ -339,6 +339,7 @@ def slug(text: str, most: int = 80) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:most].rstrip("-")
 
 
+_NAME_LISTS = ("editors", "authors", "translator", "illustrator", "editor")  # _as_list
 _TYPE_NAMES = {dict: "a mapping", list: "a list", str: "text", int: "a number", float: "a number",
                bool: "true/false", type(None): "nothing", dt.date: "a date"}
 
@@ -399,6 +400,8 @@ def _problem(data, error: dict) -> Problem:
     message = error["msg"].removeprefix("Value error, ")
     if kind in ("string_type", "list_type", "dict_type", "model_type", "model_attributes_type"):
         expected = {"string_type": "text", "list_type": "a list"}.get(kind, "a mapping")
+        if kind == "list_type" and loc[-1] in _NAME_LISTS:
+            expected = "a name or a list of names"
         code, message = Code.WRONG_TYPE, f"expected {expected}, got {_describe(value)}"
     elif kind == "string_too_short":
         code, message = Code.EMPTY_VALUE, "expected text, got an empty value"
@@ -530,22 +533,35 @@ def _people_problems(data, book: Book) -> list[Problem]:
     for c, entry in enumerate(book.contributors):
         by_name.setdefault(same_name(entry.name), []).append(c)
     for loc, story, _ in located_stories(book):
-        for role in ROLES:
-            field = "authors" if role == "author" and story.authors is not None else role
-            for n, ref in enumerate(story.refs(role)):
-                shared = by_name.get(same_name(ref), [])
-                if ref in first_with or len(shared) < 2:
-                    continue
-                where = (*loc, field) if field == "author" else (*loc, field, n)
-                if not isinstance(raw_value(data, where), str):
-                    where = (*loc, field)  # a single name given as text, not a list
-                file, line = locate(data, where)
-                entries = " and ".join(f"contributors[{c}]" for c in shared)
-                fix = "the id of the one meant" if all(book.contributors[c].id for c in shared) \
-                    else f"each of {entries} an id, and here the id of the one meant"
-                problems.append(Problem(file, line, Code.DUPLICATE_CONTRIBUTOR, dotted_path(where),
-                                        f"'{ref}' is the name of {entries}; expected {fix}"))
+        for _, ref, where in credit_fields(loc, story):
+            shared = by_name.get(same_name(ref), [])
+            if ref in first_with or len(shared) < 2:
+                continue
+            where = as_given(data, where)
+            entries = " and ".join(f"contributors[{c}]" for c in shared)
+            fix = "the id of the one meant" if all(book.contributors[c].id for c in shared) \
+                else f"each of {entries} an id, and here the id of the one meant"
+            problems.append(Problem(*locate(data, where), Code.DUPLICATE_CONTRIBUTOR,
+                                    dotted_path(where),
+                                    f"'{ref}' is the name of {entries}; expected {fix}"))
     return problems
+
+
+def credit_fields(loc: tuple, story: Story):
+    """(role, ref, where) of each person ``story`` (at ``loc``) credits: the id or name and
+    its place in the manifest ('authors', 1 or 'author'), in ROLES order."""
+    for role in ROLES:
+        field = "authors" if role == "author" and story.authors is not None else role
+        for n, ref in enumerate(story.refs(role)):
+            yield role, ref, (*loc, field) if field == "author" else (*loc, field, n)
+
+
+def as_given(data, where: tuple) -> tuple:
+    """``where`` as the manifest gives it: a list of names given as one name
+    ('translator: Jo Penrose') has no index."""
+    if isinstance(where[-1], int) and isinstance(raw_value(data, where[:-1]), str):
+        return where[:-1]
+    return where
 
 
 def raw_value(data, loc):
