@@ -408,3 +408,25 @@ def test_an_imported_book_builds(tmp_path):
                     formats=("pdf", "epub")).outputs
     texts = " ".join(text for _, text in epub_spine_texts(outputs["epub"]))
     assert "A cart of salt bought a house" in texts and "what the sea forgot" in texts
+
+
+def test_kind_verse_is_written_for_a_file_and_for_a_folder(tmp_path):
+    """`--kind verse` marks what is imported: a story's front matter, a folder's book."""
+    import docx
+    from anthology.cli import main
+    from anthology.model import load_book
+
+    folder = tmp_path / "poems"
+    folder.mkdir()
+    document = docx.Document()
+    document.core_properties.title, document.core_properties.author = "Tide", "Ana Ruiz"
+    run = document.add_paragraph().add_run("the tide goes out")
+    run.add_break()
+    document.paragraphs[0].add_run("and comes back in")
+    document.save(folder / "tide.docx")
+    assert main(["import", str(folder / "tide.docx"), "--kind", "verse", "-o",
+                 str(tmp_path / "tide.md")]) == 0
+    assert "kind: verse" in (tmp_path / "tide.md").read_text(encoding="utf-8")
+    assert main(["import", str(folder), "--kind", "verse", "-o", str(tmp_path / "book")]) == 0
+    book = load_book(tmp_path / "book" / "book.yaml")
+    assert book.kind == "verse" and book.kind_of(book.all_stories[0]) == "verse"

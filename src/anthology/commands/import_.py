@@ -23,6 +23,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "story file or a folder ending in / (a .docx: default standard "
                         "output), the new book's folder (a folder of .docx files)")
     parser.add_argument("--title", default="Imported stories", help="the book's title")
+    parser.add_argument("--kind", choices=("prose", "verse", "letter"),
+                        help="the imported pieces' kind (Word files): verse keeps a poem's "
+                        "lines and stanzas")
     return parser
 
 
@@ -56,7 +59,7 @@ def _warn(warnings: list[str], prefix: str = "") -> None:
 def _docx(args) -> int:
     from ..files import write_atomically
     from ..word import read_docx, write_story
-    story = read_docx(args.source)
+    story = read_docx(args.source, args.kind)
     if not args.output:
         _warn(story.warnings, f"{args.source.name}: ")
         sys.stdout.write(story.text)
@@ -76,7 +79,7 @@ def _folder(args) -> int:
     if not args.output:
         raise InputError(f"{args.source} is a folder: give the new book's folder with -o "
                          "FOLDER (it gets book.yaml and stories/)")
-    done = import_folder(args.source, Path(args.output), args.title)
+    done = import_folder(args.source, Path(args.output), args.title, args.kind)
     _warn(done.warnings)
     print(f"anthology: wrote {done.manifest} and {len(done.stories)} "
           f"stor{'y' if len(done.stories) == 1 else 'ies'} in "

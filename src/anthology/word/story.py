@@ -32,8 +32,10 @@ class WordStory:
         return f"---\n{dump_yaml(self.matter)}---\n\n{self.body}" if self.matter else self.body
 
 
-def read_docx(path: Path) -> WordStory:
-    """The story in a .docx file, or InputError saying why it cannot be read."""
+def read_docx(path: Path, kind: str | None = None) -> WordStory:
+    """The story in a .docx file (its front matter saying ``kind``, when given: a poem's
+    line breaks are verse only with ``kind: verse``), or InputError saying why it cannot be
+    read."""
     converted = convert(path)
     try:
         content = read_html(converted.html, converted.section_break)
@@ -42,6 +44,8 @@ def read_docx(path: Path) -> WordStory:
         raise InputError(f"{path}: the document is nested too deeply to read") from None
     if not story.body.strip():
         raise InputError(f"{path}: the document has no text to import")
+    if kind:
+        story.matter["kind"] = kind
     return story
 
 

@@ -50,9 +50,10 @@ def docx_files(folder: Path) -> list[Path]:
     return sorted(found, key=lambda p: (p.name.casefold(), p.name))
 
 
-def import_folder(source: Path, out: Path, title: str = "Imported stories") -> FolderImport:
+def import_folder(source: Path, out: Path, title: str = "Imported stories",
+                  kind: str | None = None) -> FolderImport:
     """Every .docx of ``source`` -> ``out/stories/<slug>.md``, and ``out/book.yaml`` listing
-    them. Nothing is written unless every file reads; an existing book.yaml is never
+    them (and saying ``kind``, when given, for the whole book). Nothing is written unless every file reads; an existing book.yaml is never
     replaced."""
     manifest = out / "book.yaml"
     if manifest.exists():
@@ -74,7 +75,7 @@ def import_folder(source: Path, out: Path, title: str = "Imported stories") -> F
         target = free_path(out / "stories", _stem(story, path.stem), {p.name for p in written})
         written.append(write_atomically(target, story.text.encode()))
         warnings += [f"{path.name} -> stories/{target.name}: {w}" for w in story.warnings]
-    data = {"title": title, "language": "en",
+    data = {"title": title, "language": "en", **({"kind": kind} if kind else {}),
             "stories": [{"file": f"stories/{p.name}"} for p in written]}
     write_atomically(manifest, dump_yaml(data).encode())
     return FolderImport(manifest, written, warnings)
