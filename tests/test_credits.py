@@ -78,3 +78,19 @@ def test_one_name_may_stand_for_a_list_of_names_and_a_number_may_not(make_book):
         load_book(make_book("title: T\nstories:\n  - {author: A, translator: 3, text: x}\n"))
     assert str(error.value).endswith(
         "M018 stories[0].translator: expected a name or a list of names, got a number")
+
+
+def test_the_index_prints_a_page_once_though_two_pieces_start_on_it(make_book):
+    from lxml import html
+
+    from anthology.render import book_view, pdf_html, sections
+    from anthology.theme import Theme
+    view = book_view(load_book(make_book(
+        "title: T\nstories:\n  - {author: Ana Ruiz, title: One, text: x}\n"
+        "  - {author: Ana Ruiz, title: Two, text: y}\n"
+        "  - {author: Ana Ruiz, translator: Jo, title: Three, text: z}\n")))
+    chosen = [s for s in sections(view, paged=True) if s.id == "contributors"]
+    pages = {"story-1": 3, "story-2": 3, "story-3": 4}
+    page = html.fromstring(pdf_html(view, Theme(), chosen, "2024-01-01T00:00:00Z", pages))
+    entries = [" ".join(li.text_content().split()) for li in page.iter("li")]
+    assert entries == ["Jotranslator 4", "Ruiz, Ana3, 4"]  # the ", " after a name is CSS's
