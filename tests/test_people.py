@@ -203,7 +203,7 @@ def test_epub_credits_roles_and_links_both_ways(built):
             m.text)
     people = {e.text: refines[e.get("id")] for e in meta.findall("dc:contributor", NS)}
     creators = {e.text: refines[e.get("id")] for e in meta.findall("dc:creator", NS)}
-    assert creators == {"Rosa Quint": {"role": ["edt"]}}
+    assert creators == {"Rosa Quint": {"role": ["edt"], "file-as": ["Quint, Rosa"]}}
     assert people["Jo Penrose"]["role"] == ["trl"]
     assert people["Hugh Dalby"]["role"] == ["trl"]
     assert people["Kit Marlowe-Hay"]["role"] == ["ill"]

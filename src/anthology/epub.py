@@ -23,8 +23,8 @@ from lxml import etree
 from . import fonts
 from .paged.cache import Cache
 from .manifest import read_inside
-from .model import book_images
-from .people import RELATORS
+from .model import book_images, same_name
+from .people import RELATORS, default_sort_as
 from .outline import FRONT_MATTER, TITLES, Entry, epub_document
 from .render import BookView, epub_documents
 from .theme import Theme
@@ -151,24 +151,32 @@ def render_epub(view: BookView, theme: Theme, moment: dt.datetime, book_dir: Pat
 
 def _credit_people(out, view: BookView) -> None:
     """The book's editors as its creators (with no editors, its pieces' authors), and
-    everyone else its pieces credit as contributors; each with a MARC relator role per
-    role they have and the name they sort under (``file-as``)."""
+    everyone else its pieces credit as contributors; each once, with a MARC relator ``role``
+    per role they have and the name they sort under (``file-as``)."""
     book = view.book
-    for n, editor in enumerate(book.editors):
-        out.add_author(editor, role="edt", uid=f"editor-{n}")
+    entries = {same_name(entry.person.name): entry for entry in view.contributors}
+    editors = [same_name(name) for name in book.editors]
+    for n, name in enumerate(editors):
+        entry = entries.get(name)
+        roles = ["editor"] + [role for role, _ in entry.by_role if role != "editor"] \
+            if entry else ["editor"]
+        _credit(out, "creator", f"editor-{n}", book.editors[n],
+                entry.person.sort_as if entry else default_sort_as(name), roles)
     for entry in view.contributors:
         roles = [role for role, _ in entry.by_role]
-        if not roles:
-            continue
-        creator = not book.editors and "author" in roles
-        uid = f"contributor-{entry.number}"
-        out.add_metadata("DC", "creator" if creator else "contributor", entry.person.name,
-                         {"id": uid})
-        out.add_metadata(None, "meta", entry.person.sort_as,
-                         {"refines": f"#{uid}", "property": "file-as"})
-        for role in roles:
-            out.add_metadata(None, "meta", RELATORS[role],
-                             {"refines": f"#{uid}", "property": "role", "scheme": "marc:relators"})
+        if roles and same_name(entry.person.name) not in editors:
+            creator = not book.editors and "author" in roles
+            _credit(out, "creator" if creator else "contributor",
+                    f"contributor-{entry.number}", entry.person.name, entry.person.sort_as,
+                    roles)
+
+
+def _credit(out, element: str, uid: str, name: str, file_as: str, roles: list[str]) -> None:
+    out.add_metadata("DC", element, name, {"id": uid})
+    out.add_metadata(None, "meta", file_as, {"refines": f"#{uid}", "property": "file-as"})
+    for role in roles:
+        out.add_metadata(None, "meta", RELATORS[role],
+                         {"refines": f"#{uid}", "property": "role", "scheme": "marc:relators"})
 
 
 def _mark_pages(bodies, page_starts):
