@@ -158,3 +158,16 @@ def test_a_manifest_with_errors_gives_errors_only(make_book, capsys):
     err = capsys.readouterr().err
     assert "M024" in err and "W001" not in err
     assert main(["check", str(path)]) == 2
+
+
+def test_a_mistyped_id_and_a_translation_without_translator(make_book):
+    path = make_book("title: T\ncontributors:\n  - {id: piotr, name: Piotr Zielinski}\n"
+                     "stories:\n"
+                     "  - {author: piotr, translator: piotrr, text: x}\n"
+                     "  - {author: piotr, translator: [Jo Penrose, pitr], text: y}\n"
+                     "  - {author: piotr, original_language: pl, text: z}\n"
+                     "  - {author: Cher, translator: Jo Penrose, original_language: pl, "
+                     "text: w}\n")
+    assert warnings(path) == [(5, "W004", "stories[0].translator"),
+                              (6, "W004", "stories[1].translator[1]"),
+                              (7, "W005", "stories[2].original_language")]

@@ -92,6 +92,9 @@ class Code(StrEnum):
     BIO_MISSING = "W002", "bio missing", "a piece's author has no bio when others have one"
     SAME_PERSON = "W003", "same person twice?", \
         "two contributors whose names differ only in spelling or accents"
+    UNKNOWN_ID = "W004", "unknown id?", "a piece names someone the register lacks, one letter " \
+        "or so from a contributor's id"
+    NO_TRANSLATOR = "W005", "no translator", "a piece translated from a language, by no one"
     # Preflight of the print files (preflight.py)
     PAGE_COUNT = "P001", "page count", "the interior's page count is within the printer's"
     EVEN_PAGES = "P002", "even page count", "an even page count, where the printer needs one"

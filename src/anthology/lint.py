@@ -5,7 +5,9 @@ but an editor should look at its people.
   ``editors`` or its foreword's or afterword's author, which name people as plain text);
 - W002: a piece's author without a bio when other contributors have one: About the
   Contributors leaves them out;
-- W003: two people whose names differ only in accents, case or punctuation, or by one letter.
+- W003: two people whose names differ only in accents, case or punctuation, or by one letter;
+- W004: a one-word name no contributor has, close to a contributor's id (a mistyped id);
+- W005: a piece translated from a language (``original_language``) with no translator.
 
 ``lint(book, path)`` lists them as Problems, sorted as a manifest's are; it never prints. The
 book says who is credited where; the manifest is read again, to say on which line, only when
@@ -14,6 +16,7 @@ there is something to report, so a clean book costs no second parse.
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 
@@ -54,7 +57,8 @@ def lint(book: Book, path: str | Path) -> list[Problem]:
             if role == "author":
                 authored.setdefault(person.key, []).append(where)
     found = (_without_piece(book, people, credited) + _bios_missing(people, named, authored)
-             + _same_person(named))
+             + _same_person(named) + _unknown_ids(book, people)
+             + _no_translator(book))
     if not found:
         return []
     data, _, _ = load_manifest(Path(path))
@@ -81,6 +85,33 @@ def _without_piece(book: Book, people: People, credited: set[str]) -> list:
             for c, person in enumerate(people.register)
             if person.key not in credited and same_name(person.name) not in the_books
             and entries[c].id not in the_books]
+
+
+def _unknown_ids(book: Book, people: People) -> list:
+    """W004: a piece naming, in one word, someone the register lacks, close to one of its ids
+    ('piotrr' for 'piotr'): a typo prints as a person's name."""
+    ids = [entry.id for entry in book.contributors if entry.id]
+    found = []
+    for loc, story, _ in located_stories(book):
+        for _, ref, where in credit_fields(loc, story):
+            if " " in ref or people.person(ref).registered:
+                continue
+            if close := difflib.get_close_matches(ref, ids, n=1, cutoff=0.75):
+                found.append((Code.UNKNOWN_ID, where,
+                              f"'{ref}' is no contributor's id or name, so it prints as a "
+                              f"name; did you mean the id '{close[0]}'?"))
+    return found
+
+
+def _no_translator(book: Book) -> list:
+    """W005: a piece translated from a language by no one (an anonymous translation may be
+    meant; usually the translator was forgotten)."""
+    return [(Code.NO_TRANSLATOR, (*loc, "original_language"),
+             f"translated from '{story.original_language}', and no 'translator:': it prints "
+             "\"Translated from the ...\" with no name; add the translator, or leave it for "
+             "an anonymous translation")
+            for loc, story, _ in located_stories(book)
+            if story.original_language and not story.translator]
 
 
 def _bios_missing(people: People, named: list, authored: dict[str, list[tuple]]) -> list:
