@@ -481,7 +481,8 @@ def _letter_problems(data, loc: tuple, story: Story, kind: str) -> list[Problem]
     for part in LETTER_PARTS:
         if getattr(story, part) is not None:
             file, line = locate(data, (*loc, part))
-            problems.append(Problem(file, line, Code.LETTER_PART_OUTSIDE_LETTER, dotted_path((*loc, part)),
+            problems.append(Problem(file, line, Code.LETTER_PART_OUTSIDE_LETTER,
+                                    dotted_path((*loc, part)),
                                     f"'{part}' belongs to a letter, and this piece is {kind}; "
                                     "expected 'kind: letter' on the piece (or its part or "
                                     f"book), or no '{part}'"))
@@ -621,7 +622,8 @@ def _text_problems(data, fields, root: Path) -> list[Problem]:
                                     "expected Markdown text"))
         for src, alt, offset in markdown_images(text, kind):
             if found := _image_problem(src, alt, root):
-                problems.append(Problem(file, line + offset - 1, found[0], dotted_path(loc), found[1]))
+                problems.append(Problem(file, line + offset - 1, found[0], dotted_path(loc),
+                                        found[1]))
     return problems
 
 

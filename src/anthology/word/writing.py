@@ -53,8 +53,8 @@ def docx_files(folder: Path) -> list[Path]:
 def import_folder(source: Path, out: Path, title: str = "Imported stories",
                   kind: str | None = None) -> FolderImport:
     """Every .docx of ``source`` -> ``out/stories/<slug>.md``, and ``out/book.yaml`` listing
-    them (and saying ``kind``, when given, for the whole book). Nothing is written unless every file reads; an existing book.yaml is never
-    replaced."""
+    them (and saying ``kind``, when given, for the whole book). Nothing is written unless
+    every file reads; an existing book.yaml is never replaced."""
     manifest = out / "book.yaml"
     if manifest.exists():
         raise InputError(f"{manifest} exists; import into a new folder (it is never replaced)")
