@@ -47,18 +47,25 @@ def lint(book: Book, path: str | Path) -> list[Problem]:
                                          for c, person in enumerate(people.register)]
     credited: set[str] = set()
     authored: dict[str, list[tuple]] = {}  # a person's key -> the author fields naming them
+    one_word: list[tuple[str, tuple]] = []  # (ref, where): one-word names the register lacks
+    untranslated: list[tuple[tuple, str]] = []  # W005: (piece, language) translated by no one
     for loc, story, _ in located_stories(book):
+        if story.original_language and not story.translator:
+            untranslated.append((loc, story.original_language))
         handle = story.handle if story.author is not None else None
         for role, ref, where in credit_fields(loc, story):
             person = people.person(ref, handle if role == "author" else None)
-            if not person.registered and person.key not in credited:
-                named.append((person, where))
+            if not person.registered:
+                if person.key not in credited:
+                    named.append((person, where))
+                if " " not in ref:
+                    one_word.append((ref, where))
             credited.add(person.key)
             if role == "author":
                 authored.setdefault(person.key, []).append(where)
     found = (_without_piece(book, people, credited) + _bios_missing(people, named, authored)
-             + _same_person(named) + _unknown_ids(book, people)
-             + _no_translator(book))
+             + _same_person(named) + _unknown_ids(book, one_word)
+             + _no_translator(untranslated))
     if not found:
         return []
     data, _, _ = load_manifest(Path(path))
@@ -87,31 +94,25 @@ def _without_piece(book: Book, people: People, credited: set[str]) -> list:
             and entries[c].id not in the_books]
 
 
-def _unknown_ids(book: Book, people: People) -> list:
+def _unknown_ids(book: Book, one_word: list[tuple[str, tuple]]) -> list:
     """W004: a piece naming, in one word, someone the register lacks, close to one of its ids
     ('piotrr' for 'piotr'): a typo prints as a person's name."""
     ids = [entry.id for entry in book.contributors if entry.id]
-    found = []
-    for loc, story, _ in located_stories(book):
-        for _, ref, where in credit_fields(loc, story):
-            if " " in ref or people.person(ref).registered:
-                continue
-            if close := difflib.get_close_matches(ref, ids, n=1, cutoff=0.75):
-                found.append((Code.UNKNOWN_ID, where,
-                              f"'{ref}' is no contributor's id or name, so it prints as a "
-                              f"name; did you mean the id '{close[0]}'?"))
-    return found
+    return [(Code.UNKNOWN_ID, where,
+             f"'{ref}' is no contributor's id or name, so it prints as a name; did you mean "
+             f"the id '{close[0]}'?")
+            for ref, where in one_word
+            if (close := difflib.get_close_matches(ref, ids, n=1, cutoff=0.75))]
 
 
-def _no_translator(book: Book) -> list:
+def _no_translator(untranslated: list[tuple[tuple, str]]) -> list:
     """W005: a piece translated from a language by no one (an anonymous translation may be
     meant; usually the translator was forgotten)."""
     return [(Code.NO_TRANSLATOR, (*loc, "original_language"),
-             f"translated from '{story.original_language}', and no 'translator:': it prints "
-             "\"Translated from the ...\" with no name; add the translator, or leave it for "
-             "an anonymous translation")
-            for loc, story, _ in located_stories(book)
-            if story.original_language and not story.translator]
+             f"translated from '{language}', and no "
+             "'translator:': it prints \"Translated from the ...\" with no name; add the "
+             "translator, or leave it for an anonymous translation")
+            for loc, language in untranslated]
 
 
 def _bios_missing(people: People, named: list, authored: dict[str, list[tuple]]) -> list:
