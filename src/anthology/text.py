@@ -100,17 +100,23 @@ def _image_scanner() -> MarkdownIt:
     return md.use(footnote_plugin, inline=False, move_to_end=False, always_match_refs=True)
 
 
-def _scan(text: str, kind: str) -> list[tuple[int, Token]]:
+def _scan(text: str, kind: str) -> tuple[tuple[int, Token], ...]:
     """Every token of ``text`` as the scanner parses it, inline ones followed by their
-    children, each with its line (1-based) within ``text``."""
+    children, each with its line (1-based) within ``text``. Validation asks four questions of
+    each text one after another (nesting, notes, nothing shown, images): it is parsed once."""
+    return _scanned(text, kind == "verse")
+
+
+@lru_cache(maxsize=1)
+def _scanned(text: str, verse: bool) -> tuple[tuple[int, Token], ...]:
     md, env = _image_scanner(), {}
-    if kind != "verse":
-        return list(_numbered(md.parse(text, env), 0))
+    if not verse:
+        return tuple(_numbered(md.parse(text, env), 0))
     verse, after, offset = _split_verse(text)
     notes = list(_numbered(md.parse(after, env), offset))
     lines = [(number, child) for number, line in enumerate(verse.split("\n"), start=1)
              if line.strip() for child in md.parseInline(line.strip(), env)[0].children]
-    return lines + notes
+    return tuple(lines + notes)
 
 
 def _numbered(tokens: list[Token], offset: int):
@@ -138,7 +144,7 @@ def nesting_problem(text: str, kind: str = "prose") -> tuple[int, str] | None:
     if kind == "verse" or not _CONTAINER_LINE.search(text):
         return None
     depth = 0
-    for token in _image_scanner().parse(text):
+    for _, token in _scan(text, kind):  # (the inline children open and close no blocks)
         if token.type in ("blockquote_open", "bullet_list_open", "ordered_list_open"):
             depth += 1
             if depth > MAX_BLOCK_DEPTH:
@@ -157,7 +163,7 @@ def shows_nothing(text: str, kind: str = "prose") -> bool:
     if kind == "verse" or not _REFERENCE_LINE.search(text):
         return False
     return not any(token.type == "inline" and (token.content.strip() or token.children)
-                   for token in _image_scanner().parse(text))
+                   for _, token in _scan(text, kind))
 
 
 def _breakable_html(text: str) -> str:
