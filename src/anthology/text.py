@@ -219,11 +219,7 @@ def to_html_parts(text: str, language: str = "en", image_prefix: str = "", id_pr
     tokens, definitions = _take_definitions(md.parse(text.lstrip(), env))
     book_notes = _Notes(md, definitions, prefix, notes, image_prefix, language)
     _number_blocks(tokens, id_prefix)
-    _set_directions(tokens, language)
-    for token in tokens:
-        if token.children:
-            _clean_inline(token.children, image_prefix)
-            book_notes.place_calls(token.children)
+    book_notes.prepare(tokens)
     return md.renderer.render(tokens, md.options, {}), book_notes.end_html()
 
 
@@ -351,14 +347,18 @@ class _Notes:
     def _content(self, label: str) -> list[Token]:
         """The note's tokens, made safe, with their calls placed."""
         tokens = self.definitions[label]
-        _set_directions(tokens, self.language)
         self.in_note = True
+        self.prepare(tokens)
+        self.in_note = False
+        return tokens
+
+    def prepare(self, tokens: list[Token]) -> None:
+        """Blocks given their direction, inline text made safe, calls placed."""
+        _set_directions(tokens, self.language)
         for token in tokens:
             if token.children:
                 _clean_inline(token.children, self.image_prefix)
                 self.place_calls(token.children)
-        self.in_note = False
-        return tokens
 
     def _span(self, label: str, number: int) -> str:
         """The note as one inline span (its paragraphs joined by line breaks), to float."""
