@@ -9,6 +9,7 @@ a story's pages in another language than the book's say so in the structure tree
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 from collections.abc import Iterator
@@ -40,6 +41,10 @@ def languages(view: BookView, body: BodyLayout) -> dict[int, str]:
     return out
 
 
+def _digest(piece: Piece) -> str:
+    return hashlib.sha256(piece.pdf).hexdigest()
+
+
 @dataclass(frozen=True)
 class BodyJoin:
     """What the body's groups are joined from."""
@@ -59,13 +64,17 @@ class BodyJoin:
             part = self.body.placements[start:start + BODY_GROUP_PAGES]
             yield self.cache.get_or_make(self._key(part), lambda part=part: self._join(part))
 
+    @functools.cached_property
+    def _stamps_digest(self) -> tuple[str, str]:
+        """The stamp sheet's and the blank page's digests: every group's key holds them (a
+        stored piece's bytes are read from the cache each time they are asked for)."""
+        return _digest(self.sheet_laid), _digest(self.blank)
+
     def _key(self, part: list[Placement]) -> str:
-        def digest(piece: Piece) -> str:
-            return hashlib.sha256(piece.pdf).hexdigest()
         return Cache.key("body group", 4, part,
-                         [digest(self.chunks[c]) for c in sorted({p.chunk for p in part
-                                                                  if p.chunk != BLANK})],
-                         digest(self.sheet_laid), digest(self.blank), self.sheet.recto_heads,
+                         [_digest(self.chunks[c]) for c in sorted({p.chunk for p in part
+                                                                   if p.chunk != BLANK})],
+                         *self._stamps_digest, self.sheet.recto_heads,
                          [(self.body.kind(p.number), self.body.heads.get(p.number))
                           for p in part],
                          self.setup, sorted(self.anchors), self.languages)
