@@ -39,20 +39,19 @@ class BackMatter:
 
 
 def assemble(view: BookView, front: Pages, body: BodyJoin, backs: list[BackMatter],
-             blank: Piece, pages: dict[str, int], printing: bool, variant: str,
-             cache: Cache) -> bytes:
+             pages: dict[str, int], printing: bool, variant: str) -> bytes:
     """The book: ``front`` (its pages numbered in roman), the body, the ``backs``, each
-    padded with ``blank`` to an even count; ``pages`` maps every anchor outside the front
-    matter to its page number."""
+    padded with the body's blank page to an even count; ``pages`` maps every anchor outside
+    the front matter to its page number."""
     base = pikepdf.open(io.BytesIO(front.pages[0][0].pdf))
     _credit_contributors(base, view)
     book = _Book(PdfWriter(base.pdf_version, object_streams=variant != "pdf/x-1a"),
-                 body.anchors, cache, tagged=structure.document_of(base) is not None)
+                 body.anchors, body.cache, tagged=structure.document_of(base) is not None)
     contents = _contents_pages(front)
     for laid, indices in _slices(front):
         book.add(laid.pdf, indices, contents=set(indices) & contents.get(id(laid), set()),
                  margins=True)
-    book.pad(blank)
+    book.pad(body.blank)
     front_count = len(book.pages)
 
     for joined in body.groups():
@@ -69,7 +68,7 @@ def assemble(view: BookView, front: Pages, body: BodyJoin, backs: list[BackMatte
                         stamper.stamp(pdf.pages[i], back.first_number + k, back.head if k else None)
             book.add(laid.pdf, indices, stamp)
             done += len(indices)
-        book.pad(blank)
+        book.pad(body.blank)
 
     front_index = {a: i for i, anchors in enumerate(front.anchors) for a in anchors}
     outline = b""

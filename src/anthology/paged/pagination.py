@@ -157,9 +157,8 @@ class Pagination:
         body = BodyJoin(paginated.body, paginated.pieces, paginated.sheet, sheet_laid, blank,
                         paginated.setup, self.section_ids(),
                         languages(self.view, paginated.body), self.runner.cache)
-        return assemble(self.view, paginated.front, body, paginated.backs, blank,
-                        paginated.pages, self.edition.printing, self.edition.variant,
-                        self.runner.cache)
+        return assemble(self.view, paginated.front, body, paginated.backs, paginated.pages,
+                        self.edition.printing, self.edition.variant)
 
     def _html(self, chosen: list[Section], pages: dict[str, int] | None = None) -> str:
         return pdf_html(self.view, self.theme, chosen, self.timestamp, pages)
