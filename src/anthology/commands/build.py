@@ -49,8 +49,7 @@ def run(args) -> int:
     with terminal.progress(args.quiet) as (say, chunks):
         built = build(args.manifest, args.out, args.format, progress=say, jobs=args.jobs,
                       chunk_progress=chunks, cache_dir=args.cache, cancel=terminal.INTERRUPTED)
-    for warning in built.warnings:
-        print(f"anthology: warning: {warning}", file=sys.stderr)
+    terminal.warn(built.warnings)
     if not args.quiet:
         for path in built.outputs.values():
             print(path)

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError
+from .terminal import warn
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -51,17 +52,12 @@ def run(args) -> int:
     return 0
 
 
-def _warn(warnings: list[str], prefix: str = "") -> None:
-    for warning in warnings:
-        print(f"anthology: warning: {prefix}{warning}", file=sys.stderr)
-
-
 def _docx(args) -> int:
     from ..files import write_atomically
     from ..word import read_docx, write_story
     story = read_docx(args.source, args.kind)
     if not args.output:
-        _warn(story.warnings, f"{args.source.name}: ")
+        warn(story.warnings, f"{args.source.name}: ")
         sys.stdout.write(story.text)
         return 0
     output = Path(args.output)
@@ -69,7 +65,7 @@ def _docx(args) -> int:
         path = write_story(story, output, fallback_stem=args.source.stem)
     else:
         path = write_atomically(output, story.text.encode())
-    _warn(story.warnings, f"{path}: ")
+    warn(story.warnings, f"{path}: ")
     print(f"anthology: wrote {path}", file=sys.stderr)
     return 0
 
@@ -80,7 +76,7 @@ def _folder(args) -> int:
         raise InputError(f"{args.source} is a folder: give the new book's folder with -o "
                          "FOLDER (it gets book.yaml and stories/)")
     done = import_folder(args.source, Path(args.output), args.title, args.kind)
-    _warn(done.warnings)
+    warn(done.warnings)
     print(f"anthology: wrote {done.manifest} and {len(done.stories)} "
           f"stor{'y' if len(done.stories) == 1 else 'ies'} in "
           f"{done.manifest.parent / 'stories'}\nNext: anthology check {done.manifest}",

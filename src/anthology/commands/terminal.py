@@ -58,3 +58,9 @@ def progress(quiet: bool):
             bar.update(task, completed=done, total=total)
 
         yield stage, chunks
+
+
+def warn(warnings: list[str], prefix: str = "") -> None:
+    """Each warning a line on stderr: 'anthology: warning: ...'."""
+    for warning in warnings:
+        print(f"anthology: warning: {prefix}{warning}", file=sys.stderr)
