@@ -86,6 +86,10 @@ class Code(StrEnum):
     AUTHOR_AND_AUTHORS = "M051", "author and authors", "both 'author' and 'authors' given"
     DUPLICATE_CONTRIBUTOR = "M052", "duplicate contributor", \
         "two contributors with one id, or a name two ids share that a piece uses"
+    # The theme block (model.ThemeSettings)
+    BAD_FONT_NAME = "M060", "bad font name", "a font family name with characters no family has"
+    BAD_TYPE_SIZE = "M061", "bad type size", "not a type size like 11pt (8-24pt)"
+    BAD_ORNAMENT = "M062", "bad ornament", "an ornament that is not one short line of text"
     # Warnings of `anthology check` (lint.py): the book builds, but an editor should look
     CONTRIBUTOR_WITHOUT_PIECE = "W001", "contributor without a piece", \
         "a contributor of the register no piece credits"

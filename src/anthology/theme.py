@@ -22,7 +22,9 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from .errors import InputError
 from .fonts import SYSTEM_FONT_FOLDERS
 from .manifest import clean_text
+from .model import ThemeSettings
 from .people import names
+from .styling import settings_css
 from .text import inline_html
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -107,9 +109,11 @@ class _Loader(jinja2.BaseLoader):
 
 
 class Theme:
-    """The theme of one build (its files are listed once, when first asked for)."""
+    """The theme of one build (its files are listed once, when first asked for), with the
+    manifest's theme settings."""
 
-    def __init__(self, book_dir: Path | None = None):
+    def __init__(self, book_dir: Path | None = None, settings: ThemeSettings = ThemeSettings()):
+        self.settings = settings
         own = book_dir / "styles" if book_dir else None
         if own is not None and (own.is_symlink() or (own.exists() and not own.is_dir())):
             raise ThemeError(str(own), None, "refused: a book's styles must be a folder inside "
@@ -173,6 +177,11 @@ class Theme:
             return path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as error:
             raise ThemeError(str(path), None, f"not UTF-8 text: {error}") from None
+
+    def stylesheet(self, name: str, emoji: bool = False) -> str:
+        """The stylesheet ``name`` after the settings' CSS (styling.py), which it may
+        override."""
+        return settings_css(self.settings, emoji) + "\n" + self.read(name)
 
     @property
     def readable(self) -> list[Path | str]:
