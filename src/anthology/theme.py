@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import traceback
 from functools import cached_property
 from pathlib import Path
@@ -203,6 +204,22 @@ class Theme:
                     relative = (Path(top) / name).relative_to(folder).as_posix()
                     found[relative] = _checked(folder, relative)
         return sorted(found.values())
+
+
+def export_builtin(folder: Path) -> list[Path]:
+    """Copy the built-in theme's files into ``folder`` (a book's ``styles/``, to change
+    them there); FileExistsError naming the files it would overwrite, before copying any."""
+    names = sorted(path.relative_to(BUILTIN) for path in BUILTIN.rglob("*") if path.is_file())
+    there = [folder / name for name in names if (folder / name).exists()]
+    if there:
+        shown = ", ".join(path.name for path in there[:3]) + \
+            (f" and {len(there) - 3} more" if len(there) > 3 else "")
+        raise FileExistsError(f"{folder} already has {shown}; export into a folder without "
+                              "the built-in theme's files")
+    for name in names:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(BUILTIN / name, folder / name)
+    return [folder / name for name in names]
 
 
 def refuse_unread(urls) -> None:
