@@ -59,8 +59,10 @@ LONG = ("The keeper rose before the gulls and lit the stove, and he stood at the
 
 
 @pytest.mark.parametrize("yaml, expected", [
-    ("  body_font: 'Gentium; } html { x'", "book.yaml:3: M060 theme.body_font: expected an "
-     "installed font family's name"),
+    ("  body_font: 'Gentium; } html { x'", "book.yaml:3: M060 theme.body_font: expected a "
+     "font family's name"),
+    ("  body_font: 'EB Garamond,EB Garamond 12'", "fc-list shows a family's other names after "
+     "a comma"),
     ("  font_size: 40pt", "book.yaml:3: M061 theme.font_size: expected a type size from 8pt "
      "to 24pt"),
     ("  ornament: \"a very long ornament\"", "book.yaml:3: M062 theme.ornament: expected a "
@@ -89,7 +91,8 @@ def test_settings_become_custom_properties_and_font_stacks():
     assert values["--ornament"] == css_string('"};') == '"\\22 \\7d \\3b "'  # stays a string
     css = settings_css(chosen)
     assert 'html { font-family: "Gentium Plus", "Noto Serif"' in css
-    assert 'h1, h2' in css and '{ font-family: "Linux Libertine O", "Noto Serif"' in css
+    assert 'h1, h2' in css
+    assert '{ font-family: "Linux Libertine O", "Gentium Plus", "Noto Serif"' in css
     assert "Anthology Emoji" not in css and "Anthology Emoji" in settings_css(chosen, emoji=True)
     assert properties(ThemeSettings())["--paragraph-indent"] == "1.2em"  # books' default
 
@@ -113,9 +116,11 @@ def test_theme_export_copies_the_builtin_theme_and_never_overwrites(tmp_path, ca
     assert {p.name for p in target.iterdir()} == {p.name for p in BUILTIN.iterdir()}
     assert (target / "book.css").read_text() == (BUILTIN / "book.css").read_text()
     (target / "book.css").write_text("/* mine */")
-    assert main(["theme", "export", str(target)]) == 2
-    assert "already has" in capsys.readouterr().err
+    (target / "story.html").unlink()
+    assert main(["theme", "export", str(target)]) == 0
+    assert "copied 1 files" in capsys.readouterr().out  # the missing one, back
     assert (target / "book.css").read_text() == "/* mine */"
+    assert (target / "story.html").is_file()
     assert main(["theme", "path"]) == 0 and capsys.readouterr().out.strip() == str(BUILTIN)
 
 
@@ -199,3 +204,14 @@ def test_metadata_is_not_printed_as_decoration(themed):
     with zipfile.ZipFile(themed["epub"]) as z:
         opf = z.read("EPUB/content.opf").decode()
     assert "<dc:subject>Horror tales</dc:subject>" in opf  # metadata only
+
+
+def test_a_font_that_is_not_installed_is_a_warning_at_its_line(make_book, capsys):
+    manifest = make_book("title: T\ntheme:\n  body_font: EB Garamond\n"
+                         "  heading_font: Imaginary Sans\nstories:\n  - author: A\n"
+                         "    text: x\n")
+    assert main(["check", "--strict", str(manifest)]) == 2
+    err = capsys.readouterr().err
+    assert "book.yaml:4: W006 theme.heading_font: font 'Imaginary Sans' is not installed " \
+           "here, so its text would be set in EB Garamond" in err
+    assert "body_font" not in err

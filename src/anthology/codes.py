@@ -99,6 +99,8 @@ class Code(StrEnum):
     UNKNOWN_ID = "W004", "unknown id?", "a piece names someone the register lacks, one letter " \
         "or so from a contributor's id"
     NO_TRANSLATOR = "W005", "no translator", "a piece translated from a language, by no one"
+    FONT_NOT_INSTALLED = "W006", "font not installed", \
+        "a theme font this machine lacks: its text would be set in another face"
     # Preflight of the print files (preflight.py)
     PAGE_COUNT = "P001", "page count", "the interior's page count is within the printer's"
     EVEN_PAGES = "P002", "even page count", "an even page count, where the printer needs one"

@@ -262,8 +262,10 @@ def _font_name(value: str) -> str:
     """A family name as fontconfig lists it (``fc-list : family``): it goes into stylesheets,
     so nothing but letters, digits, spaces and ``-_.+&'``."""
     if not re.fullmatch(r"[^\W_][\w .+&'-]{0,63}", value) or "  " in value:
-        raise _Invalid(Code.BAD_FONT_NAME, "expected an installed font family's name, like "
-                       f"'EB Garamond' or 'Gentium Plus' (see fc-list : family), got {value!r}")
+        hint = " (one name: fc-list shows a family's other names after a comma)" \
+            if "," in value else ""
+        raise _Invalid(Code.BAD_FONT_NAME, "expected a font family's name, like 'EB Garamond' "
+                       f"or 'Gentium Plus' (fc-list : family lists them), got {value!r}{hint}")
     return value
 
 

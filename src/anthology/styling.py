@@ -59,8 +59,8 @@ def settings_css(settings: ThemeSettings, emoji: bool = False) -> str:
     """The settings as a stylesheet: custom properties, then the text and heading faces
     (``emoji``: with the colour emoji face last but one, for the PDFs)."""
     root = "".join(f"  {name}: {value};\n" for name, value in properties(settings).items())
-    body = _stack(settings.body_font, emoji)
-    heading = _stack(settings.heading_font or settings.body_font, emoji)
+    body = _stack([settings.body_font], emoji)
+    heading = _stack([settings.heading_font or settings.body_font, settings.body_font], emoji)
     return (f"/* The manifest's theme: settings (anthology/styling.py) */\n"
             f"{EMOJI_FACE if emoji else ''}\n:root {{\n{root}}}\n"
             f"html {{ font-family: {body}; }}\n"
@@ -69,8 +69,10 @@ def settings_css(settings: ThemeSettings, emoji: bool = False) -> str:
             f"{{ font-family: {heading}; }}\n")
 
 
-def _stack(family: str, emoji: bool) -> str:
-    names = dict.fromkeys([family, *FALLBACKS, *(["Anthology Emoji"] if emoji else [])])
+def _stack(families: list[str], emoji: bool) -> str:
+    """A font-family list: ``families`` (the heading face falls back to the body's), then
+    the Noto faces for other scripts."""
+    names = dict.fromkeys([*families, *FALLBACKS, *(["Anthology Emoji"] if emoji else [])])
     return ", ".join(f'"{name}"' for name in names) + ", serif"
 
 

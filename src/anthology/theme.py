@@ -206,20 +206,20 @@ class Theme:
         return sorted(found.values())
 
 
-def export_builtin(folder: Path) -> list[Path]:
+def export_builtin(folder: Path) -> tuple[list[Path], list[Path]]:
     """Copy the built-in theme's files into ``folder`` (a book's ``styles/``, to change
-    them there); FileExistsError naming the files it would overwrite, before copying any."""
+    them there), but for those it already has: (copied, kept)."""
     names = sorted(path.relative_to(BUILTIN) for path in BUILTIN.rglob("*") if path.is_file())
-    there = [folder / name for name in names if (folder / name).exists()]
-    if there:
-        shown = ", ".join(path.name for path in there[:3]) + \
-            (f" and {len(there) - 3} more" if len(there) > 3 else "")
-        raise FileExistsError(f"{folder} already has {shown}; export into a folder without "
-                              "the built-in theme's files")
+    copied, kept = [], []
     for name in names:
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(BUILTIN / name, folder / name)
-    return [folder / name for name in names]
+        target = folder / name
+        if target.exists() or target.is_symlink():
+            kept.append(target)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(BUILTIN / name, target)
+        copied.append(target)
+    return copied, kept
 
 
 def refuse_unread(urls) -> None:

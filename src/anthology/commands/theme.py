@@ -17,7 +17,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     actions.add_parser("path", help="print the built-in theme's folder")
     export = actions.add_parser("export", help="copy the built-in theme into DIR (e.g. a "
-                                "book's styles/ folder), never overwriting a file")
+                                "book's styles/ folder), keeping the files DIR already has")
     export.add_argument("folder", type=Path, metavar="DIR")
     return parser
 
@@ -28,12 +28,11 @@ def run(args) -> int:
         print(BUILTIN)
         return 0
     try:
-        copied = export_builtin(args.folder)
-    except FileExistsError as error:
-        raise InputError(str(error)) from None
+        copied, kept = export_builtin(args.folder)
     except OSError as error:
         raise InputError(f"cannot write {args.folder}: {error.strerror or error}") from None
-    print(f"copied {len(copied)} files of the built-in theme ({BUILTIN}) into {args.folder}.\n"
+    print(f"copied {len(copied)} files of the built-in theme ({BUILTIN}) into {args.folder}"
+          + (f", keeping the {len(kept)} it already had" if kept else "") + ".\n"
           "Keep the files you change and delete the others: a book's styles/ overrides the "
           "built-in theme file by file.")
     return 0
