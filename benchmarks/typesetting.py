@@ -10,13 +10,15 @@ Usage: python benchmarks/typesetting.py [--pdf FILE] [--keep FOLDER] [--format p
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
 
 import long_book  # noqa: E402
 import pagelines  # noqa: E402
@@ -25,9 +27,10 @@ import pagelines  # noqa: E402
 def build(folder: Path, form: str) -> Path:
     manifest = long_book.write(folder / "book")
     started = time.monotonic()
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))  # this checkout's anthology
     subprocess.run([sys.executable, "-m", "anthology", "build", str(manifest), "--out",
                     str(folder / "out"), "--cache", str(folder / "cache"), "--format", form,
-                    "-q"], check=True)
+                    "-q"], check=True, env=env)
     print(f"built in {time.monotonic() - started:.0f} s", file=sys.stderr)
     return next((folder / "out").glob("*.pdf"))
 

@@ -152,8 +152,8 @@ class Writer:
                               f"A {self.pick(NOUNS).title()} in {self.pick(NAMES)}"])
 
 
-def manifest(seed: int = 18, pieces: int = 56) -> dict:
-    """The book as manifest data: ``pieces`` pieces in four parts (56 make over 300 pages)."""
+def manifest(seed: int = 18, pieces: int = 62) -> dict:
+    """The book as manifest data: ``pieces`` pieces in four parts (62 make over 300 pages)."""
     w = Writer(seed)
     counts = [pieces * 3 // 8, pieces // 8, pieces * 3 // 8, pieces // 8]
     counts[0] += pieces - sum(counts)
@@ -183,7 +183,7 @@ def manifest(seed: int = 18, pieces: int = 56) -> dict:
             "print": {"trim": "5.5x8.5"}, "parts": parts}
 
 
-def write(folder: Path, seed: int = 18, pieces: int = 56) -> Path:
+def write(folder: Path, seed: int = 18, pieces: int = 62) -> Path:
     """Write the book's manifest (JSON, which is YAML) into ``folder``; its path."""
     path = Path(folder) / "book.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
+from . import hyphenation
 from .cache import Cache, digest
 
 ENTRY = "anthology-entry-"  # ids windows.py gives a long list's entries, its own business
@@ -71,7 +72,7 @@ class LayoutJob:
 
     def key(self) -> str:
         """The cache key: everything, where the book lies included."""
-        return Cache.key("layout", 4, self, weasyprint_version())
+        return Cache.key("layout", 5, self, weasyprint_version())
 
     def content_key(self) -> str:
         """What the layout shows, wherever the book lies: seeds the PDF's XMP IDs, so that
@@ -165,6 +166,7 @@ def lay_out(job: LayoutJob) -> Laid:
     from weasyprint import CSS, HTML
     _cache_page_references()
     _keep_notes_with_their_calls()
+    hyphenation.install()
     logging.getLogger("weasyprint").setLevel(logging.CRITICAL)  # refusals are by design
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     fetcher = local_fetcher(job.roots)
