@@ -30,6 +30,7 @@ class Line:
     x1: float
     y1: float
     words: list[str]
+    gaps: list[float] = field(default_factory=list)  # between its words
 
     @property
     def size(self) -> float:
@@ -69,7 +70,7 @@ def _line(page: int, words: list) -> Line | None:
     height = Counter(round(b[3] - b[1], 1) for b in boxes).most_common(1)[0][0]
     y0, y1 = next((b[1], b[3]) for b in boxes if round(b[3] - b[1], 1) == height)
     return Line(page, min(b[0] for b in boxes), y0, max(b[2] for b in boxes), y1,
-                [w.text or "" for w in words])
+                [w.text or "" for w in words], [b[0] - a[2] for a, b in zip(boxes, boxes[1:])])
 
 
 @dataclass
@@ -135,6 +136,8 @@ class Counts:
     orphans: list[int] = field(default_factory=list)   # its first line at a page's foot
     attributions: list[int] = field(default_factory=list)
     ladder_pages: list[int] = field(default_factory=list)
+    justified: int = 0                  # text lines set to the full measure
+    loose: int = 0                      # ... whose word spaces are over twice the natural
 
     def report(self) -> str:
         rate = 100 * self.hyphenated / max(self.lines, 1)
@@ -142,6 +145,8 @@ class Counts:
             f"text lines: {self.lines}",
             f"lines ending in a hyphen: {self.hyphenated} ({rate:.1f}%), "
             f"of them breaks inside a word: {self.auto}",
+            f"loose lines (word spaces over twice the natural): {self.loose} of "
+            f"{self.justified} justified ({100 * self.loose / max(self.justified, 1):.1f}%)",
             f"ladders of 3+ hyphenated lines: {self.ladders} (longest run {self.longest})"
             + (f" pages {self.ladder_pages[:12]}" if self.ladder_pages else ""),
             f"breaks leaving < 3 letters or next to a dash/slash/joiner: {len(self.short)}"
@@ -203,8 +208,22 @@ def measure(pdf: Path) -> Counts:
             if not geo.is_text(line):
                 others.setdefault((line.page, line.size), []).append(line)
     hyphenation([body, *others.values()], counts)
+    spacing(body, geo, counts)
     breaks(content, geo, counts)
     return counts
+
+
+def spacing(lines: list[Line], geo: Geometry, counts: Counts) -> None:
+    """Loose lines: justified lines whose middle word space is over twice the natural one
+    (the middle space of paragraphs' last lines, which are not stretched)."""
+    full = [l for l in lines if len(l.gaps) >= 3 and l.x1 > geo.right - 1.5]
+    last = sorted(sorted(l.gaps)[len(l.gaps) // 2] for l in lines
+                  if len(l.gaps) >= 3 and l.x1 < geo.right - 20)
+    if not full or not last:
+        return
+    natural = last[len(last) // 2]
+    counts.justified = len(full)
+    counts.loose = sum(sorted(l.gaps)[len(l.gaps) // 2] > 2 * natural for l in full)
 
 
 def _groups(lines: list[Line], geo: Geometry) -> list[list[Line]]:
