@@ -14,10 +14,11 @@ from anthology.paged.hyphenation import allowed
 from pagelines import measure, read_lines
 
 WJ = "\u2060"
+
 # Long lowercase words with many break points: at this measure they ladder line after line.
 LADDER = ("incomprehensible particularly pharmaceutical unremarkable embankment unforgivable "
           "considerably correspondence inexplicable photographically indefatigable ")
-NAMES = ("Philadelphia Bartholomew Constantinople Wilhelmina Evangeline Montgomery "
+NAMES = (f"Philadelphia Bartholomew “Constantinople,” Wilhelmina Evangeline{WJ}—{WJ}Montgomery "
          "Copenhagen ")
 DASHED = (f"the apartment{WJ}—{WJ}at once the hall{WJ}—{WJ}but the kitchen/dining room and "
           f"her misunderstanding/apology, the undertaker’s wheelbarrow{WJ}—{WJ}ah ")
@@ -31,6 +32,7 @@ def test_breaks_keep_three_letters_within_their_run_and_names_whole():
     assert not allowed("kitchen/dining", 8) and not allowed("kitchen/dining", 6)
     assert not allowed("unforgivable", 2) and allowed("unforgivable", 5)
     assert not allowed("Philadelphia", 5) and not allowed("Russell", 3)
+    assert not allowed("“Russell", 4) and not allowed(f"at{WJ}—{WJ}Philadelphia", 10)
 
 
 @pytest.fixture(scope="module")

@@ -35,13 +35,18 @@ _no_more = ContextVar("anthology_no_more_hyphens", default=False)  # this line: 
 
 
 def allowed(word: str, position: int) -> bool:
-    """Whether ``word`` may break before ``word[position]``."""
-    if word[:1].isupper():
-        return False
+    """Whether ``word`` may break before ``word[position]``: three letters each side within
+    the run of letters around it, and that run not capitalised (pyphen may be given
+    "“Russell" or "at—Philadelphia" whole)."""
     before = word[max(0, position - LETTERS_AROUND):position]
     after = word[position:position + LETTERS_AROUND]
-    return len(before) == len(after) == LETTERS_AROUND and before.isalpha() \
-        and after.isalpha()
+    if not (len(before) == len(after) == LETTERS_AROUND and before.isalpha()
+            and after.isalpha()):
+        return False
+    start = position
+    while start and word[start - 1].isalpha():
+        start -= 1
+    return not word[start].isupper()
 
 
 def _dictionary_class(pyphen):
