@@ -17,7 +17,8 @@ WeasyPrint hyphenates a word with pyphen wherever its patterns allow, within the
 ``install`` makes the change in the running process (layout.lay_out calls it in each
 worker). It wraps two of WeasyPrint's functions and gives its line breaker a pyphen
 dictionary with these rules; the version is pinned, and a WeasyPrint whose code differs
-where the change hooks in fails loudly rather than hyphenating differently.
+where the change hooks in, or another version, fails loudly rather than hyphenating
+differently.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import types
 from contextvars import ContextVar
 from functools import lru_cache
 
+WEASYPRINT = "70.0"   # the version whose line breaking this changes (pinned in pyproject.toml)
 LETTERS_AROUND = 3    # letters kept on each side of a break, within the run of letters
 MOST_IN_A_ROW = 2     # consecutive lines that may end in a hyphen
 HYPHENS = ("\u2010", "-", "\u00ad")  # WeasyPrint's hyphenate-character, a hyphen, a soft one
@@ -107,9 +109,13 @@ def _counting_lines(get_next_linebox):
 def install() -> None:
     """Put the rules above into WeasyPrint's line breaking, in this process (once)."""
     import pyphen
+    import weasyprint
     from weasyprint.layout import inline
     from weasyprint.text import line_break
 
+    if weasyprint.__version__ != WEASYPRINT:
+        raise RuntimeError(f"anthology's hyphenation rules (paged/hyphenation.py) are made for "
+                           f"WeasyPrint {WEASYPRINT}, not {weasyprint.__version__}")
     hooks = (("dictionary = pyphen.Pyphen(lang=lang, left=left, right=right)",
               inspect.getsource(line_break.split_first_line)),
              ("line, resume_at = get_next_linebox(", inspect.getsource(inline.iter_line_boxes)))

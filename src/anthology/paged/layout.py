@@ -290,11 +290,16 @@ def _first_line_once() -> None:
     the block runs onto (book.css sets a piece's first line in small caps: a paragraph
     broken across pages had a second small-capped line atop the next page). A block
     resumed on a later page (WeasyPrint's skip stack is set) is laid out without it."""
+    import inspect
+
     from weasyprint.layout import block, page
 
     original = block.block_container_layout
     if getattr(original, "anthology_wrapped", False):
         return
+    if "if box.first_line_style is not None:" not in inspect.getsource(original):
+        raise RuntimeError("WeasyPrint's block layout changed: anthology's ::first-line fix "
+                           "(paged/layout.py) needs a look")
 
     def layout(context, box, bottom_space, skip_stack, *args, **kwargs):
         if skip_stack is None or box.first_line_style is None:
