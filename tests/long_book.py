@@ -92,7 +92,8 @@ class Writer:
         return r.choice([
             f"{self.pick(NAMES)} {self.pick(VERBS)} {noun} {self.pick(PLACES)}",
             f"{noun} {self.pick(VERBS)} nothing, {self.pick(ADVERBS)}",
-            f"nobody {self.pick(VERBS)} {noun} until the {self.pick(NOUNS)} was {self.pick(ADJECTIVES)}",
+            f"nobody {self.pick(VERBS)} {noun} until the {self.pick(NOUNS)} was "
+            f"{self.pick(ADJECTIVES)}",
             f"she {self.pick(ADVERBS)} {self.pick(VERBS)} {noun} and the {self.pick(NOUNS)}",
             f"it was {self.pick(ADJECTIVES)}, the way {noun} {self.pick(VERBS)} everything",
             f"he had {self.pick(VERBS)} {noun} twice, which was {self.pick(ADJECTIVES)} of him",
@@ -167,7 +168,8 @@ def manifest(seed: int = 18, pieces: int = 62) -> dict:
         stories.append(story)
     parts.append({"title": "Rooms and Rivers", "intro": w.paragraph(2, 3), "stories": stories})
     letters = [{"title": f"To {w.pick(NAMES)}", "author": w.pick(AUTHORS), "kind": "letter",
-                "dateline": f"{w.pick(NAMES)}, {w.r.randint(1, 28)} March {w.r.randint(1890, 1990)}",
+                "dateline": f"{w.pick(NAMES)}, {w.r.randint(1, 28)} March "
+                            f"{w.r.randint(1890, 1990)}",
                 "salutation": f"Dear {w.pick(NAMES)},", "closing": "Yours, as ever,",
                 "signature": w.pick(NAMES), "text": w.prose(w.r.randint(10, 22))}
                for _ in range(counts[1])]

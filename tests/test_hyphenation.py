@@ -18,8 +18,8 @@ WJ = "\u2060"
 # Long lowercase words with many break points: at this measure they ladder line after line.
 LADDER = ("incomprehensible particularly pharmaceutical unremarkable embankment unforgivable "
           "considerably correspondence inexplicable photographically indefatigable ")
-NAMES = (f"Philadelphia Bartholomew “Constantinople,” Wilhelmina Evangeline{WJ}—{WJ}Montgomery "
-         "Copenhagen ")
+NAMES = (f"Philadelphia Bartholomew “Constantinople,” Wilhelmina "
+         f"Evangeline{WJ}—{WJ}Montgomery Copenhagen ")
 DASHED = (f"the apartment{WJ}—{WJ}at once the hall{WJ}—{WJ}but the kitchen/dining room and "
           f"her misunderstanding/apology, the undertaker’s wheelbarrow{WJ}—{WJ}ah ")
 
