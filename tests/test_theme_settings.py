@@ -180,8 +180,10 @@ def test_paragraphs_are_indented_after_the_first_and_the_ornament_is_centred(the
 def test_part_pages_have_no_folio_and_the_screen_pdf_symmetric_margins(themed):
     for fmt in ("pdf", "print"):
         pages = pdf_pages(themed[fmt])
-        part = pages[_page_of(pages, "THE HARBOUR")]
+        part = next(page for page in pages if page.strip().startswith("THE HARBOUR"))
         assert not any(c.isdigit() for c in part), (fmt, part)
+        following = pages[pages.index(part) + 1]
+        assert following.strip() == "", following  # its verso is blank: the piece opens a recto
     for fmt, symmetric in (("pdf", True), ("print", False)):
         by_page = words(themed[fmt])
         body = [i for i, page in enumerate(by_page) if sum(len(w.text) for w in page) > 900]
