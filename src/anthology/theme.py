@@ -23,7 +23,7 @@ from .errors import InputError
 from .fonts import SYSTEM_FONT_FOLDERS
 from .manifest import clean_text
 from .people import names
-from .text import inline_html
+from .text import inline_html, last_word
 
 _PACKAGE = Path(__file__).resolve().parent
 # Installed wheels carry the theme inside the package; an editable checkout uses the repo's.
@@ -123,6 +123,7 @@ class Theme:
             auto_reload=False)  # a Theme lives for one build: no stat() per template use
         self.env.filters["balance"] = balance_lines
         self.env.filters["names"] = names  # people as 'A, B and C'
+        self.env.filters["last_word"] = last_word  # (head, last word) of a list entry
 
         self.env.filters["inline"] = lambda text, language="en": \
             markupsafe.Markup(inline_html(text, language))
