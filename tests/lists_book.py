@@ -1,7 +1,6 @@
 """A test anthology that stresses the book's lists (contents, indexes, bios, sources).
 
-On a narrow trim (4in x 6in), 110 one-page pieces each opening a page, so the last pieces'
-pages have three digits. Long titles and bylines of several co-authors and translators
+On a narrow trim (4in x 6in), 36 short pieces, each opening a page. Long titles and bylines of several co-authors and translators
 ("Title Authors, translated by X"); a run of titles one letter longer each, so that some
 title fills a contents line exactly whatever the measure; names in Greek, Vietnamese and
 Arabic; people credited on many pages, so their index entries turn over between numbers.
@@ -29,7 +28,7 @@ CONTRIBUTORS = [
 AUTHORS = ["eleni", "lan", "mahmoud", "max", "Ana Ruiz", "Bo Chen"]
 # Titles one letter longer each: one of them fills a contents line exactly.
 GROWING = "Wide Sargasso Harbour at the Edge of the Summer Evening Light"
-PIECES = 110
+PIECES = 36
 
 
 def story(n: int) -> dict:
@@ -37,11 +36,11 @@ def story(n: int) -> dict:
     piece = {"author": author, "text": f"Piece {n}. The tide goes out with all our names."}
     if n < 30:
         piece["title"] = GROWING[:20 + n].rstrip()
-    elif n % 10 == 0:
+    elif n % 5 == 0:
         piece.pop("author")
         piece.update(title="The Very Long Afternoon When Nobody in the Village Could Agree",
                      authors=["eleni", "lan", "Ana Ruiz", "max"], translator=["jo", "Bo Chen"])
-    elif n % 10 == 5:
+    elif n % 5 == 2:
         piece.update(title="Ferry", translator="jo", original_language="el")
     else:
         piece["title"] = f"Tide Table {n}"
