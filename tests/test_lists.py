@@ -25,6 +25,7 @@ from anthology.theme import Theme
 
 pytestmark = pytest.mark.slow
 LEADER = "."
+COLUMN = 2.4 * 11  # points: the pages' column (book.css)
 HEADING = 12  # points: a word taller than this is a section's heading (15pt)
 
 
@@ -149,6 +150,10 @@ def test_entries_hang_and_end_with_their_page_flush_right_after_their_words(book
         for line in lines[1:]:  # a turnover hangs under the entry's first line
             assert line[0].x0 > lines[0][0].x0 + 8, (text, line[0].text)
             turned += 1
+        for line, after in zip(lines, lines[1:]):  # no line turns over early, as WeasyPrint
+            measure, room = right - COLUMN - line[0].x0, right - COLUMN - line[-1].x1  # 70 can
+            fits = after[0].x1 - after[0].x0 + 3 < room  # the next word had room here
+            assert not fits or room < measure / 2, (text, [w.text for w in line])
         assert all(w.x1 < number.x0 for line in lines for w in line if w is not number)
     assert turned > 10  # the book's long entries did turn over
 
