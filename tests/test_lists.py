@@ -85,15 +85,22 @@ def book(tmp_path_factory):
     return view, lines, labels, starts
 
 
+def heading(page: list[list[Word]]) -> int:
+    """How many of the page's first lines are a section's heading (larger than a running
+    head; a narrow page turns a long one over)."""
+    return next((n for n, line in enumerate(page) if line[0].y1 - line[0].y0 < HEADING),
+                len(page))
+
+
 def section_pages(book, section: str) -> list[list[list[Word]]]:
     """The pages of a section, from its heading's page through the pages whose running head
     is its title or the book's, each without heading, running head and folio."""
     view, lines, _, _ = book
     title, heads = tokens(TITLES[section]), (tokens(TITLES[section]), tokens(view.book.title))
-    first = next(p for p, page in enumerate(lines)  # a heading is larger than a running head
-                 if page and page[0][0].y1 - page[0][0].y0 > HEADING
-                 and tokens(" ".join(w.text for w in page[0])) == title)
-    out = [lines[first][1:]]
+    first = next(p for p, page in enumerate(lines)
+                 if tokens(" ".join(w.text for line in page[:heading(page)] for w in line))
+                 == title)
+    out = [lines[first][heading(lines[first]):]]
     for page in lines[first + 1:]:
         if not page or tokens(" ".join(w.text for w in page[0])) not in heads:
             break
