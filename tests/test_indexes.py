@@ -104,7 +104,7 @@ def test_the_epub_indexes_link_every_entry_to_its_piece(view):
             (link,) = item.findall("a")
             piece = link.get("href").split("#")[1]
             assert link.get("href") == f"{piece}.xhtml#{piece}"
-            assert item.find(".//span[@class='by']").text == \
+            assert item.find(".//span[@class='by']").text.strip() == \
                 next(s for s in view.stories if s.id == piece).credits.byline
             assert not item.findall(".//span[@class='page']")
     links = html.fromstring(bodies["index-first-lines"]).findall(".//a")
