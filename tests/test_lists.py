@@ -20,7 +20,7 @@ import lists_book
 from anthology.model import load_book
 from anthology.outline import TITLES
 from anthology.render import book_view, pdf_html, sections
-from anthology.text import first_strong
+from anthology.text import first_strong, last_word
 from anthology.theme import Theme
 
 pytestmark = pytest.mark.slow
@@ -126,15 +126,19 @@ def entries(book, section: str) -> list[tuple[list[list[Word]], Word, float]]:
 
 
 def expected_contents(view, starts):
-    """(words, page or None) of every line of the contents: pieces, then back matter."""
-    out = [(f"{item.heading} {item.contents_byline}", starts[item.id]) for item in view.stories]
-    return out + [(TITLES[s], None) for s in ("bios", "contributors", "sources",
-                                              "index-titles", "index-first-lines")]
+    """(words, page or None, the words kept with the page) of every line of the contents:
+    pieces, then back matter."""
+    out = [f"{item.heading} {item.contents_byline}".strip() for item in view.stories]
+    out += [TITLES[s] for s in ("bios", "contributors", "sources", "index-titles",
+                                "index-first-lines")]
+    pages = [starts[item.id] for item in view.stories] + [None] * 5
+    return [(text, page, last_word(text)[1]) for text, page in zip(out, pages)]
 
 
 def expected_index(view, starts, section):
     index = view.index_of_titles if section == "index-titles" else view.index_of_first_lines
-    return [(f"{e.text} {e.item.credits.byline}", starts[e.item.id]) for e in index]
+    return [(f"{e.text} {e.item.credits.byline}", starts[e.item.id],
+             e.item.credits.author[-1].name) for e in index]  # the last name kept whole
 
 
 @pytest.mark.parametrize("section", ["contents", "index-titles", "index-first-lines"])
@@ -145,7 +149,7 @@ def test_entries_hang_and_end_with_their_page_flush_right_after_their_words(book
     found = entries(book, section)
     assert len(found) == len(expected)
     turned = 0
-    for (lines, number, right), (text, page) in zip(found, expected):
+    for (lines, number, right), (text, page, glued) in zip(found, expected):
         words = [w for line in lines for w in line if w.text != LEADER and w is not number]
         assert Counter(tokens(" ".join(w.text for w in words))) == Counter(tokens(text)), \
             (text, [w.text for w in words])  # every name and title word whole
@@ -159,9 +163,10 @@ def test_entries_hang_and_end_with_their_page_flush_right_after_their_words(book
             turned += 1
         for line, after in zip(lines, lines[1:]):  # no line turns over early, as WeasyPrint
             measure, room = right - COLUMN - line[0].x0, right - COLUMN - line[-1].x1  # 70 can
-            unit = after[0]  # the next word, or a right-to-left run kept whole (text.last_word)
-            if after is lines[-1] and first_strong(unit.text) == "rtl":
-                unit = [w for w in after if w.text != LEADER and w is not number][-1]
+            unit = after[0]  # the next word, or the words kept with the page
+            kept = [w for w in after if w.text != LEADER and w is not number]
+            if after is lines[-1] and len(kept) == len(glued.split()):
+                unit = kept[-1]
             fits = unit.x1 - after[0].x0 + 3 < room  # it had room here
             assert not fits or room < measure / 2, (text, [w.text for w in line])
         assert all(w.x1 < number.x0 for line in lines for w in line if w is not number)
