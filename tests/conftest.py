@@ -220,3 +220,33 @@ def golden(request):
             pytest.fail("\n".join(problems) + "\nIf the change is intended, rerun with "
                         "--update-golden and review the diff of tests/golden.", pytrace=False)
     return compare
+
+
+class Word:
+    def __init__(self, element):
+        self.x0, self.y0, self.x1, self.y1 = (float(element.get(k))
+                                              for k in ("xMin", "yMin", "xMax", "yMax"))
+        self.text = element.text or ""
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+
+def words(pdf: Path) -> list[list[Word]]:
+    """Every page's words with their boxes (poppler's pdftotext -bbox)."""
+    xml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True,
+                         check=True).stdout
+    tree = etree.fromstring(xml, etree.XMLParser(recover=True))
+    return [[Word(w) for w in page.iter("{*}word")] for page in tree.iter("{*}page")]
+
+
+def lines(page: list[Word]) -> list[list[Word]]:
+    """The page's words grouped in lines (same baseline, within a point), top to bottom."""
+    out: list[list[Word]] = []
+    for word in sorted(page, key=lambda w: (round(w.y1), w.x0)):
+        if out and abs(out[-1][0].y1 - word.y1) < 1.0:
+            out[-1].append(word)
+        else:
+            out.append([word])
+    return [sorted(line, key=lambda w: w.x0) for line in out]

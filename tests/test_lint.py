@@ -140,7 +140,7 @@ def test_check_prints_warnings_and_succeeds(make_book, capsys):
     assert err.splitlines() == ["book.yaml:4: W001 contributors[1].name: no piece credits "
                                 "'Jo Penrose'; credit them in a piece (as 'Jo Penrose') or "
                                 "remove the entry"]
-    assert out == f"{path}: ok (1 stories, 1 warning)\n"
+    assert out == f"{path}: ok (1 story, 1 warning)\n"
 
 
 def test_check_strict_fails_on_warnings(make_book, capsys):

@@ -117,7 +117,7 @@ def test_every_problem_is_reported_in_one_pass(make_book, tmp_path, capsys):
 def test_check_validates_without_writing(make_book, tmp_path, capsys):
     path = make_book("title: T\nstories:\n" + GOOD_STORY)
     assert main(["check", str(path)]) == 0
-    assert "ok (1 stories)" in capsys.readouterr().out
+    assert "ok (1 story)" in capsys.readouterr().out
     assert sorted(p.name for p in path.parent.iterdir()) == ["book.yaml"]
 
 

@@ -15,6 +15,7 @@ from anthology.epub import render_epub
 from anthology.model import load_book
 from anthology.outline import BACK_MATTER, FRONT_MATTER, Entry, back_matter, front_matter
 from anthology.render import book_view, pdf_html, sections
+from anthology.styling import resolved
 from anthology.theme import Theme
 
 PARTS = """\
@@ -242,4 +243,5 @@ def test_a_book_without_the_apparatus_keeps_its_epub_stylesheet(view, tmp_path):
     data = render_epub(view(STORIES), Theme(), dt.datetime(2024, 1, 1), tmp_path)
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         css = z.read("EPUB/book.css").decode()
-    assert css == Theme().read("epub.css")
+    assert css == resolved(Theme().stylesheet("epub.css"))
+    assert "var(" not in css and '--ornament: "❧"' in css  # resolved, for every reader

@@ -4,7 +4,6 @@ breaks and pieces that run on, in the 40-piece book of texts_book.py."""
 from __future__ import annotations
 
 import re
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -13,8 +12,8 @@ from lxml import etree
 from pypdf import PdfReader
 
 import texts_book
-from conftest import (ACE, CHROMIUM, ace, epubcheck, epubjs_read, has_java, pdf_pages,
-                      squash)
+from conftest import (ACE, CHROMIUM, ace, epubcheck, epubjs_read, has_java, lines, pdf_pages,
+                      squash, Word, words)
 
 pytestmark = pytest.mark.slow
 EPUB_NS = {"x": "http://www.w3.org/1999/xhtml", "e": "http://www.idpf.org/2007/ops"}
@@ -26,36 +25,6 @@ def built(tmp_path_factory):
     from anthology.build import build
     folder = tmp_path_factory.mktemp("texts")
     return build(texts_book.write(folder / "book"), folder / "out").outputs
-
-
-class Word:
-    def __init__(self, element):
-        self.x0, self.y0, self.x1, self.y1 = (float(element.get(k))
-                                              for k in ("xMin", "yMin", "xMax", "yMax"))
-        self.text = element.text or ""
-
-    @property
-    def height(self) -> float:
-        return self.y1 - self.y0
-
-
-def words(pdf: Path) -> list[list[Word]]:
-    """Every page's words with their boxes (poppler's pdftotext -bbox)."""
-    xml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True,
-                         check=True).stdout
-    tree = etree.fromstring(xml, etree.XMLParser(recover=True))
-    return [[Word(w) for w in page.iter("{*}word")] for page in tree.iter("{*}page")]
-
-
-def lines(page: list[Word]) -> list[list[Word]]:
-    """The page's words grouped in lines (same baseline, within a point), top to bottom."""
-    out: list[list[Word]] = []
-    for word in sorted(page, key=lambda w: (round(w.y1), w.x0)):
-        if out and abs(out[-1][0].y1 - word.y1) < 1.0:
-            out[-1].append(word)
-        else:
-            out.append([word])
-    return [sorted(line, key=lambda w: w.x0) for line in out]
 
 
 def line_of(pages, word: str, after: str = "") -> tuple[int, list[list[Word]], int]:

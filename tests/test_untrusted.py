@@ -1,4 +1,4 @@
-"""Everything in a book folder is untrusted (README, "Trust model"): the cache holds data, a
+"""Everything in a book folder is untrusted (docs/architecture.md, "Trust model"): the cache holds data, a
 theme runs sandboxed, the preview answers only this machine, limits are errors with their
 line, outputs never replace inputs, and the machine's refusals are named."""
 

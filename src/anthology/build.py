@@ -79,7 +79,7 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
         stage("checking the manifest")
         book = load_book(manifest)
         book_dir = manifest.resolve().parent
-        theme = Theme(book_dir)
+        theme = Theme(book_dir, book.theme)
         moment = build_moment(book)
         stamp = moment.isoformat() + "Z"
         view = book_view(book)
@@ -90,7 +90,7 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
                                           *(book_dir / image for image in book_images(book))])
         cache = runner.cache = Cache(Path(cache_dir) if cache_dir else default_folder())
         fonts.remember_in(cache)
-        warnings = fonts.warnings(fonts.pin(theme.read("book.css")).missing)
+        warnings = fonts.warnings(fonts.pin(theme.stylesheet("book.css", emoji=True)).missing)
         from .cover import cover_image, cover_image_job, cover_job
         if "cover" in formats or "epub" in formats:  # laid out by a worker meanwhile
             image_job = cover_image_job(book, theme)

@@ -11,10 +11,10 @@ import sys
 import traceback
 
 from . import __version__
-from .commands import build, check, import_, new, preflight, preview, terminal
+from .commands import build, check, import_, new, preflight, preview, terminal, theme
 from .errors import AnthologyError
 
-COMMANDS = (build, new, preview, check, preflight, import_)  # in the order --help lists them
+COMMANDS = (build, new, preview, check, preflight, import_, theme)  # in the order --help lists them
 
 
 def parser() -> argparse.ArgumentParser:

@@ -86,6 +86,10 @@ class Code(StrEnum):
     AUTHOR_AND_AUTHORS = "M051", "author and authors", "both 'author' and 'authors' given"
     DUPLICATE_CONTRIBUTOR = "M052", "duplicate contributor", \
         "two contributors with one id, or a name two ids share that a piece uses"
+    # The theme block (model.ThemeSettings)
+    BAD_FONT_NAME = "M060", "bad font name", "a font family name with characters no family has"
+    BAD_TYPE_SIZE = "M061", "bad type size", "not a type size like 11pt (8-24pt)"
+    BAD_ORNAMENT = "M062", "bad ornament", "an ornament that is not one short line of text"
     # Warnings of `anthology check` (lint.py): the book builds, but an editor should look
     CONTRIBUTOR_WITHOUT_PIECE = "W001", "contributor without a piece", \
         "a contributor of the register no piece credits"
@@ -95,6 +99,8 @@ class Code(StrEnum):
     UNKNOWN_ID = "W004", "unknown id?", "a piece names someone the register lacks, one letter " \
         "or so from a contributor's id"
     NO_TRANSLATOR = "W005", "no translator", "a piece translated from a language, by no one"
+    FONT_NOT_INSTALLED = "W006", "font not installed", \
+        "a theme font this machine lacks: its text would be set in another face"
     # Preflight of the print files (preflight.py)
     PAGE_COUNT = "P001", "page count", "the interior's page count is within the printer's"
     EVEN_PAGES = "P002", "even page count", "an even page count, where the printer needs one"

@@ -59,7 +59,7 @@ def _job(book: Book, theme: Theme, geometry: CoverGeometry, panels: tuple[str, .
          page_css: str, identifier: bool = False) -> LayoutJob:
     """The layout of the cover's ``panels`` (for a worker, like every layout)."""
     html = theme.render("cover.html", book=book, geometry=geometry, panels=panels)
-    pinned = fonts.pin(theme.read("cover.css"))
+    pinned = fonts.pin(theme.stylesheet("cover.css"))
     return LayoutJob(html, ((pinned.css, ""), (page_css, "")), tuple(map(str, theme.readable)),
                      "", None, files_digest(theme.files + [Path(f.path) for f in pinned.faces]),
                      identifier)

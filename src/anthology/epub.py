@@ -27,6 +27,7 @@ from .model import book_images, same_name
 from .people import RELATORS, default_sort_as
 from .outline import FRONT_MATTER, TITLES, Entry, epub_document
 from .render import BookView, epub_documents
+from .styling import resolved
 from .theme import Theme
 
 IMAGE_MEDIA = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif"}
@@ -92,7 +93,7 @@ def render_epub(view: BookView, theme: Theme, moment: dt.datetime, book_dir: Pat
         out.add_metadata(None, "meta", f"{book.uid}#print", {"property": "pageBreakSource"})
     _accessibility_metadata(out, book, bool(page_list), bool(cover_image))
 
-    css = theme.read("epub.css")
+    css = resolved(theme.stylesheet("epub.css"))
     styles = [epub.EpubItem(uid="css", file_name="book.css", media_type="text/css",
                             content=css.encode())]
     text = "".join(body for _, body in bodies) + book.title + "".join(book.editors)
@@ -267,23 +268,26 @@ def _accessibility_metadata(out, book, has_pages: bool, has_cover: bool) -> None
 
 
 def _embed_fonts(out, css: str, text: str, bold: bool, cache: Cache | None = None) -> list:
-    """Subsets of the faces the theme's epub.css names, each holding just the characters used
-    (the OFL allows it) that no family before it in the stack draws, and a stylesheet
-    declaring them under their own names; nothing for a face that is not installed. Bold
-    faces only if the text has bold."""
+    """Subsets of the faces the theme's stylesheet names, each holding just the characters
+    used (the OFL allows it) that no family before it in a font-family list draws, and a
+    stylesheet declaring them under their own names; nothing for a face that is not
+    installed. Bold faces only if the text has bold."""
     needed = set(text + "0123456789")
+    wanted: dict[tuple[str, fonts.Face], set[str]] = {}  # (family, face) -> its characters
+    for stack in fonts.named_stacks(css):
+        drawn: dict[tuple[str, str], set[str]] = {}  # (style, weight) -> drawn before
+        for family in stack:
+            for face in fonts.family_faces(family):
+                if face.weight == "bold" and not bold:
+                    continue
+                done = drawn.setdefault((face.style, face.weight), set())
+                characters = {c for c in needed - done if ord(c) in fonts.drawn(face.path)}
+                done.update(characters)
+                wanted.setdefault((family, face), set()).update(characters)
     faces, rules = [], []
-    drawn: dict[tuple[str, str], set[str]] = {}  # (style, weight) -> drawn by earlier families
-    for family in fonts.named_families(css):
-        for face in fonts.family_faces(family):
-            if face.weight == "bold" and not bold:
-                continue
-            done = drawn.setdefault((face.style, face.weight), set())
-            characters = "".join(sorted(c for c in needed - done
-                                        if ord(c) in fonts.drawn(face.path)))
-            if not characters.strip():
-                continue
-            done.update(characters)
+    for (family, face), characters in wanted.items():
+        characters = "".join(sorted(characters))
+        if characters.strip():
             stat = Path(face.path).stat()
             data = (cache or Cache.nowhere()).get_or_make(
                 Cache.key("woff2 subset", 3, face.path, stat.st_size, stat.st_mtime_ns,

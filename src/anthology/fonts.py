@@ -141,15 +141,16 @@ def _pinned(family: str, faces: dict[str, list[Face]]) -> str:
     return f'"{faces[family][0].pinned}"' if faces[family] else ""
 
 
-def named_families(css: str) -> list[str]:
-    """The installed families the stylesheet names in font-family, in order of appearance,
-    but for generic ones and its own @font-face families."""
+def named_stacks(css: str) -> list[list[str]]:
+    """Each distinct font-family list of the stylesheet, as its installed families in order
+    (generic ones and the stylesheet's own @font-face families left out)."""
     defined = _defined(css)
-    names = [_unquote(part) for match in _DECLARATION.finditer(css)
-             if match.group(1) and not _inside_face_rule(css, match.start())
-             for part in match.group(3).split(",")]
-    return [name for name in dict.fromkeys(names) if name.casefold() not in GENERIC
-            and name not in defined and family_faces(name)]
+    stacks = [tuple(_unquote(part) for part in match.group(3).split(","))
+              for match in _DECLARATION.finditer(css)
+              if match.group(1) and not _inside_face_rule(css, match.start())]
+    return [[name for name in dict.fromkeys(stack) if name.casefold() not in GENERIC
+             and name not in defined and family_faces(name)]
+            for stack in dict.fromkeys(stacks)]
 
 
 def fallback() -> str:

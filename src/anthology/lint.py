@@ -1,5 +1,5 @@
 """The warnings of ``anthology check`` (the W codes of codes.py): the book is valid and builds,
-but an editor should look at its people.
+but an editor should look at its people or its theme.
 
 - W001: a contributor of the register whom no piece credits (nor the book, as one of its
   ``editors`` or its foreword's or afterword's author, which name people as plain text);
@@ -7,7 +7,8 @@ but an editor should look at its people.
   Contributors leaves them out;
 - W003: two people whose names differ only in accents, case or punctuation, or by one letter;
 - W004: a one-word name no contributor has, close to a contributor's id (a mistyped id);
-- W005: a piece translated from a language (``original_language``) with no translator.
+- W005: a piece translated from a language (``original_language``) with no translator;
+- W006: a ``theme:`` font that is not installed on this machine.
 
 ``lint(book, path)`` lists them as Problems, sorted as a manifest's are; it never prints. The
 book says who is credited where; the manifest is read again, to say on which line, only when
@@ -20,6 +21,7 @@ import difflib
 import re
 from pathlib import Path
 
+from . import fonts
 from .codes import Code
 from .errors import Problem
 from .manifest import load_manifest, locate
@@ -65,7 +67,7 @@ def lint(book: Book, path: str | Path) -> list[Problem]:
                 authored.setdefault(person.key, []).append(where)
     found = (_without_piece(book, people, credited) + _bios_missing(people, named, authored)
              + _same_person(named) + _unknown_ids(book, one_word)
-             + _no_translator(untranslated))
+             + _no_translator(untranslated) + _missing_fonts(book))
     if not found:
         return []
     data, _, _ = load_manifest(Path(path))
@@ -79,6 +81,19 @@ def lint(book: Book, path: str | Path) -> list[Problem]:
         problems.append(Problem(*locate(data, loc), code, dotted_path(loc),
                                 message(at) if callable(message) else message))
     return sorted(problems, key=lambda p: (p.file, p.line, p.path, p.message))
+
+
+def _missing_fonts(book: Book) -> list:
+    chosen = book.theme
+    instead = {"body_font": fonts.fallback(), "heading_font": chosen.body_font}
+    return [(Code.FONT_NOT_INSTALLED, ("theme", key),
+             f"font '{name}' is not installed here, so its text would be set in "
+             f"{instead[key]}; install it (Debian package "
+             f"{fonts.PACKAGES.get(name, 'providing it')}) or choose one that fc-list : family "
+             f"lists")
+            for key in ("body_font", "heading_font")
+            if (name := getattr(chosen, key)) and key in chosen.model_fields_set
+            and not fonts.installed(name)]
 
 
 def _without_piece(book: Book, people: People, credited: set[str]) -> list:

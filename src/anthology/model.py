@@ -258,6 +258,52 @@ class PrintSettings(_Entry):
         return self.rules.min_margin_bleed if self.bleed else self.rules.min_margin
 
 
+def _font_name(value: str) -> str:
+    """A family name as fontconfig lists it (``fc-list : family``): it goes into stylesheets,
+    so nothing but letters, digits, spaces and ``-_.+&'``."""
+    if not re.fullmatch(r"[^\W_][\w .+&'-]{0,63}", value) or "  " in value:
+        hint = " (one name: fc-list shows a family's other names after a comma)" \
+            if "," in value else ""
+        raise _Invalid(Code.BAD_FONT_NAME, "expected a font family's name, like 'EB Garamond' "
+                       f"or 'Gentium Plus' (fc-list : family lists them), got {value!r}{hint}")
+    return value
+
+
+def _type_size(value) -> float:
+    """11, '11pt', '10.5 pt' -> points, 8 to 24."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(pt)?\s*", str(value)) \
+        if isinstance(value, (int, float, str)) and not isinstance(value, bool) else None
+    if not match or not 8 <= float(match[1]) <= 24:
+        raise _Invalid(Code.BAD_TYPE_SIZE, f"expected a type size from 8pt to 24pt, like 11pt, "
+                       f"got {value!r}")
+    return float(match[1])
+
+
+def _ornament(value: str) -> str:
+    if len(value) > 12 or any(unicodedata.category(c)[0] == "C" for c in value):
+        raise _Invalid(Code.BAD_ORNAMENT, "expected a short ornament of at most 12 characters "
+                       f"on one line, like '❧' or '* * *', got {value!r}")
+    return value
+
+
+FontName = Annotated[str, AfterValidator(_font_name)]
+
+
+class ThemeSettings(_Entry):
+    """How the book looks, in all its outputs (print, screen PDF, EPUB, cover); every key is
+    optional. A book's own ``styles/`` may still override any of it."""
+    body_font: FontName = "EB Garamond"
+    heading_font: FontName | None = None  # None: the body font
+    font_size: Annotated[float, BeforeValidator(_type_size)] = 11.0  # points
+    leading: Annotated[float, Field(ge=1.0, le=2.5)] = 1.38  # line height / type size
+    paragraphs: Literal["indent", "block"] = "indent"
+    ornament: Annotated[Text, AfterValidator(_ornament)] = "❧"
+    heading_case: Literal["small-caps", "upper", "as-written"] = "small-caps"
+    small_caps_openings: bool = True      # a piece's first line in small caps
+    justify: bool = True                  # prose justified, else ragged right
+    hyphenate: bool = True
+
+
 class Book(_Entry):
     title: Text
     subtitle: str | None = None
@@ -266,7 +312,10 @@ class Book(_Entry):
     language: str = "en"
     date: Date = None
     identifier: str | None = None
-    rights: str | None = None
+    rights: str | None = None             # the copyright notice: "© 2026 the contributors"
+    edition: str | None = None            # on the copyright page: "First edition, May 2026"
+    colophon: str | None = None           # the copyright page's last line (Markdown): "Set
+                                          # in EB Garamond. Made with anthology."
     description: str | None = None
     keywords: Names = []
     foreword: Foreword | None = None
@@ -282,6 +331,7 @@ class Book(_Entry):
     stories: Annotated[list[Story], Field(min_length=1)] | None = None
     parts: Annotated[list[Part], Field(min_length=1)] | None = None
     print: PrintSettings = PrintSettings()
+    theme: ThemeSettings = ThemeSettings()
     _sources: list[Path] = PrivateAttr(default_factory=list)  # the story files it read
 
     _language = field_validator("language")(_check_language)
@@ -325,6 +375,13 @@ class Book(_Entry):
     @property
     def slug(self) -> str:
         return slug(self.title) or "book"
+
+    @property
+    def isbn(self) -> str | None:
+        """The ISBN the identifier gives (``urn:isbn:978...`` or the number itself), as
+        written; None for another identifier (a ``urn:uuid`` is never printed)."""
+        number = (self.identifier or "").removeprefix("urn:isbn:")
+        return number if re.fullmatch(r"(97[89][- ]?)?\d[\d -]{7,15}[\dXx]", number) else None
 
     @property
     def uid(self) -> str:

@@ -58,7 +58,7 @@ def edition_of(view: BookView, theme: Theme, book_dir: Path, edition: str) -> Ed
     images = [book_dir / path for path in book_images(view.book)]
     roots = tuple(str(p) for p in [*images, *theme.readable]
                   + ([icc_profile().parent] if printing else []))
-    pinned = fonts.pin(theme.read("book.css"))
+    pinned = fonts.pin(theme.stylesheet("book.css", emoji=True))
     base = [(pinned.css, theme.path("book.css").as_uri())]
     if printing:
         base.append((theme.render("print.css", icc=icc_profile().as_uri()), ""))

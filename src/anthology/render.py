@@ -22,9 +22,6 @@ from .theme import Theme
 SHORT_LINES = 8    # a run-on piece of at most this many lines of text ...
 SHORT_CHARS = 600  # ... and characters is "short": it never breaks across pages
 
-_MONTHS = ("January February March April May June July August September October November "
-           "December").split()
-
 
 def language_name(tag: str | None) -> str:
     """'gl' -> 'Galician' (CLDR's English names, through Babel); an unknown tag as given."""
@@ -34,9 +31,20 @@ def language_name(tag: str | None) -> str:
     return Locale("en").languages.get(tag.split("-")[0].lower(), tag)
 
 
-def long_date(value: dt.date | None) -> str:
-    """'May 5, 2018', independent of the machine's locale."""
-    return f"{_MONTHS[value.month - 1]} {value.day}, {value.year}" if value else ""
+def long_date(value: dt.date | None, language: str = "en") -> str:
+    """'May 5, 2018', or '5 May 2018' in a book in British English: English, as the
+    templates' words are, written the way the book's region writes it (CLDR, through Babel);
+    independent of the machine's locale."""
+    if not value:
+        return ""
+    from babel import Locale, UnknownLocaleError
+    from babel.dates import format_date
+    try:
+        locale = Locale.parse(language.replace("-", "_")) if language.lower().startswith(
+            "en") else Locale("en")
+    except (ValueError, UnknownLocaleError):
+        locale = Locale("en")
+    return format_date(value, "long", locale=locale)
 
 
 @dataclass
@@ -234,7 +242,7 @@ def book_view(book: Book, image_prefix: str = "") -> BookView:
         return _markdown(section.text if section else None, language, image_prefix, id_)
 
     return BookView(book, parts, stories, matter("foreword"), contributors,
-                    long_date(book.date), direction(language),
+                    long_date(book.date, book.language), direction(language),
                     dedication_html=_markdown(book.dedication, language, image_prefix,
                                               "dedication"),
                     epigraph_html=_markdown(book.epigraph.text if book.epigraph else None,
@@ -276,9 +284,9 @@ def _story_view(book: Book, story: Story, part: Part, number: int, image_prefix:
                                 note_prefix=id_)
     paged = to_html(story.text, language, image_prefix, f"{id_}-p", kind, "call", id_) \
         if notes and book.notes == "page" else body
-    return StoryView(story, id_, number, body, language, long_date(story.date),
-                     direction(language), kind, *book.layout_of(part), paged_html=paged,
-                     notes_html=notes,
+    return StoryView(story, id_, number, body, language,
+                     long_date(story.date, book.language), direction(language), kind,
+                     *book.layout_of(part), paged_html=paged, notes_html=notes,
                      headnote_html=_markdown(story.headnote, language, image_prefix,
                                              f"{id_}-headnote"),
                      epigraph_html=_markdown(story.epigraph.text if story.epigraph else None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import traceback
 from functools import cached_property
 from pathlib import Path
@@ -22,7 +23,9 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from .errors import InputError
 from .fonts import SYSTEM_FONT_FOLDERS
 from .manifest import clean_text
+from .model import ThemeSettings
 from .people import names
+from .styling import settings_css
 from .text import inline_html, last_word
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -107,9 +110,11 @@ class _Loader(jinja2.BaseLoader):
 
 
 class Theme:
-    """The theme of one build (its files are listed once, when first asked for)."""
+    """The theme of one build (its files are listed once, when first asked for), with the
+    manifest's theme settings."""
 
-    def __init__(self, book_dir: Path | None = None):
+    def __init__(self, book_dir: Path | None = None, settings: ThemeSettings = ThemeSettings()):
+        self.settings = settings
         own = book_dir / "styles" if book_dir else None
         if own is not None and (own.is_symlink() or (own.exists() and not own.is_dir())):
             raise ThemeError(str(own), None, "refused: a book's styles must be a folder inside "
@@ -175,6 +180,11 @@ class Theme:
         except UnicodeDecodeError as error:
             raise ThemeError(str(path), None, f"not UTF-8 text: {error}") from None
 
+    def stylesheet(self, name: str, emoji: bool = False) -> str:
+        """The stylesheet ``name`` after the settings' CSS (styling.py), which it may
+        override."""
+        return settings_css(self.settings, emoji) + "\n" + self.read(name)
+
     @property
     def readable(self) -> list[Path | str]:
         """The folders a layout with this theme may read: the theme's own, and the system's
@@ -195,6 +205,22 @@ class Theme:
                     relative = (Path(top) / name).relative_to(folder).as_posix()
                     found[relative] = _checked(folder, relative)
         return sorted(found.values())
+
+
+def export_builtin(folder: Path) -> tuple[list[Path], list[Path]]:
+    """Copy the built-in theme's files into ``folder`` (a book's ``styles/``, to change
+    them there), but for those it already has: (copied, kept)."""
+    names = sorted(path.relative_to(BUILTIN) for path in BUILTIN.rglob("*") if path.is_file())
+    copied, kept = [], []
+    for name in names:
+        target = folder / name
+        if target.exists() or target.is_symlink():
+            kept.append(target)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(BUILTIN / name, target)
+        copied.append(target)
+    return copied, kept
 
 
 def refuse_unread(urls) -> None:

@@ -49,7 +49,8 @@ def test_body_layout_places_pages_and_pads_before_parts():
                                Placement(1, 1, 4), Placement(1, 2, 5), Placement(1, 3, 6)]
     assert body.pages == {"story-1": 1, "part-1": 3, "story-2": 5}
     assert body.page_count == 6
-    assert [body.kind(n) for n in range(1, 7)] == ["opener", "blank", "opener", "blank",
+    # A part's title page carries no folio, like a blank.
+    assert [body.kind(n) for n in range(1, 7)] == ["opener", "blank", "blank", "blank",
                                                    "opener", "running"]
     assert [body.head(n) for n in range(1, 7)] == [None, None, None, None, None, "Story 2"]
     assert body.starts == [(1, "story-1", ""), (3, "part-1", ""), (5, "story-2", "")]
@@ -141,9 +142,10 @@ def test_pages_holding_several_pieces_that_run_on():
                                        "story-5")} == {"story-1": 2, "story-2": 2,
                                                        "story-3": 3, "story-4": 5,
                                                        "story-5": 5}
-    # Openers: the part's page, the page where the first piece after it opens (under the
-    # opener's sink, though it runs on) and the page where story 4 (always) starts.
-    assert [body.kind(n) for n in range(1, 7)] == ["opener", "opener", "running",
+    # The part's page carries nothing; openers: the page where the first piece after it
+    # opens (under the opener's sink, though it runs on) and the page where story 4 (always)
+    # starts.
+    assert [body.kind(n) for n in range(1, 7)] == ["blank", "opener", "running",
                                                    "running", "opener", "blank"]
     # The head is the piece at the top: page 3 begins with story 2's attribution (no id of
     # its own: the section's); page 4 is all story 3.

@@ -33,6 +33,7 @@ def run(args) -> int:
     if warnings and args.strict:
         print(f"anthology: {count}, and --strict fails the check on them", file=sys.stderr)
         return InputError.exit_code
-    print(f"{args.manifest}: ok ({len(book.all_stories)} stories"
+    pieces = len(book.all_stories)
+    print(f"{args.manifest}: ok ({pieces} {'story' if pieces == 1 else 'stories'}"
           f"{', ' + count if warnings else ''})")
     return 0

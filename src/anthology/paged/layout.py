@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
+from . import hyphenation
 from .cache import Cache, digest
 
 ENTRY = "anthology-entry-"  # ids windows.py gives a long list's entries, its own business
@@ -71,7 +72,7 @@ class LayoutJob:
 
     def key(self) -> str:
         """The cache key: everything, where the book lies included."""
-        return Cache.key("layout", 4, self, weasyprint_version())
+        return Cache.key("layout", 5, self, weasyprint_version())
 
     def content_key(self) -> str:
         """What the layout shows, wherever the book lies: seeds the PDF's XMP IDs, so that
@@ -165,6 +166,8 @@ def lay_out(job: LayoutJob) -> Laid:
     from weasyprint import CSS, HTML
     _cache_page_references()
     _keep_notes_with_their_calls()
+    hyphenation.install()
+    _first_line_once()
     logging.getLogger("weasyprint").setLevel(logging.CRITICAL)  # refusals are by design
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     fetcher = local_fetcher(job.roots)
@@ -279,6 +282,36 @@ def _keep_notes_with_their_calls() -> None:
                            "(paged/layout.py) needs a look")
     exec(compile(source.replace(moves_notes, "report = False"), block.__file__, "exec"),
          block.__dict__)
+
+
+@lru_cache(maxsize=1)
+def _first_line_once() -> None:
+    """WeasyPrint 70 gives a block's ``::first-line`` style to the first line of every page
+    the block runs onto (book.css sets a piece's first line in small caps: a paragraph
+    broken across pages had a second small-capped line atop the next page). A block
+    resumed on a later page (WeasyPrint's skip stack is set) is laid out without it."""
+    import inspect
+
+    from weasyprint.layout import block, page
+
+    original = block.block_container_layout
+    if getattr(original, "anthology_wrapped", False):
+        return
+    if "if box.first_line_style is not None:" not in inspect.getsource(original):
+        raise RuntimeError("WeasyPrint's block layout changed: anthology's ::first-line fix "
+                           "(paged/layout.py) needs a look")
+
+    def layout(context, box, bottom_space, skip_stack, *args, **kwargs):
+        if skip_stack is None or box.first_line_style is None:
+            return original(context, box, bottom_space, skip_stack, *args, **kwargs)
+        style, box.first_line_style = box.first_line_style, None
+        try:
+            return original(context, box, bottom_space, skip_stack, *args, **kwargs)
+        finally:
+            box.first_line_style = style
+
+    layout.anthology_wrapped = True
+    block.block_container_layout = page.block_container_layout = layout
 
 
 @lru_cache(maxsize=1)

@@ -119,7 +119,8 @@ class Pagination:
         guess = first_guess([len(story.story.text) for story in self.view.stories])
         for _ in range(GUTTER_TRIES):
             paginated = self.paginate(PageSetup.for_book(self.view.book.print, guess,
-                                                         bleed=self.edition.printing),
+                                                         bleed=self.edition.printing,
+                                                         mirrored=self.edition.printing),
                                       with_sheet)
             if gutter(paginated.page_count) == gutter(guess):
                 break

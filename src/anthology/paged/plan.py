@@ -61,14 +61,20 @@ class PageSetup:
     outside: float
 
     @classmethod
-    def for_book(cls, settings: PrintSettings, page_count: int, bleed: bool) -> PageSetup:
+    def for_book(cls, settings: PrintSettings, page_count: int, bleed: bool,
+                 mirrored: bool = True) -> PageSetup:
+        """The print interior's setup (``bleed``: with the manifest's bleed); not
+        ``mirrored`` (the screen PDF), both sides get the mean of the inside and outside
+        margins: the same text width, and so the same line and page breaks, centred."""
         rules = settings.rules
         floor = settings.margin_floor
         width, height = settings.trim
+        inside = max(gutter(page_count) + 0.25, rules.min_inside, floor)
+        outside = max(0.6, floor)
+        if not mirrored:
+            inside = outside = (inside + outside) / 2
         return cls(width, height, settings.bleed if bleed else 0.0,
-                   top=max(0.9, floor), bottom=max(0.95, floor),
-                   inside=max(gutter(page_count) + 0.25, rules.min_inside, floor),
-                   outside=max(0.6, floor))
+                   top=max(0.9, floor), bottom=max(0.95, floor), inside=inside, outside=outside)
 
     def css(self) -> str:
         bleed = f" bleed: {self.bleed}in; marks: none;" if self.bleed else ""
@@ -148,27 +154,30 @@ class BodyLayout:
     what each carries, and its running head: made once by ``place``, read by the stamp
     sheet, the join and the page list.
 
-    A page may hold several pieces that run on. An opener (a folio, no running head) is a
-    page where a part, a piece that always starts a new page, or the first piece after a part
-    starts; every other page that is not blank is running, and its head is the piece at its top: the one continuing
-    from the page before, or the one whose heading starts the page."""
+    A page may hold several pieces that run on. A part's title page carries nothing, like a
+    blank. An opener (a folio, no running head) is a page where a piece that always starts a
+    new page, or the first piece after a part starts; every other page is running, and its
+    head is the piece at its top: the one continuing from the page before, or the one whose
+    heading starts the page."""
     placements: list[Placement]             # in order
     blanks: dict[int, bool]                 # body page -> blank
     pages: dict[str, int]                   # anchor -> body page
     starts: list[tuple[int, str, str]]      # (body page, page_start(...) of it)
-    openers: frozenset[int]                 # body pages where a part, an "always" piece or
-                                            # a part's first piece starts
+    openers: frozenset[int]                 # body pages where an "always" piece or a
+                                            # part's first piece starts
     heads: dict[int, str]                   # body page -> running head (the title of the
                                             # section at its top)
     page_count: int
     on: dict[int, tuple[str, ...]] = field(default_factory=dict)  # body page -> the sections
                                             # on it (parts and pieces, top first)
+    part_pages: frozenset[int] = frozenset()  # body pages a part's title page is
 
     @classmethod
     def place(cls, chunks: list[list[Section]], laid: list[Piece],
               recto_starts: bool) -> BodyLayout:
         placements, blanks, pages, starts, openers, heads = [], {}, {}, [], set(), {}
         on: dict[int, tuple[str, ...]] = {}
+        part_pages = set()
         number, current = 0, ""  # current: the section running at the foot of the last page
         sections = {s.id: s for chunk in chunks for s in chunk}
         for c, (chunk, result) in enumerate(zip(chunks, laid)):
@@ -200,19 +209,22 @@ class BodyLayout:
                 on[number] = tuple(dict.fromkeys([top] * bool(top) + starting))
                 if any(sections[a].forced or a == sinking for a in starting):
                     openers.add(number)
+                if starting and sections[starting[0]].is_part and not continued:
+                    part_pages.add(number)
                 current = starting[-1] if starting else current
                 heads[number] = sections[top].title if top else ""
         if not is_recto(number + 1):  # the back matter opens on a right-hand page
             number += 1
             blanks[number] = True
             placements.append(Placement(BLANK, 0, number))
-        return cls(placements, blanks, pages, starts, frozenset(openers), heads, number, on)
+        return cls(placements, blanks, pages, starts, frozenset(openers), heads, number, on,
+                   frozenset(part_pages))
 
     def kind(self, number: int) -> str:
         """What body page ``number`` carries: "blank" nothing, "opener" a folio, "running"
         a folio and a running head."""
-        return "blank" if self.blanks[number] else "opener" if number in self.openers \
-            else "running"
+        return "blank" if self.blanks[number] or number in self.part_pages else \
+            "opener" if number in self.openers else "running"
 
     def head(self, number: int) -> str | None:
         """The running head stamped on body page ``number``, or None for none."""
