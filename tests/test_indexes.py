@@ -104,7 +104,7 @@ def test_the_epub_indexes_link_every_entry_to_its_piece(view):
             (link,) = item.findall("a")
             piece = link.get("href").split("#")[1]
             assert link.get("href") == f"{piece}.xhtml#{piece}"
-            assert item.find(".//span[@class='by']").text == \
+            assert item.find(".//span[@class='by']").text.strip() == \
                 next(s for s in view.stories if s.id == piece).credits.byline
             assert not item.findall(".//span[@class='page']")
     links = html.fromstring(bodies["index-first-lines"]).findall(".//a")
@@ -119,7 +119,7 @@ def test_the_paged_indexes_print_the_pages_they_are_given(view):
     for id_ in ("index-titles", "index-first-lines"):
         for item in page.get_element_by_id(id_).findall(".//ul/li"):
             piece = item.find("a").get("href").removeprefix("anthology:")
-            assert item.find("span[@class='page']").text == str(pages[piece])
+            assert item.find(".//span[@class='page']").text == str(pages[piece])
     first = page.get_element_by_id("index-titles").find(".//li")
     assert first.find(".//span[@class='entry']").text == "“Apples”"
-    assert first.find("span[@class='page']").text == "106"
+    assert first.find(".//span[@class='page']").text == "106"

@@ -170,15 +170,20 @@ def test_sources_list_every_piece_in_book_order_with_its_page(pages, true_pages)
                                        ("Index of First Lines", "first")])
 def test_indexes_of_titles_and_first_lines_give_true_pages(built, pages, true_pages, index,
                                                           key):
-    entries, words = [], []  # (entry's text squashed, its page): poppler sets the number
-    # apart, on a line of its own, as it does the folio
-    for line in section(pages[0], index, PdfReader(built["print"]).page_labels).splitlines():
-        if re.fullmatch(r"\d+", line.strip()):
-            if words and ". ." in words[-1]:  # an entry's leaders; else it is a folio
-                entries.append((squash(" ".join(words)), line.strip()))
-                words = []
-        elif line.strip() not in ("", index, "Many Hands"):  # not a running head
-            words.append(line)
+    entries, words = [], []  # (entry's text squashed, its page), from poppler's -layout
+    # text: an entry's last line ends in its page (after leaders, unless it reaches them)
+    labels = PdfReader(built["print"]).page_labels
+    layout = [subprocess.run(["pdftotext", "-layout", "-f", str(n), "-l", str(n),
+                              str(built["print"]), "-"], capture_output=True, text=True,
+                             check=True).stdout for n in range(1, len(labels) + 1)]
+    for line in section(layout, index, labels).splitlines():
+        if line.strip() in ("", index, "Many Hands"):  # not a running head
+            continue
+        last = re.fullmatch(r"(.*?)[\s.]*\s(\d+)", line.strip())
+        words.append(last[1] if last else line)
+        if last:
+            entries.append((squash(" ".join(words)), last[2]))
+            words = []
     listed = 0
     for n, piece in enumerate(PIECES, start=1):
         if key == "title" and not piece["title"]:

@@ -64,6 +64,19 @@ def first_strong(text: str) -> str | None:
     return None
 
 
+def last_word(text: str) -> tuple[str, str]:
+    """``text`` as (all but its last word, its last word), for a list entry that keeps its
+    last word with its leader and page. A right-to-left run at the end is kept whole:
+    WeasyPrint 70 orders a line's boxes left to right, so a run cut into two would read in
+    the wrong order."""
+    words = text.split(" ")
+    cut = len(words) - 1
+    if first_strong(words[cut]) == "rtl":
+        while cut > 0 and first_strong(words[cut - 1]) != "ltr":
+            cut -= 1
+    return " ".join(words[:cut]), " ".join(words[cut:])
+
+
 def image_path(url: str) -> str | None:
     """The book-relative path an image URL names (normalised), or None if it names anything
     else: a URL, an absolute path, a name with unusual characters, a format not carried."""

@@ -26,7 +26,7 @@ from .manifest import clean_text
 from .model import ThemeSettings
 from .people import names
 from .styling import settings_css
-from .text import inline_html
+from .text import inline_html, last_word
 
 _PACKAGE = Path(__file__).resolve().parent
 # Installed wheels carry the theme inside the package; an editable checkout uses the repo's.
@@ -128,6 +128,7 @@ class Theme:
             auto_reload=False)  # a Theme lives for one build: no stat() per template use
         self.env.filters["balance"] = balance_lines
         self.env.filters["names"] = names  # people as 'A, B and C'
+        self.env.filters["last_word"] = last_word  # (head, last word) of a list entry
 
         self.env.filters["inline"] = lambda text, language="en": \
             markupsafe.Markup(inline_html(text, language))
