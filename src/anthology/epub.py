@@ -28,6 +28,7 @@ from .people import RELATORS, default_sort_as
 from .outline import FRONT_MATTER, TITLES, Entry, epub_document
 from .render import BookView, epub_documents
 from .styling import resolved
+from .text import plain_title
 from .theme import Theme
 
 IMAGE_MEDIA = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif"}
@@ -74,7 +75,7 @@ def render_epub(view: BookView, theme: Theme, moment: dt.datetime, book_dir: Pat
     if view.direction == "rtl":
         out.set_direction("rtl")
     out.set_identifier(book.uid)
-    out.set_title(book.title)
+    out.set_title(plain_title(book.title))
     out.set_language(book.language)
     _credit_people(out, view)
     for name, value in (("publisher", book.publisher), ("rights", book.rights),
@@ -111,7 +112,8 @@ def render_epub(view: BookView, theme: Theme, moment: dt.datetime, book_dir: Pat
     if cover_image:
         out.set_cover("cover.jpg", cover_image() if callable(cover_image) else cover_image,
                       create_page=False)
-        alt = html.escape(f"Cover of {book.title}" + (f": {book.subtitle}" if book.subtitle else "")
+        alt = html.escape(f"Cover of {plain_title(book.title)}"
+                          + (f": {plain_title(book.subtitle)}" if book.subtitle else "")
                           + (f", edited by {' and '.join(book.editors)}" if book.editors else ""))
         documents.append(epub.EpubHtml(
             uid="cover", file_name=epub_document("cover"), title=TITLES["cover"],

@@ -19,8 +19,8 @@ from .codes import Code
 from .errors import ManifestError, Problem
 from .images import image_file_problem
 from .manifest import load_manifest, locate, resolve_inside
-from .text import (IMAGE_TYPES, image_path, markdown_images, nesting_problem, note_problems,
-                   shows_nothing)
+from .text import (IMAGE_TYPES, LANGUAGE_TAG, image_path, markdown_images, nesting_problem,
+                   note_problems, shows_nothing, span_problems)
 
 
 class _Invalid(ValueError):
@@ -63,7 +63,7 @@ Text = Annotated[str, Field(min_length=1)]
 Names = Annotated[list[Text], BeforeValidator(_as_list)]
 Trim = Annotated[tuple[float, float], BeforeValidator(_coded(Code.BAD_TRIM, profiles.trim))]
 Length = Annotated[float, BeforeValidator(_coded(Code.BAD_LENGTH, profiles.length))]
-_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+_LANGUAGE = LANGUAGE_TAG
 
 
 class _Entry(BaseModel):
@@ -165,7 +165,8 @@ class Story(_HasText):
     illustrator: Names = []
     editor: Names = []                    # of an excerpt
     handle: str | None = None             # the inline author's (the register has its own)
-    title: str | None = None
+    title: str | None = None              # inline emphasis: "How to Write a *Blackwood* Article"
+    subtitle: Text | None = None          # printed under the title; inline emphasis too
     original_title: str | None = None     # a translation's title in its own language
     original_language: str | None = None  # BCP 47: "translated from the Galician"
     date: Date = None
@@ -490,6 +491,7 @@ def load_book(path: str | Path) -> Book:
             continue
         kind = story.kind or default_kind
         problems += _letter_problems(data, (*loc, index), story, kind)
+        problems += _span_problems(data, _inline_fields((*loc, index), story))
         problems += _text_problems(data, _story_fields((*loc, index), story, kind), root)
         stories[index] = story
     try:
@@ -552,6 +554,25 @@ def _story_fields(loc: tuple, story: Story, kind: str):
     if story.epigraph:
         fields.append(((*loc, "epigraph", "text"), story.epigraph.text, "prose"))
     return fields
+
+
+def _inline_fields(loc: tuple, story: Story):
+    """(location, Markdown, kind) of a story's one-line fields that may hold spans."""
+    fields = [((*loc, part), getattr(story, part), "prose") for part in LETTER_PARTS]
+    if story.epigraph:
+        fields.append(((*loc, "epigraph", "source"), story.epigraph.source, "prose"))
+    return [field for field in fields if field[1]]
+
+
+def _span_problems(data, fields) -> list[Problem]:
+    """Spans ``[words]{...}`` of ``fields`` that give anything but a valid language."""
+    problems = []
+    for loc, text, kind in fields:
+        for offset, what, message in span_problems(text, kind) if text else ():
+            file, line = locate(data, loc)
+            code = Code.BAD_LANGUAGE if what == "language" else Code.INVALID_VALUE
+            problems.append(Problem(file, line + offset - 1, code, dotted_path(loc), message))
+    return problems
 
 
 def located_stories(book: Book):
@@ -677,6 +698,7 @@ def _text_problems(data, fields, root: Path) -> list[Problem]:
             problems.append(Problem(file, line, Code.SHOWS_NOTHING, dotted_path(loc), "the text "
                                     "shows nothing (only link reference definitions); "
                                     "expected Markdown text"))
+        problems += _span_problems(data, [(loc, text, kind)])
         for src, alt, offset in markdown_images(text, kind):
             if found := _image_problem(src, alt, root):
                 problems.append(Problem(file, line + offset - 1, found[0], dotted_path(loc),

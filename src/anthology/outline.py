@@ -18,8 +18,10 @@ the running head, as ``.sources`` does).
 
 from __future__ import annotations
 
-from dataclasses import KW_ONLY, dataclass
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Literal
+
+from .text import plain_title
 
 # in reading order; the half-title and the contents are the printed book's only
 FRONT_MATTER = ("halftitle", "titlepage", "copyright", "dedication", "epigraph", "contents",
@@ -68,9 +70,9 @@ def back_matter(book) -> tuple[str, ...]:
 def title_of(book, section_id: str) -> str:
     """A front- or back-matter section's title: the fixed one, else the manifest's (the
     foreword's, afterword's, acknowledgements'), or the book's for its half-title and title
-    page."""
+    page (as plain text: a title's emphasis is the templates' to show)."""
     if section_id in ("halftitle", "titlepage"):
-        return book.title
+        return plain_title(book.title)
     return TITLES[section_id] if section_id in TITLES else getattr(book, section_id).title
 
 # The paged book is laid out as separate documents; a link from one to another is written as
@@ -109,3 +111,5 @@ class Entry:
     _: KW_ONLY
     kind: Kind  # the contents page's class for it: toc-front, toc-part, ...
     byline: str = ""  # a titled story's author, shown after the title on the contents page
+    # the title as the contents page prints it (HTML: its emphasis), if any; the same entry
+    markup: str = field(default="", compare=False)

@@ -16,7 +16,7 @@ from .indexes import IndexEntry, index
 from .model import ROLES, Book, Part, Story
 from .people import Credits, People, Person, names
 from .outline import TITLES, Entry, back_matter, epub_link, front_matter, paged_link, title_of
-from .text import direction, first_line, to_html, to_html_parts
+from .text import direction, first_line, plain_title, title_html, to_html, to_html_parts
 from .theme import Theme
 
 SHORT_LINES = 8    # a run-on piece of at most this many lines of text ...
@@ -69,8 +69,16 @@ class StoryView:
 
     @property
     def heading(self) -> str:
-        """How the piece is named in contents and bookmarks: its title, else its byline."""
-        return self.story.title or self.credits.byline
+        """How the piece is named in bookmarks, the nav and running heads, as plain text: its
+        title, else its byline."""
+        return plain_title(self.story.title) if self.story.title else self.credits.byline
+
+    @property
+    def heading_html(self) -> str:
+        """The heading as printed (its heading, the contents page, the indexes): the title's
+        emphasis kept (text.title_html)."""
+        return title_html(self.story.title) if self.story.title else \
+            title_html(self.credits.byline)
 
     @property
     def contents_byline(self) -> str:
@@ -84,8 +92,9 @@ class StoryView:
 
     @property
     def quoted_title(self) -> str:
-        """The title in quotation marks, its own double quotes made single: “From ‘X’”."""
-        return "“" + self.story.title.replace("“", "‘").replace("”", "’") + "”" \
+        """The title's HTML in quotation marks, its own double quotes made single: “From
+        ‘X’”."""
+        return "“" + title_html(self.story.title).replace("“", "‘").replace("”", "’") + "”" \
             if self.story.title else ""
 
     @property
@@ -110,9 +119,19 @@ class StoryView:
 @dataclass
 class PartView:
     id: str
-    title: str
+    title_source: str  # the manifest's, with its inline Markdown
     intro_html: str
     stories: list[StoryView]
+
+    @property
+    def title(self) -> str:
+        """Its title as plain text (bookmarks, nav, running heads)."""
+        return plain_title(self.title_source)
+
+    @property
+    def title_html(self) -> str:
+        """Its title as printed, emphasis kept."""
+        return title_html(self.title_source)
 
 
 @dataclass
@@ -191,7 +210,7 @@ class BookView:
     @functools.cached_property
     def index_of_titles(self) -> list[IndexEntry]:
         """The titled pieces under their titles, sorted (indexes.py)."""
-        return index(((s.story.title, s) for s in self.stories if s.story.title),
+        return index(((s.heading, s) for s in self.stories if s.story.title),
                      self.book.language)
 
     @functools.cached_property
@@ -208,9 +227,10 @@ class BookView:
         if self.book.foreword:
             out.append(Entry(self.book.foreword.title, "foreword", kind="front"))
         for part in self.parts:
-            stories = tuple(Entry(s.heading, s.id, kind="story", byline=s.contents_byline)
-                            for s in part.stories)
-            out += [Entry(part.title, part.id, stories, kind="part")] if part.title else stories
+            stories = tuple(Entry(s.heading, s.id, kind="story", byline=s.contents_byline,
+                                  markup=s.heading_html) for s in part.stories)
+            out += [Entry(part.title, part.id, stories, kind="part", markup=part.title_html)] \
+                if part.title else stories
         return out + [Entry(title_of(self.book, id_), id_, kind="back")
                       for id_ in back_matter(self.book)]
 

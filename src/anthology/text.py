@@ -16,6 +16,8 @@ from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from markupsafe import escape
+from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 # Quotation marks by primary language subtag (markdown-it's "quotes" option: “”‘’ order).
@@ -46,6 +48,8 @@ def is_allowed_link(url: str) -> bool:
     return urlsplit(url.strip()).scheme.lower() in _LINK_SCHEMES
 
 
+# A BCP 47 language tag as the manifest gives one: "en", "pt-BR", "grc", "sr-Latn".
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 RTL_LANGUAGES = {"ar", "he", "fa", "ur", "yi", "ps", "dv", "ug", "sd", "ckb"}
 
 
@@ -96,21 +100,30 @@ def _parser(language: str) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "typographer": True, "breaks": True,
                                    "xhtmlOut": True, "maxNesting": _MAX_NESTING,
                                    "quotes": _QUOTES.get(language.split("-")[0].lower(), "“”‘’")})
-    md.enable(["replacements", "smartquotes"])
+    md.enable(["replacements", "smartquotes", "table"])  # GFM pipe tables (no effect in verse)
     md.disable("fence")  # a line of ``` or ~~~ is text in a story, and its words are kept
     md.validateLink = lambda url: is_allowed_link(url) or image_path(url) is not None
     # Footnotes [^1] with their texts [^1]: ...; kept in place (to_html places them), and no
     # inline ^[...] notes: that text stays as written.
-    return md.use(footnote_plugin, inline=False, move_to_end=False)
+    return _with_spans(md.use(footnote_plugin, inline=False, move_to_end=False))
+
+
+def _with_spans(md: MarkdownIt) -> MarkdownIt:
+    """Spans ``[words]{lang=el}`` (mdit-py-plugins' attrs): only after a span, never on links,
+    images or code (``![x](a.png){.c}`` keeps its braces as text). span_problems refuses any
+    attribute but ``lang``; _clean_inline keeps only it."""
+    return md.use(attrs_plugin, after=("span_close",), spans=True)
 
 
 @lru_cache(maxsize=1)
 def _image_scanner() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "maxNesting": _MAX_NESTING})  # every image
     md.disable("fence")
+    md.enable("table")
     md.validateLink = lambda url: True
     # Calls of notes that have no text too (note_problems reports them).
-    return md.use(footnote_plugin, inline=False, move_to_end=False, always_match_refs=True)
+    return _with_spans(md.use(footnote_plugin, inline=False, move_to_end=False,
+                              always_match_refs=True))
 
 
 def _scan(text: str, kind: str) -> tuple[tuple[int, Token], ...]:
@@ -262,15 +275,18 @@ def inline_html(text: str, language: str = "en") -> str:
     for child in children:
         if child.type == "image":
             child.type, child.content = "text", child.content or "[image]"
-    _clean_inline(children, "")
+    _clean_inline(children, "", language)
     return md.renderer.renderInline(children, md.options, {})
 
 
-def _clean_inline(children: list[Token], image_prefix: str) -> None:
+def _clean_inline(children: list[Token], image_prefix: str, language: str) -> None:
     """Make one block's inline tokens safe for the book: long words breakable, images only
-    from the book folder (else their alt text), links only to the web or mail."""
+    from the book folder (else their alt text), links only to the web or mail, spans only
+    with a language (see _language_span)."""
     for child in children:
-        if child.type == "text" and len(child.content) > LONG_WORD \
+        if child.type == "span_open":
+            _language_span(child, language)
+        elif child.type == "text" and len(child.content) > LONG_WORD \
                 and _LONG_WORD.search(child.content):
             child.type, child.content = "html_inline", _breakable_html(child.content)
         elif child.type == "image":
@@ -286,6 +302,111 @@ def _clean_inline(children: list[Token], image_prefix: str) -> None:
                 child.type, child.tag = "html_inline", ""
                 child.content = ""
                 _drop_close(children, child)
+
+
+def _language_span(span: Token, language: str) -> None:
+    """A span keeps only a valid ``lang``, given as ``lang`` (HTML: the paged engine
+    hyphenates by it) and ``xml:lang`` (XHTML), with ``dir`` when its script runs against the
+    text around it; any other attribute is dropped (span_problems has refused it)."""
+    tag = str(span.attrs.get("lang", ""))
+    span.attrs = {}
+    if LANGUAGE_TAG.match(tag):
+        span.attrs = {"lang": tag, "xml:lang": tag}
+        if direction(tag) != direction(language):
+            span.attrs["dir"] = direction(tag)
+
+
+def span_problems(text: str, kind: str = "prose") -> list[tuple[int, str, str]]:
+    """(line within ``text``, what is wrong, message) for each span ``[words]{...}`` that
+    gives anything but one valid language tag: "attribute" (a class, an id, another
+    attribute, no language) or "language" (not a BCP 47 tag). ``[φρενός]{lang=el}`` is the
+    only form. Only text with ``]{`` is parsed at all."""
+    if "]{" not in text:
+        return []
+    problems = []
+    for line, token in _scan(text, kind):
+        if token.type != "span_open":
+            continue
+        attrs = dict(token.attrs)
+        others = sorted(set(attrs) - {"lang"})
+        if others:
+            problems.append((line, "attribute", "a span [...]{...} may give only a language, "
+                             f"[words]{{lang=el}}; got {', '.join(others)}"))
+        elif "lang" not in attrs:
+            problems.append((line, "attribute", "a span [...]{...} gives no language; expected "
+                             "[words]{lang=el}"))
+        elif not LANGUAGE_TAG.match(str(attrs["lang"])):
+            problems.append((line, "language", "expected a BCP 47 language tag like 'el' or 'pt-BR' in "
+                             f"[words]{{lang=...}}, got {str(attrs['lang'])!r}"))
+    return problems
+
+
+SHORT_TABLE = 12  # a table of at most this many rows (class "short") is never broken in print
+
+
+def _table_cells(tokens: list[Token]) -> None:
+    """A table's cells aligned by class (``align-right``; no inline style, which an EPUB's
+    reader may drop), its header cells the headers of their columns; a short table is
+    marked "short"."""
+    opened: list[Token] = []
+    rows = 0
+    for token in tokens:
+        if token.type == "table_open":
+            opened.append(token)
+            rows = 0
+        elif token.type == "tr_open":
+            rows += 1
+        elif token.type == "table_close" and opened and rows <= SHORT_TABLE + 1:
+            opened.pop().attrJoin("class", "short")
+        elif token.type in ("th_open", "td_open"):
+            style = str(token.attrs.pop("style", ""))
+            if style.startswith("text-align:"):
+                token.attrSet("class", "align-" + style.removeprefix("text-align:"))
+            if token.type == "th_open":
+                token.attrSet("scope", "col")
+
+
+# ---- Titles ------------------------------------------------------------------------------
+
+_TITLE_MARKUP = re.compile(r"[*_\\`\[!&<]")  # what may make a title's Markdown differ from it
+_EMPHASIS = {"em_open": "<em>", "em_close": "</em>", "strong_open": "<strong>",
+             "strong_close": "</strong>"}
+
+
+@lru_cache(maxsize=1)
+def _title_parser() -> MarkdownIt:
+    """Inline Markdown as written: no typography (a title prints as the manifest spells it)."""
+    return MarkdownIt("commonmark", {"html": False})
+
+
+def _title_tokens(text: str) -> list[Token]:
+    return _title_parser().parseInline(text, {})[0].children or []
+
+
+def title_html(text: str) -> str:
+    """A title (a piece's, its subtitle, a part's, the book's) as HTML: its emphasis and
+    strong emphasis kept; links, images, code and the rest shown as their plain text."""
+    if not _TITLE_MARKUP.search(text):
+        return str(escape(text))
+    out = []
+    for child in _title_tokens(text):
+        if child.type in _EMPHASIS:
+            out.append(_EMPHASIS[child.type])
+        elif child.type in ("text", "code_inline", "image"):
+            out.append(str(escape(child.content)))
+        elif child.type in ("softbreak", "hardbreak"):
+            out.append(" ")
+    return "".join(out)
+
+
+def plain_title(text: str) -> str:
+    """A title as plain text, its Markdown gone: for bookmarks, the EPUB's nav, running
+    heads, sorting and metadata."""
+    if not _TITLE_MARKUP.search(text):
+        return text
+    return "".join(child.content if child.type in ("text", "code_inline", "image") else " "
+                   for child in _title_tokens(text)
+                   if child.type in ("text", "code_inline", "image", "softbreak", "hardbreak"))
 
 
 def _drop_close(children, opener) -> None:
@@ -368,9 +489,10 @@ class _Notes:
     def prepare(self, tokens: list[Token]) -> None:
         """Blocks given their direction, inline text made safe, calls placed."""
         _set_directions(tokens, self.language)
+        _table_cells(tokens)
         for token in tokens:
             if token.children:
-                _clean_inline(token.children, self.image_prefix)
+                _clean_inline(token.children, self.image_prefix, self.language)
                 self.place_calls(token.children)
 
     def _span(self, label: str, number: int) -> str:
@@ -467,7 +589,7 @@ def _verse_html(verse: str, md: MarkdownIt, env: dict, notes: _Notes, language: 
         for line in stanza:
             level, align, dropped, source = _verse_line(line)
             children = md.parseInline(source, env)[0].children
-            _clean_inline(children, image_prefix)
+            _clean_inline(children, image_prefix, language)
             quiet = _plain(children)
             notes.place_calls(children)
             shown = md.renderer.renderInline(children, md.options, {})
@@ -549,7 +671,8 @@ def _plain_parser(language: str) -> MarkdownIt:
                                    "quotes": _QUOTES.get(language.split("-")[0].lower(), "“”‘’")})
     md.enable(["replacements", "smartquotes"])
     md.disable("fence")
-    return md.use(footnote_plugin, inline=False, move_to_end=False, always_match_refs=True)
+    return _with_spans(md.use(footnote_plugin, inline=False, move_to_end=False,
+                              always_match_refs=True))
 
 
 def first_line(text: str, kind: str = "prose", language: str = "en") -> str:

@@ -26,7 +26,7 @@ from .manifest import clean_text
 from .model import ThemeSettings
 from .people import names
 from .styling import settings_css
-from .text import inline_html, last_word
+from .text import inline_html, last_word, plain_title, title_html
 
 _PACKAGE = Path(__file__).resolve().parent
 # Installed wheels carry the theme inside the package; an editable checkout uses the repo's.
@@ -132,6 +132,10 @@ class Theme:
 
         self.env.filters["inline"] = lambda text, language="en": \
             markupsafe.Markup(inline_html(text, language))
+        # a title's emphasis as HTML (headings, contents, cover), or its plain text (<title>,
+        # running heads, metadata)
+        self.env.filters["emphasis"] = lambda text: markupsafe.Markup(title_html(text))
+        self.env.filters["plain"] = plain_title
 
     def render(self, template: str, **context) -> str:
         """Render a template; ThemeError naming the template file and line if it fails (a
