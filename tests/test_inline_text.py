@@ -241,3 +241,14 @@ def test_epubcheck_and_ace_accept_the_epub(built, tmp_path):
     violations, outcome, stderr = ace(built["epub"], tmp_path)
     assert violations == [], stderr[-2000:]
     assert outcome == "pass"
+
+
+def test_an_untitled_pieces_heading_is_its_byline_as_written(make_book):
+    view = book_view(load_book(make_book("""\
+        title: T
+        stories:
+          - author: "*NSYNC_fan_"
+            text: Words.
+        """)))
+    assert view.stories[0].heading_html == "*NSYNC_fan_"
+    assert view.stories[0].heading == "*NSYNC_fan_"

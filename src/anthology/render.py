@@ -12,6 +12,8 @@ import datetime as dt
 import functools
 from dataclasses import dataclass, field
 
+from markupsafe import escape
+
 from .indexes import IndexEntry, index
 from .model import ROLES, Book, Part, Story
 from .people import Credits, People, Person, names
@@ -78,7 +80,7 @@ class StoryView:
         """The heading as printed (its heading, the contents page, the indexes): the title's
         emphasis kept (text.title_html)."""
         return title_html(self.story.title) if self.story.title else \
-            title_html(self.credits.byline)
+            str(escape(self.credits.byline))  # names are not Markdown
 
     @property
     def contents_byline(self) -> str:
