@@ -252,3 +252,19 @@ def test_an_untitled_pieces_heading_is_its_byline_as_written(make_book):
         """)))
     assert view.stories[0].heading_html == "*NSYNC_fan_"
     assert view.stories[0].heading == "*NSYNC_fan_"
+
+
+def test_titles_and_subtitles_take_language_spans(make_book):
+    assert title_html("after [Ἡράκλειτος]{lang=el}") == \
+        'after <span lang="el" xml:lang="el">Ἡράκλειτος</span>'
+    assert plain_title("after [Ἡράκλειτος]{lang=el}") == "after Ἡράκλειτος"
+    path = make_book("""\
+        title: T
+        stories:
+          - author: A
+            title: "On [φύσις]{lang=el}"
+            subtitle: "after [Ἡράκλειτος]{lang=e}"
+            text: Words.
+        """)
+    with pytest.raises(ManifestError, match=r"book\.yaml:5: M025 stories\[0\]\.subtitle"):
+        load_book(path)

@@ -507,6 +507,7 @@ def load_book(path: str | Path) -> Book:
             and (p.path, m[1]) in suggested)]
         raise ManifestError(problems) from None
     problems += _text_problems(data, _matter_fields(book), root)
+    problems += _span_problems(data, _title_fields(book))
     problems += _people_problems(data, book)
     if problems:
         raise ManifestError(problems)
@@ -558,7 +559,8 @@ def _story_fields(loc: tuple, story: Story, kind: str):
 
 def _inline_fields(loc: tuple, story: Story):
     """(location, Markdown, kind) of a story's one-line fields that may hold spans."""
-    fields = [((*loc, part), getattr(story, part), "prose") for part in LETTER_PARTS]
+    fields = [((*loc, name), getattr(story, name), "prose")
+              for name in ("title", "subtitle", *LETTER_PARTS)]
     if story.epigraph:
         fields.append(((*loc, "epigraph", "source"), story.epigraph.source, "prose"))
     return [field for field in fields if field[1]]
@@ -573,6 +575,14 @@ def _span_problems(data, fields) -> list[Problem]:
             code = Code.BAD_LANGUAGE if what == "language" else Code.INVALID_VALUE
             problems.append(Problem(file, line + offset - 1, code, dotted_path(loc), message))
     return problems
+
+
+def _title_fields(book: Book):
+    """(location, Markdown, kind) of the book's and its parts' titles."""
+    fields = [(("title",), book.title, "prose"), (("subtitle",), book.subtitle, "prose")]
+    fields += [(("parts", p, "title"), part.title, "prose")
+               for p, part in enumerate(book.parts or ())]
+    return [field for field in fields if field[1]]
 
 
 def located_stories(book: Book):

@@ -79,7 +79,7 @@ class StoryView:
     def heading_html(self) -> str:
         """The heading as printed (its heading, the contents page, the indexes): the title's
         emphasis kept (text.title_html)."""
-        return title_html(self.story.title) if self.story.title else \
+        return title_html(self.story.title, self.language) if self.story.title else \
             str(escape(self.credits.byline))  # names are not Markdown
 
     @property
@@ -96,7 +96,7 @@ class StoryView:
     def quoted_title(self) -> str:
         """The title's HTML in quotation marks, its own double quotes made single: “From
         ‘X’”."""
-        return "“" + title_html(self.story.title).replace("“", "‘").replace("”", "’") + "”" \
+        return "“" + title_html(self.story.title, self.language).replace("“", "‘").replace("”", "’") + "”" \
             if self.story.title else ""
 
     @property

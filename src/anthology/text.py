@@ -368,30 +368,38 @@ def _table_cells(tokens: list[Token]) -> None:
 
 # ---- Titles ------------------------------------------------------------------------------
 
-_TITLE_MARKUP = re.compile(r"[*_\\`\[!&<]")  # what may make a title's Markdown differ from it
+_TITLE_MARKUP = re.compile(r"[*_\\`\[!&<{]")  # what may make a title's Markdown differ from it
 _EMPHASIS = {"em_open": "<em>", "em_close": "</em>", "strong_open": "<strong>",
              "strong_close": "</strong>"}
 
 
 @lru_cache(maxsize=1)
 def _title_parser() -> MarkdownIt:
-    """Inline Markdown as written: no typography (a title prints as the manifest spells it)."""
-    return MarkdownIt("commonmark", {"html": False})
+    """Inline Markdown as written: no typography (a title prints as the manifest spells it);
+    language spans as in the text."""
+    return _with_spans(MarkdownIt("commonmark", {"html": False}))
 
 
 def _title_tokens(text: str) -> list[Token]:
     return _title_parser().parseInline(text, {})[0].children or []
 
 
-def title_html(text: str) -> str:
-    """A title (a piece's, its subtitle, a part's, the book's) as HTML: its emphasis and
-    strong emphasis kept; links, images, code and the rest shown as their plain text."""
+def title_html(text: str, language: str = "en") -> str:
+    """A title (a piece's, its subtitle, a part's, the book's) as HTML: its emphasis, strong
+    emphasis and language spans kept; links, images, code and the rest shown as their plain
+    text."""
     if not _TITLE_MARKUP.search(text):
         return str(escape(text))
     out = []
     for child in _title_tokens(text):
         if child.type in _EMPHASIS:
             out.append(_EMPHASIS[child.type])
+        elif child.type == "span_open":
+            _language_span(child, language)
+            out.append("<span" + "".join(f' {k}="{escape(v)}"' for k, v in child.attrs.items())
+                       + ">")
+        elif child.type == "span_close":
+            out.append("</span>")
         elif child.type in ("text", "code_inline", "image"):
             out.append(str(escape(child.content)))
         elif child.type in ("softbreak", "hardbreak"):

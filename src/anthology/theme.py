@@ -134,7 +134,8 @@ class Theme:
             markupsafe.Markup(inline_html(text, language))
         # a title's emphasis as HTML (headings, contents, cover), or its plain text (<title>,
         # running heads, metadata)
-        self.env.filters["emphasis"] = lambda text: markupsafe.Markup(title_html(text))
+        self.env.filters["emphasis"] = lambda text, language="en": \
+            markupsafe.Markup(title_html(text, language))
         self.env.filters["plain"] = plain_title
 
     def render(self, template: str, **context) -> str:
