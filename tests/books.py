@@ -7,9 +7,7 @@ lines), italics and old-style figures, so every face of a font matrix shows them
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from anthology.theme import BUILTIN
 
 # (language, title, author, text): one piece per script the book must print and extract.
 PIECES = [
@@ -47,9 +45,9 @@ LONG = ("The tide went out further than anyone in the village could remember, an
         "bell, a boot, a jar of buttons with no lid. ")
 
 
-def manifest(count: int = len(PIECES), long_every: int = 0) -> str:
+def manifest(count: int = len(PIECES), long_every: int = 0, face: str | None = None) -> str:
     """A book of ``count`` pieces cycling through PIECES; every ``long_every``-th one runs to
-    a few pages."""
+    a few pages; set in ``face`` (the theme's body_font) if given."""
     stories = []
     for n in range(count):
         language, title, author, text = PIECES[n % len(PIECES)]
@@ -59,14 +57,8 @@ def manifest(count: int = len(PIECES), long_every: int = 0) -> str:
                         else title, "language": language, "date": "2024-05-01", "text": text})
     book = {"title": "Stars over the Water", "subtitle": "Night pieces in eleven scripts",
             "editors": ["Ana Ortiz"], "date": "2024-06-01", "language": "en",
-            "stories": stories}
+            "stories": stories, **({"theme": {"body_font": face}} if face else {})}
     return json.dumps(book, ensure_ascii=False, indent=1)
-
-
-def face_css(face: str) -> str:
-    """The built-in book.css with ``face`` as the book face instead of EB Garamond."""
-    css = (Path(BUILTIN) / "book.css").read_text(encoding="utf-8")
-    return css.replace('"EB Garamond"', f'"{face}"')
 
 
 def font_names(data: bytes) -> list[str]:

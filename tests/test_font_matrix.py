@@ -48,10 +48,9 @@ def _image(pdf: pypdfium2.PdfDocument, index: int, dx: float = 0.0):
 @pytest.mark.slow
 @pytest.mark.parametrize("face", FACES)
 def test_every_face_prints_every_glyph_and_the_join_keeps_the_pieces(face, make_book):
-    path = make_book(books.manifest(154, long_every=25),
-                     {"styles/book.css": books.face_css(face)})
+    path = make_book(books.manifest(154, long_every=25, face=face))
     book = load_book(path)
-    view, theme = book_view(book), Theme(path.parent)
+    view, theme = book_view(book), Theme(path.parent, book.theme)
     with Runner(2) as runner:
         rendered = render_pdf(view, theme, path.parent, "2024-01-01T00:00:00Z", "screen",
                               runner, chunk_stories=40, window_entries=60)

@@ -114,8 +114,8 @@ def test_a_missing_face_falls_back_to_the_text_face_with_one_warning(make_book, 
     import books
     from anthology.build import build
     monkeypatch.setitem(fonts.PACKAGES, "Missing Face Pro", "fonts-missing-face")
-    path = make_book("title: T\nstories:\n  - author: Ana Ortiz\n    text: Zażółć *gęślą* 1984.\n",
-                     {"styles/book.css": books.face_css("Missing Face Pro")})
+    path = make_book("title: T\ntheme:\n  body_font: Missing Face Pro\nstories:\n"
+                     "  - author: Ana Ortiz\n    text: Zażółć *gęślą* 1984.\n")
     built = build(path, tmp_path / "out", ["pdf"])
     assert [w for w in built.warnings if "Missing Face Pro" in w] == [
         "font 'Missing Face Pro' is not installed; its text is set in the next installed face "

@@ -217,3 +217,12 @@ def test_a_font_that_is_not_installed_is_a_warning_at_its_line(make_book, capsys
     assert "book.yaml:4: W006 theme.heading_font: font 'Imaginary Sans' is not installed " \
            "here, so its text would be set in EB Garamond" in err
     assert "body_font" not in err
+
+
+def test_a_books_imports_stay_first_for_css_to_read_them(tmp_path):
+    (tmp_path / "styles").mkdir()
+    (tmp_path / "styles" / "book.css").write_text(
+        '/* mine */\n@import url("extra;1.css");\np { color: red }\n')
+    css = Theme(tmp_path).stylesheet("book.css")
+    assert css.startswith('/* mine */\n@import url("extra;1.css");\n')
+    assert css.index(":root") < css.index("p { color: red }")

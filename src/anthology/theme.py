@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import traceback
 from functools import cached_property
@@ -29,6 +30,10 @@ from .styling import settings_css
 from .text import inline_html, last_word, plain_title, title_html
 
 _PACKAGE = Path(__file__).resolve().parent
+# A stylesheet's @charset and @import rules (and the comments and spaces between them), which
+# must come before any other rule.
+_LEADING_AT_RULES = re.compile(
+    r'(?:\s+|/\*.*?\*/|@(?:charset|import)\b(?:[^;"\']|"[^"]*"|\'[^\']*\')*;)*', re.S)
 # Installed wheels carry the theme inside the package; an editable checkout uses the repo's.
 BUILTIN = next((p for p in (_PACKAGE / "styles", _PACKAGE.parents[1] / "styles") if p.is_dir()),
                _PACKAGE / "styles")
@@ -187,8 +192,10 @@ class Theme:
 
     def stylesheet(self, name: str, emoji: bool = False) -> str:
         """The stylesheet ``name`` after the settings' CSS (styling.py), which it may
-        override."""
-        return settings_css(self.settings, emoji) + "\n" + self.read(name)
+        override; its leading ``@charset`` and ``@import`` rules stay first, as CSS wants."""
+        css = self.read(name)
+        head = _LEADING_AT_RULES.match(css).end()
+        return css[:head] + "\n" + settings_css(self.settings, emoji) + "\n" + css[head:]
 
     @property
     def readable(self) -> list[Path | str]:
