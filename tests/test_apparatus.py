@@ -77,7 +77,7 @@ def _lines(text: str) -> list[str]:
 def test_the_apparatus_in_the_printed_book(built):
     pages = _pages(built["print"])
     labels = PdfReader(built["print"]).page_labels
-    copyright_ = next(i for i, p in enumerate(pages) if "Made with anthology." in p)
+    copyright_ = next(i for i, p in enumerate(pages) if "Published" in p)
 
     # The dedication: the page after the copyright page, nothing else on it (no folio).
     dedication = copyright_ + 1

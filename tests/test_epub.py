@@ -85,8 +85,14 @@ def test_the_epub_embeds_the_faces_its_theme_names(noto):
         faces = {name: TTFont(io.BytesIO(z.read(name))) for name in z.namelist()
                  if name.endswith(".woff2")}
     assert 'font-family: "Noto Serif"' in css and "EB Garamond" not in css
+    # The body face's roman and italic, and the scripts' faces it lacks (a reader may not
+    # have them), each subset to what the book uses.
     assert set(faces) == {"EPUB/fonts/NotoSerif-normal-normal.woff2",
-                          "EPUB/fonts/NotoSerif-italic-normal.woff2"}
+                          "EPUB/fonts/NotoSerif-italic-normal.woff2",
+                          "EPUB/fonts/NotoNaskhArabic-normal-normal.woff2",
+                          "EPUB/fonts/NotoSerifHebrew-normal-normal.woff2",
+                          "EPUB/fonts/NotoSerifDevanagari-normal-normal.woff2",
+                          "EPUB/fonts/NotoSansSymbols2-normal-normal.woff2"}
     regular = faces["EPUB/fonts/NotoSerif-normal-normal.woff2"]
     assert len(regular.getGlyphOrder()) < 400  # a subset: the full face has thousands
     assert all(ord(c) in regular.getBestCmap() for c in "Hélène Łucja Người Ἀλέξανδρος Ёжик")
