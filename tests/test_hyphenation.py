@@ -68,3 +68,14 @@ def test_the_count_goes_on_across_a_page_break(pdf):
             assert not first.hyphenated
             return
     pytest.skip("no page ends on two hyphenated lines")  # then the other tests speak
+
+
+def test_german_capitals_are_nouns_not_names():
+    from anthology.paged.hyphenation import allowed
+    import pyphen
+
+    from anthology.paged.hyphenation import _dictionary_class
+    word = "Kraftfahrzeughaftpflichtversicherung"
+    assert not allowed(word, 5) and allowed(word, 5, names=False)
+    german, english = (_dictionary_class(pyphen)(lang=lang) for lang in ("de_DE", "en_US"))
+    assert german.positions(word) and not english.positions("Philadelphia")

@@ -268,3 +268,13 @@ def test_titles_and_subtitles_take_language_spans(make_book):
         """)
     with pytest.raises(ManifestError, match=r"book\.yaml:5: M025 stories\[0\]\.subtitle"):
         load_book(path)
+
+
+def test_a_titles_last_word_is_cut_between_its_tags():
+    from markupsafe import Markup
+
+    from anthology.text import last_word
+    assert last_word(Markup("The <em>Long Part</em>")) == (Markup("The <em>Long</em>"),
+                                                          Markup("<em>Part</em>"))
+    assert last_word(Markup("<em>One</em>")) == (Markup(""), Markup("<em>One</em>"))
+    assert last_word("Ferry محمود عبد الرحمن") == ("Ferry", "محمود عبد الرحمن")

@@ -226,3 +226,22 @@ def test_a_books_imports_stay_first_for_css_to_read_them(tmp_path):
     css = Theme(tmp_path).stylesheet("book.css")
     assert css.startswith('/* mine */\n@import url("extra;1.css");\n')
     assert css.index(":root") < css.index("p { color: red }")
+
+
+def test_only_a_real_isbn_is_printed_and_an_ornament_must_show(make_book, capsys):
+    from anthology.model import load_book
+    for identifier, printed in (("urn:isbn:978-0-306-40615-7", "978-0-306-40615-7"),
+                                ("080442957X", "080442957X"), ("urn:isbn:9780306406158", None),
+                                ("12345678901", None), ("urn:uuid:1b4e28ba", None)):
+        book = load_book(make_book(f"title: T\nidentifier: '{identifier}'\nstories:\n"
+                                   "  - author: A\n    text: x\n"))
+        assert book.isbn == printed, identifier
+    manifest = make_book("title: T\ntheme:\n  ornament: '   '\nstories:\n  - author: A\n"
+                         "    text: x\n")
+    assert main(["check", str(manifest)]) == 2
+    assert "M062 theme.ornament" in capsys.readouterr().err
+
+
+def test_the_heading_face_is_set_only_when_chosen():
+    assert "h1, h2" not in settings_css(ThemeSettings(body_font="Gentium Plus"))
+    assert "h1, h2" not in settings_css(ThemeSettings(heading_font="EB Garamond"))

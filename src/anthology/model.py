@@ -63,7 +63,6 @@ Text = Annotated[str, Field(min_length=1)]
 Names = Annotated[list[Text], BeforeValidator(_as_list)]
 Trim = Annotated[tuple[float, float], BeforeValidator(_coded(Code.BAD_TRIM, profiles.trim))]
 Length = Annotated[float, BeforeValidator(_coded(Code.BAD_LENGTH, profiles.length))]
-_LANGUAGE = LANGUAGE_TAG
 
 
 class _Entry(BaseModel):
@@ -94,7 +93,7 @@ class _HasText(_Entry):
 
 
 def _check_language(value: str | None) -> str | None:
-    if value is not None and not _LANGUAGE.match(value):
+    if value is not None and not LANGUAGE_TAG.match(value):
         raise _Invalid(Code.BAD_LANGUAGE,
                        f"expected a BCP 47 language tag like 'en' or 'pt-BR', got {value!r}")
     return value
@@ -281,7 +280,8 @@ def _type_size(value) -> float:
 
 
 def _ornament(value: str) -> str:
-    if len(value) > 12 or any(unicodedata.category(c)[0] == "C" for c in value):
+    if len(value) > 12 or any(unicodedata.category(c)[0] == "C" for c in value) \
+            or not value.strip():
         raise _Invalid(Code.BAD_ORNAMENT, "expected a short ornament of at most 12 characters "
                        f"on one line, like '❧' or '* * *', got {value!r}")
     return value
@@ -298,7 +298,7 @@ class ThemeSettings(_Entry):
     font_size: Annotated[float, BeforeValidator(_type_size)] = 11.0  # points
     leading: Annotated[float, Field(ge=1.0, le=2.5)] = 1.38  # line height / type size
     paragraphs: Literal["indent", "block"] = "indent"
-    ornament: Annotated[Text, AfterValidator(_ornament)] = "❧"
+    ornament: Annotated[str, AfterValidator(_ornament)] = "❧"
     heading_case: Literal["small-caps", "upper", "as-written"] = "small-caps"
     small_caps_openings: bool = True      # a piece's first line in small caps
     justify: bool = True                  # prose justified, else ragged right
@@ -380,14 +380,25 @@ class Book(_Entry):
     @property
     def isbn(self) -> str | None:
         """The ISBN the identifier gives (``urn:isbn:978...`` or the number itself), as
-        written; None for another identifier (a ``urn:uuid`` is never printed)."""
-        number = (self.identifier or "").removeprefix("urn:isbn:")
-        return number if re.fullmatch(r"(97[89][- ]?)?\d[\d -]{7,15}[\dXx]", number) else None
+        written, if its check digit is right; None for another identifier (a ``urn:uuid``
+        is never printed)."""
+        number = (self.identifier or "").removeprefix("urn:isbn:").strip()
+        return number if _is_isbn(re.sub(r"[- ]", "", number)) else None
 
     @property
     def uid(self) -> str:
         """The manifest's identifier, or one derived from the title (stable across builds)."""
         return self.identifier or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'anthology:' + self.title)}"
+
+
+def _is_isbn(digits: str) -> bool:
+    """An ISBN-13 (978 or 979) or an ISBN-10, its check digit right."""
+    if re.fullmatch(r"97[89]\d{10}", digits):
+        return sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits)) % 10 == 0
+    if re.fullmatch(r"\d{9}[\dXx]", digits):
+        values = [10 if d in "Xx" else int(d) for d in digits]
+        return sum(v * (10 - i) for i, v in enumerate(values)) % 11 == 0
+    return False
 
 
 def slug(text: str, most: int = 80) -> str:

@@ -124,6 +124,7 @@ class PartView:
     title_source: str  # the manifest's, with its inline Markdown
     intro_html: str
     stories: list[StoryView]
+    language: str = "en"  # the book's: a span's direction is against it
 
     @property
     def title(self) -> str:
@@ -133,7 +134,7 @@ class PartView:
     @property
     def title_html(self) -> str:
         """Its title as printed, emphasis kept."""
-        return title_html(self.title_source)
+        return title_html(self.title_source, self.language)
 
 
 @dataclass
@@ -251,7 +252,7 @@ def book_view(book: Book, image_prefix: str = "") -> BookView:
         parts.append(PartView(f"part-{p}", part.title,
                               to_html(part.intro, language, image_prefix,
                                       note_prefix=f"part-{p}-intro") if part.intro else "",
-                              views))
+                              views, language))
     contributors = _contributors(book, people, stories, image_prefix)
     for view in stories:  # each copy of a short bio has its own ids
         view.short_bios = [_markdown(person.short_bio, language, image_prefix,

@@ -60,13 +60,16 @@ def settings_css(settings: ThemeSettings, emoji: bool = False) -> str:
     (``emoji``: with the colour emoji face last but one, for the PDFs)."""
     root = "".join(f"  {name}: {value};\n" for name, value in properties(settings).items())
     body = _stack([settings.body_font], emoji)
-    heading = _stack([settings.heading_font or settings.body_font, settings.body_font], emoji)
-    return (f"/* The manifest's theme: settings (anthology/styling.py) */\n"
-            f"{EMOJI_FACE if emoji else ''}\n:root {{\n{root}}}\n"
-            f"html {{ font-family: {body}; }}\n"
-            f"@page {{ font-family: {body}; }}\n"
-            f"h1, h2, .halftitle-title, .book-title, .story-number, .spine-text "
-            f"{{ font-family: {heading}; }}\n")
+    css = (f"/* The manifest's theme: settings (anthology/styling.py) */\n"
+           f"{EMOJI_FACE if emoji else ''}\n:root {{\n{root}}}\n"
+           f"html {{ font-family: {body}; }}\n"
+           f"@page {{ font-family: {body}; }}\n")
+    if settings.heading_font and settings.heading_font != settings.body_font:
+        # Only when asked for: else headings take the page's face, a book's own included.
+        heading = _stack([settings.heading_font, settings.body_font], emoji)
+        css += (f"h1, h2, .halftitle-title, .book-title, .story-number, .spine-text "
+                f"{{ font-family: {heading}; }}\n")
+    return css
 
 
 def _stack(families: list[str], emoji: bool) -> str:

@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
-from markupsafe import escape
+from markupsafe import Markup, escape
 from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
@@ -68,17 +68,42 @@ def first_strong(text: str) -> str | None:
     return None
 
 
+_TAG_OR_SPACE = re.compile(r"<[^>]*>| ")
+_TAG_NAME = re.compile(r"<([\w-]+)")
+
+
 def last_word(text: str) -> tuple[str, str]:
     """``text`` as (all but its last word, its last word), for a list entry that keeps its
     last word with its leader and page. A right-to-left run at the end is kept whole:
     WeasyPrint 70 orders a line's boxes left to right, so a run cut into two would read in
-    the wrong order."""
-    words = text.split(" ")
+    the wrong order. ``text`` may be HTML (a Markup: a title with emphasis); then the cut is
+    at a space between tags, the elements open there closed before it and opened again
+    after it."""
+    spaces, opened, stack = [], [], []  # where text spaces are; the elements open at each
+    if isinstance(text, Markup):
+        for match in _TAG_OR_SPACE.finditer(text):
+            token = match.group()
+            if token == " ":
+                spaces.append(match.start())
+                opened.append(list(stack))
+            elif token.startswith("</"):
+                stack = stack[:-1]
+            elif not token.endswith("/>"):
+                stack.append(token)
+    else:
+        spaces = [i for i, c in enumerate(text) if c == " "]
+        opened = [[] for _ in spaces]
+    bounds = [-1, *spaces, len(text)]
+    words = [re.sub(r"<[^>]*>", "", text[a + 1:b]) for a, b in zip(bounds, bounds[1:])]
     cut = len(words) - 1
     if first_strong(words[cut]) == "rtl":
         while cut > 0 and first_strong(words[cut - 1]) != "ltr":
             cut -= 1
-    return " ".join(words[:cut]), " ".join(words[cut:])
+    if cut == 0:
+        return text[:0], text
+    at, still_open = spaces[cut - 1], opened[cut - 1]
+    closing = "".join(f"</{_TAG_NAME.match(tag)[1]}>" for tag in reversed(still_open))
+    return text[:at] + type(text)(closing), type(text)("".join(still_open)) + text[at + 1:]
 
 
 def image_path(url: str) -> str | None:

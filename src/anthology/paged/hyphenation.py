@@ -9,7 +9,8 @@ WeasyPrint hyphenates a word with pyphen wherever its patterns allow, within the
   or a digit;
 - a capitalised word (a name: "Russell", "Philadelphia") is never broken, in any measure:
   a loose line reads better than a split name (like InDesign's "Hyphenate Capitalized Words"
-  off, this also keeps a sentence's first word whole);
+  off, this also keeps a sentence's first word whole); but for languages that capitalise
+  every noun (German, Luxembourgish), whose compounds must break;
 - no more than two consecutive lines end in a hyphen (``hyphenate-limit-lines: 2``, which
   WeasyPrint lacks): the line after two hyphenated ones is not hyphenated. The count goes on
   across a page break: it is kept for each place a paragraph resumes.
@@ -31,15 +32,18 @@ from functools import lru_cache
 WEASYPRINT = "70.0"   # the version whose line breaking this changes (pinned in pyproject.toml)
 LETTERS_AROUND = 3    # letters kept on each side of a break, within the run of letters
 MOST_IN_A_ROW = 2     # consecutive lines that may end in a hyphen
+NOUNS_CAPITALISED = ("de", "lb", "gsw", "nds")  # languages whose capitals are not names
+# What a layout's cache key holds of these rules: change it with them.
+RULES = (WEASYPRINT, LETTERS_AROUND, MOST_IN_A_ROW, NOUNS_CAPITALISED, 1)
 HYPHENS = ("\u2010", "-", "\u00ad")  # WeasyPrint's hyphenate-character, a hyphen, a soft one
 
 _no_more = ContextVar("anthology_no_more_hyphens", default=False)  # this line: none
 
 
-def allowed(word: str, position: int) -> bool:
+def allowed(word: str, position: int, names: bool = True) -> bool:
     """Whether ``word`` may break before ``word[position]``: three letters each side within
-    the run of letters around it, and that run not capitalised (pyphen may be given
-    "“Russell" or "at—Philadelphia" whole)."""
+    the run of letters around it, and (``names``: capitals are names) that run not
+    capitalised (pyphen may be given "“Russell" or "at—Philadelphia" whole)."""
     before = word[max(0, position - LETTERS_AROUND):position]
     after = word[position:position + LETTERS_AROUND]
     if not (len(before) == len(after) == LETTERS_AROUND and before.isalpha()
@@ -48,17 +52,22 @@ def allowed(word: str, position: int) -> bool:
     start = position
     while start and word[start - 1].isalpha():
         start -= 1
-    return not word[start].isupper()
+    return not (names and word[start].isupper())
 
 
 def _dictionary_class(pyphen):
     class Dictionary(pyphen.Pyphen):
         """pyphen's dictionary, with anthology's rules on where a word may break."""
 
+        def __init__(self, *args, lang=None, **kwargs):
+            super().__init__(*args, lang=lang, **kwargs)
+            self.names = (lang or "").replace("_", "-").split("-")[0].lower() \
+                not in NOUNS_CAPITALISED
+
         def positions(self, word):
             if _no_more.get():
                 return []
-            return [i for i in super().positions(word) if allowed(word, i)]
+            return [i for i in super().positions(word) if allowed(word, i, self.names)]
 
     return Dictionary
 

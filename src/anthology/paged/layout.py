@@ -72,7 +72,8 @@ class LayoutJob:
 
     def key(self) -> str:
         """The cache key: everything, where the book lies included."""
-        return Cache.key("layout", 5, self, weasyprint_version())
+        return Cache.key("layout", 5, self, weasyprint_version(), hyphenation.RULES,
+                         FIRST_LINE_FIX)
 
     def content_key(self) -> str:
         """What the layout shows, wherever the book lies: seeds the PDF's XMP IDs, so that
@@ -282,6 +283,9 @@ def _keep_notes_with_their_calls() -> None:
                            "(paged/layout.py) needs a look")
     exec(compile(source.replace(moves_notes, "report = False"), block.__file__, "exec"),
          block.__dict__)
+
+
+FIRST_LINE_FIX = 1  # _first_line_once's revision, in the cache key: change it with it
 
 
 @lru_cache(maxsize=1)
