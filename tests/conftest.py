@@ -232,6 +232,10 @@ class Word:
     def height(self) -> float:
         return self.y1 - self.y0
 
+    @property
+    def middle(self) -> float:
+        return (self.y0 + self.y1) / 2
+
 
 def words(pdf: Path) -> list[list[Word]]:
     """Every page's words with their boxes (poppler's pdftotext -bbox)."""

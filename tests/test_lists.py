@@ -7,16 +7,16 @@ number inside a word, and every page number is the page its piece starts on."""
 from __future__ import annotations
 
 import re
-import subprocess
 import unicodedata
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from lxml import etree, html
+from lxml import html
 from pypdf import PdfReader
 
 import lists_book
+from conftest import Word, words
 from anthology.model import load_book
 from anthology.outline import TITLES
 from anthology.render import book_view, pdf_html, sections
@@ -29,27 +29,13 @@ COLUMN = 2.4 * 11  # points: the pages' column (book.css)
 HEADING = 12  # points: a word taller than this is a section's heading (15pt)
 
 
-class Word:
-    def __init__(self, element):
-        self.x0, self.y0, self.x1, self.y1 = (float(element.get(k))
-                                              for k in ("xMin", "yMin", "xMax", "yMax"))
-        self.text = element.text or ""
-
-    @property
-    def middle(self) -> float:
-        return (self.y0 + self.y1) / 2
-
-
 def page_lines(pdf: Path) -> list[list[list[Word]]]:
     """Every page as lines of words (pdftotext -bbox), top to bottom, left to right. Words
     of one line share their middle (an Arabic face's box is taller than EB Garamond's)."""
-    xml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True,
-                         check=True).stdout
-    tree = etree.fromstring(xml, etree.XMLParser(recover=True))
     pages = []
-    for page in tree.iter("{*}page"):
+    for page in words(pdf):
         lines: list[list[Word]] = []
-        for word in sorted((Word(w) for w in page.iter("{*}word")), key=lambda w: w.middle):
+        for word in sorted(page, key=lambda w: w.middle):
             if lines and abs(lines[-1][0].middle - word.middle) < 3:
                 lines[-1].append(word)
             else:
