@@ -96,8 +96,10 @@ class StoryView:
     def quoted_title(self) -> str:
         """The title's HTML in quotation marks, its own double quotes made single: “From
         ‘X’”."""
-        return "“" + title_html(self.story.title, self.language).replace("“", "‘").replace("”", "’") + "”" \
-            if self.story.title else ""
+        if not self.story.title:
+            return ""
+        title = title_html(self.story.title, self.language)
+        return "“" + title.replace("“", "‘").replace("”", "’") + "”"
 
     @property
     def first_line(self) -> str:

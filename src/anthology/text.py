@@ -361,8 +361,8 @@ def span_problems(text: str, kind: str = "prose") -> list[tuple[int, str, str]]:
             problems.append((line, "attribute", "a span [...]{...} gives no language; expected "
                              "[words]{lang=el}"))
         elif not LANGUAGE_TAG.match(str(attrs["lang"])):
-            problems.append((line, "language", "expected a BCP 47 language tag like 'el' or 'pt-BR' in "
-                             f"[words]{{lang=...}}, got {str(attrs['lang'])!r}"))
+            problems.append((line, "language", "expected a BCP 47 language tag like 'el' or "
+                             f"'pt-BR' in [words]{{lang=...}}, got {str(attrs['lang'])!r}"))
     return problems
 
 
