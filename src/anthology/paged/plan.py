@@ -163,14 +163,14 @@ class BodyLayout:
     blanks: dict[int, bool]                 # body page -> blank
     pages: dict[str, int]                   # anchor -> body page
     starts: list[tuple[int, str, str]]      # (body page, page_start(...) of it)
-    openers: frozenset[int]                 # body pages where an "always" piece or a
-                                            # part's first piece starts
+    openers: frozenset[int]                 # body pages where a part, an "always" piece
+                                            # or a part's first piece starts
     heads: dict[int, str]                   # body page -> running head (the title of the
                                             # section at its top)
     page_count: int
     on: dict[int, tuple[str, ...]] = field(default_factory=dict)  # body page -> the sections
                                             # on it (parts and pieces, top first)
-    part_pages: frozenset[int] = frozenset()  # body pages a part's title page is
+    part_pages: frozenset[int] = frozenset()  # body pages that are a part's title page
 
     @classmethod
     def place(cls, chunks: list[list[Section]], laid: list[Piece],
