@@ -14,9 +14,7 @@ The snippet convention (the guide's own "About the examples" says it for editors
                        before the minimal book's one story;
   ``fragment=story``   one story entry (a mapping) or a list of them: the book's ``stories:``;
   ``error=M047,M016``  ``check`` must fail, with each of these codes among its problems;
-  ``warning=W005``     ``check`` must pass, with each of these warnings (and no other);
-  ``requires=Book.theme``  skipped until the model has that field (``Class.field`` of
-                       anthology.model), for features landing later.
+  ``warning=W005``     ``check`` must pass, with each of these warnings (and no other).
 
 - A block of any language preceded by ``<!-- guide: file=stories/x.md -->`` is a file of the
   example book: it is written into the folder of every snippet's book.
@@ -46,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "docs" / "guide.md"
 FENCE = re.compile(r"^```(\S*)\s*$")
 MARKER = re.compile(r"^<!--\s*guide:(.*?)-->\s*$")
-WORDS = {"fragment", "error", "warning", "requires", "file"}
+WORDS = {"fragment", "error", "warning", "file"}
 BASE_TITLE = "title: An Example Book\n"
 BASE_STORIES = "stories:\n  - author: Ana Ruiz\n    text: A short piece for the example.\n"
 PLACEHOLDER = "A line of text for the guide's example.\n"
@@ -153,18 +151,6 @@ def make_folder(snippet: Snippet, folder: Path, files: dict[str, str]) -> Path:
     return manifest
 
 
-def missing_requirement(snippet: Snippet) -> str | None:
-    """What the model still lacks for this snippet ('Book.theme'), or None."""
-    need = snippet.marks.get("requires")
-    if need is None:
-        return None
-    owner, _, name = need.partition(".")
-    cls = getattr(model, owner, None)
-    if cls is None or not name:
-        raise ValueError(f"{snippet}: requires={need}: expected Class.field of anthology.model")
-    return None if name in cls.model_fields else need
-
-
 def check_snippet(snippet: Snippet, folder: Path, files: dict[str, str]) -> str | None:
     """Why the snippet does not do what the guide says it does, or None."""
     manifest = make_folder(snippet, folder, files)
@@ -203,8 +189,6 @@ def test_the_guide_has_examples():
 
 @pytest.mark.parametrize("snippet", YAML, ids=str)
 def test_every_yaml_example_checks_as_the_guide_says(snippet, tmp_path):
-    if need := missing_requirement(snippet):
-        pytest.skip(f"the model has no {need} yet")
     assert (failure := check_snippet(snippet, tmp_path, guide_files(ALL))) is None, failure
 
 
