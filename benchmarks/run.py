@@ -40,13 +40,13 @@ html = pdf_html(view, theme, sections(view, paged=True), "2024-01-01T00:00:00Z",
                collections.defaultdict(str))  # page numbers come from target-counter
 html = html.replace('href="anthology:', 'href="#')
 counters = '''
-.contents a::after { content: leader(". ") target-counter(attr(href url), page); }
+.contents a::after { content: target-counter(attr(href url), page); }
 .contributors .refs a::after { content: target-counter(attr(href url), page); }
 .sources .ref::before { content: target-counter(attr(href url), page); }'''
 setup = PageSetup.for_book(book.print, len(view.stories), bleed=False)
 HTML(string=html, base_url=manifest.parent.as_uri() + "/").write_pdf(
-    sys.argv[2], stylesheets=[CSS(string=theme.read("book.css")), CSS(string=setup.css()),
-                              CSS(string=counters)])
+    sys.argv[2], stylesheets=[CSS(string=theme.stylesheet("book.css", emoji=True)),
+                              CSS(string=setup.css()), CSS(string=counters)])
 """
 
 

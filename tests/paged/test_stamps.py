@@ -44,7 +44,8 @@ def laid_sheet(tmp_path_factory):
     (folder / "book.yaml").write_text(BOOK, encoding="utf-8")
     view, theme = book_view(load_book(folder / "book.yaml")), Theme(folder)
     setup = PageSetup.for_book(view.book.print, 40, bleed=False)
-    edition = Edition(((theme.read("book.css"), theme.path("book.css").as_uri()),),
+    css = theme.stylesheet("book.css", emoji=True)
+    edition = Edition(((css, theme.path("book.css").as_uri()),),
                       tuple(map(str, theme.readable)), folder.as_uri() + "/", "pdf/ua-1", "")
     sheet = StampSheet(("The Clock", "The Door"))
     html = sheet.html(view, theme, "2024-01-01T00:00:00Z")
