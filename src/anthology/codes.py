@@ -90,6 +90,14 @@ class Code(StrEnum):
     BAD_FONT_NAME = "M060", "bad font name", "a font family name with characters no family has"
     BAD_TYPE_SIZE = "M061", "bad type size", "not a type size like 11pt (8-24pt)"
     BAD_ORNAMENT = "M062", "bad ornament", "an ornament that is not one short line of text"
+    # Editions (model.Edition)
+    BAD_ISBN = "M063", "bad ISBN", "not an ISBN-13 (978 or 979) with its right check digit"
+    DUPLICATE_ISBN = "M064", "duplicate ISBN", "one ISBN given to two editions"
+    BAD_PRICE = "M065", "bad price", "not a price like 'USD: 19.95' (ISO 4217 currency)"
+    DUPLICATE_EDITION = "M066", "duplicate edition", "two editions with one name"
+    BAD_PRICE_CODE = "M067", "bad price code", "a barcode add-on that is not five digits or auto"
+    NOT_FOR_FORMAT = "M068", "not for this format", \
+        "an edition setting its format has no use for (large_print on an ebook)"
     # Warnings of `anthology check` (lint.py): the book builds, but an editor should look
     CONTRIBUTOR_WITHOUT_PIECE = "W001", "contributor without a piece", \
         "a contributor of the register no piece credits"
@@ -116,3 +124,7 @@ class Code(StrEnum):
     COVER_HEIGHT = "P012", "cover height", "the trim's height plus bleed"
     COVER_TRIM_BOX = "P013", "cover trim box", "the cover has a TrimBox"
     SPINE_TEXT = "P014", "spine text", "spine text only where the spine is wide enough for it"
+    COVER_SAFE_ZONE = "P015", "cover safe zone", \
+        "cover text 0.25in plus a 1/16in shift from the trim and the spine's folds"
+    BARCODE = "P016", "barcode", "the barcode, read at 300 dpi, is the edition's ISBN (and add-on)"
+    BARCODE_ZONE = "P017", "barcode zone clear", "nothing but the barcode in its 2in x 1.2in zone"
