@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import difflib
 import re
 import unicodedata
@@ -12,8 +13,10 @@ from typing import Annotated, Literal, get_args
 from urllib.parse import urlsplit
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
-                      StringConstraints, ValidationError, field_validator, model_validator)
+                      StringConstraints, ValidationError, create_model, field_validator,
+                      model_validator)
 
+from . import isbn as isbns
 from . import profiles
 from .codes import Code
 from .errors import ManifestError, Problem
@@ -247,10 +250,11 @@ class PrintSettings(_Entry):
     recto_starts: bool = False
     profile: Literal["kdp", "ingram"] = "kdp"
     pdf_x: Literal["x-4", "x-1a"] = "x-4"
+    binding: Literal["paperback", "hardcover"] = "paperback"  # an edition's format sets it
 
     @property
     def rules(self) -> profiles.Profile:
-        return profiles.PROFILES[self.profile]
+        return profiles.rules(self.profile, self.binding)
 
     @property
     def margin_floor(self) -> float:
@@ -305,6 +309,102 @@ class ThemeSettings(_Entry):
     hyphenate: bool = True
 
 
+def _overrides(model: type[_Entry]) -> type[_Entry]:
+    """``model`` with the same keys, validators and defaults, for an edition to override
+    some of them: the keys it sets are ``model_dump(exclude_unset=True)``."""
+    return create_model(f"{model.__name__}Overrides", __base__=_Entry, __doc__=model.__doc__,
+                        **{name: (field.rebuild_annotation(), field.default)
+                           for name, field in model.model_fields.items()})
+
+
+PrintOverrides, ThemeOverrides = _overrides(PrintSettings), _overrides(ThemeSettings)
+PRINT_FORMATS = ("paperback", "hardcover")
+# A large-print edition's type (applied before the edition's own theme: settings), after
+# the UK Association for Accessible Formats' "Creating clear print and large print documents"
+# and APH's large-print guidelines: 18pt (UKAAF asks 16pt at least, APH 18pt), a plain sans
+# serif face, 1.5 line spacing, ragged right, no words broken across lines, no runs of
+# capitals or small capitals.
+LARGE_PRINT = {"body_font": "Noto Sans", "heading_font": None, "font_size": 18.0,
+               "leading": 1.5, "justify": False, "hyphenate": False,
+               "heading_case": "as-written", "small_caps_openings": False}
+
+
+def _currency(value: str) -> str:
+    import pycountry
+    code = str(value).strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", code) or pycountry.currencies.get(alpha_3=code) is None:
+        raise _Invalid(Code.BAD_PRICE, "expected an ISO 4217 currency code like USD, GBP or "
+                       f"EUR, got {value!r}")
+    return code
+
+
+def _amount(value) -> decimal.Decimal:
+    try:
+        amount = decimal.Decimal(str(value).strip()) if not isinstance(value, bool) else None
+    except decimal.InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite() or not 0 < amount < 100000 \
+            or amount.as_tuple().exponent < -2:
+        raise _Invalid(Code.BAD_PRICE, f"expected a price like 19.95, got {value!r}")
+    return amount
+
+
+def _price_code(value) -> str:
+    text = str(value).strip()
+    if text != "auto" and not re.fullmatch(r"\d{5}", text):
+        raise _Invalid(Code.BAD_PRICE_CODE, "expected the barcode's 5-digit add-on, like "
+                       f"'51995' for $19.95 or '90000' for no price (quoted), or auto, got "
+                       f"{value!r}")
+    return text
+
+
+class Edition(_Entry):
+    """One product of the book: its format, ISBN, prices, and the print and theme settings in
+    which it differs from the book's."""
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+    format: Literal["paperback", "hardcover", "ebook", "pdf"]
+    isbn: Annotated[str | None, BeforeValidator(
+        _coded(Code.BAD_ISBN, lambda v: None if v is None else isbns.parse(v)))] = None
+    price: dict[Annotated[str, AfterValidator(_currency)],
+                Annotated[decimal.Decimal, BeforeValidator(_amount)]] = {}
+    price_code: Annotated[str | None, BeforeValidator(
+        lambda v: None if v is None else _price_code(v))] = None
+    large_print: bool = False
+    print: PrintOverrides = PrintOverrides()
+    theme: ThemeOverrides = ThemeOverrides()
+
+    @property
+    def printed(self) -> bool:
+        return self.format in PRINT_FORMATS
+
+    @property
+    def label(self) -> str:
+        """How the copyright page and the cover name it: "paperback", "large print"."""
+        return "large print" if self.large_print else self.format
+
+    @property
+    def addon(self) -> str | None:
+        """The barcode's price add-on: given, or from the US price (``auto``)."""
+        if self.price_code != "auto":
+            return self.price_code
+        from .barcode import price_code
+        return price_code(self.price.get("USD"))
+
+
+# The editions a manifest without ``editions:`` makes: its print settings as a paperback,
+# an ebook and a screen PDF.
+DEFAULT_EDITIONS = (Edition(name="paperback", format="paperback"),
+                    Edition(name="ebook", format="ebook"), Edition(name="pdf", format="pdf"))
+
+
+class CoverSettings(_Entry):
+    """The cover's own words and picture; the back's copy is ``back_cover`` (or the
+    description)."""
+    image: str | None = None               # an image on the front, inside the book folder
+    byline: str | None = None              # the front's line under the title; default
+                                           # "Edited by" and the editors
+
+
 class Book(_Entry):
     title: Text
     subtitle: str | None = None
@@ -318,6 +418,10 @@ class Book(_Entry):
     colophon: str | None = None           # the copyright page's last line (Markdown): "Set
                                           # in EB Garamond. Made with anthology."
     description: str | None = None
+    back_cover: str | None = None          # Markdown: the back cover's copy (else the
+                                           # description)
+    cover: CoverSettings = CoverSettings()
+    editions: Annotated[list[Edition], Field(min_length=1)] | None = None
     keywords: Names = []
     foreword: Foreword | None = None
     dedication: Text | None = None        # Markdown, on a page of its own after the copyright
@@ -334,6 +438,7 @@ class Book(_Entry):
     print: PrintSettings = PrintSettings()
     theme: ThemeSettings = ThemeSettings()
     _sources: list[Path] = PrivateAttr(default_factory=list)  # the story files it read
+    _edition: Edition | None = PrivateAttr(default=None)      # set by for_edition
 
     _language = field_validator("language")(_check_language)
 
@@ -376,6 +481,44 @@ class Book(_Entry):
     @property
     def slug(self) -> str:
         return slug(self.title) or "book"
+
+    @property
+    def all_editions(self) -> tuple[Edition, ...]:
+        """The manifest's editions, else DEFAULT_EDITIONS."""
+        return tuple(self.editions) if self.editions else DEFAULT_EDITIONS
+
+    @property
+    def edition_in_hand(self) -> Edition | None:
+        """The edition this book is (for_edition), or None for the book as the manifest
+        gives it."""
+        return self._edition
+
+    @property
+    def large_print(self) -> bool:
+        return bool(self._edition and self._edition.large_print)
+
+    def for_edition(self, edition: Edition) -> Book:
+        """The book as ``edition``: its print and theme settings over the book's (a
+        large-print edition's LARGE_PRINT type between them), its ISBN as the identifier."""
+        theme = self.theme.model_copy(update=LARGE_PRINT if edition.large_print else {})
+        theme = theme.model_copy(update=edition.theme.model_dump(exclude_unset=True))
+        printing = self.print.model_copy(update={
+            **edition.print.model_dump(exclude_unset=True),
+            **({"binding": edition.format} if edition.printed else {})})
+        copy = self.model_copy(update={
+            "theme": theme, "print": printing,
+            "identifier": f"urn:isbn:{edition.isbn}" if edition.isbn else self.identifier})
+        copy._sources, copy._edition = self._sources, edition
+        return copy
+
+    @property
+    def isbn_lines(self) -> list[str]:
+        """The copyright page's ISBNs: one per edition that has one ("ISBN 978-... (paperback)"),
+        or the identifier's ISBN of a book without editions."""
+        if self.editions:
+            return [f"ISBN {isbns.hyphenated(e.isbn)} ({e.label})" for e in self.editions
+                    if e.isbn]
+        return [f"ISBN {self.isbn}"] if self.isbn else []
 
     @property
     def isbn(self) -> str | None:
@@ -463,6 +606,7 @@ def _problem(data, error: dict) -> Problem:
         file, line = locate(data, loc[:-1])
         return Problem(file, line, Code.MISSING_FIELD, dotted_path(loc[:-1]),
                        f"missing required field '{loc[-1]}'")
+    loc = tuple(key for key in loc if key != "[key]")  # a mapping's key refused: its place
     file, line = locate(data, loc)
     # A validator's own refusal has its code; pydantic's other errors are coded by kind.
     code = getattr(error.get("ctx", {}).get("error"), "code", Code.INVALID_VALUE)
@@ -520,6 +664,10 @@ def load_book(path: str | Path) -> Book:
     problems += _text_problems(data, _matter_fields(book), root)
     problems += _span_problems(data, _title_fields(book))
     problems += _people_problems(data, book)
+    problems += _edition_problems(data, book)
+    if book.cover.image and (found := _image_problem(book.cover.image, "the cover", root)):
+        problems.append(Problem(*locate(data, ("cover", "image")), found[0], "cover.image",
+                                found[1]))
     if problems:
         raise ManifestError(problems)
     book._sources = files
@@ -644,6 +792,34 @@ def _people_problems(data, book: Book) -> list[Problem]:
             problems.append(Problem(*locate(data, where), Code.DUPLICATE_CONTRIBUTOR,
                                     dotted_path(where),
                                     f"'{ref}' is the name of {entries}; expected {fix}"))
+    return problems
+
+
+def _edition_problems(data, book: Book) -> list[Problem]:
+    """Two editions with one name (their files would collide) or one ISBN; print settings
+    on an edition that is not printed."""
+    problems, first = [], {}
+    for e, edition in enumerate(book.editions or ()):
+        for key in ("large_print", "price_code", "print"):
+            if not edition.printed and key in edition.model_fields_set:
+                where = ("editions", e, key)
+                problems.append(Problem(*locate(data, where), Code.NOT_FOR_FORMAT,
+                                        dotted_path(where), f"'{key}' is for a paperback or "
+                                        f"hardcover edition, and this one is {edition.format}; "
+                                        f"expected no '{key}' here"))
+        for key, value, code in (("name", edition.name, Code.DUPLICATE_EDITION),
+                                 ("isbn", edition.isbn, Code.DUPLICATE_ISBN)):
+            if value is None:
+                continue
+            if (key, value) in first:
+                where = ("editions", e, key)
+                what, shown = ("ISBN", isbns.hyphenated(value)) if key == "isbn" \
+                    else ("name", value)
+                problems.append(Problem(*locate(data, where), code, dotted_path(where),
+                                        f"the {what} {shown} is already editions"
+                                        f"[{first[key, value]}]'s; expected each edition's "
+                                        f"{what} once"))
+            first.setdefault((key, value), e)
     return problems
 
 

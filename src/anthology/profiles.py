@@ -42,6 +42,17 @@ PROFILES = {
 }
 
 
+HARDCOVER_PROFILES = {  # case laminate; the numbers are refined with the cover's allowances
+    "kdp": Profile("kdp", 75, 550, False, 0.25, 0.375, 0.0, 79, False),
+    "ingram": Profile("ingram", 18, 1200, True, 0.5, 0.5, 0.5, 48, True),
+}
+
+
+def rules(profile: str, binding: str = "paperback") -> Profile:
+    """The printer's rules for a binding ("paperback" or "hardcover")."""
+    return (HARDCOVER_PROFILES if binding == "hardcover" else PROFILES)[profile]
+
+
 def gutter(page_count: int) -> float:
     """KDP's minimum inside margin for a book of ``page_count`` pages."""
     for last, inches in KDP_GUTTERS:
