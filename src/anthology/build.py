@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import os
 import threading
 from collections.abc import Callable, Iterable
@@ -13,23 +12,39 @@ from pathlib import Path
 from . import fonts
 from .errors import InputError, OutputConflict
 from .files import write_atomically
-from .model import Book, book_images, load_book
+from .editions import Editions
+from .model import Book, Edition, book_images, load_book
 from .paged.cache import Cache, default_folder
 from .paged.runner import Runner
 from .paged.workers import default_jobs, release_memory
-from .pdf import render_pdf
-from .render import book_view
-from .theme import Theme, refuse_unread
+from .theme import refuse_unread
 
-FORMATS = ("pdf", "print", "cover", "epub")
+FORMATS = ("pdf", "print", "cover", "epub", "onix")
+# What each format of edition makes, of the formats asked for.
+MAKES = {"paperback": ("print", "cover"), "hardcover": ("print", "cover"),
+         "ebook": ("epub", "cover"), "pdf": ("pdf",)}
 
 
 @dataclass
 class Built:
     book: Book
-    outputs: dict[str, Path]                 # format -> file written
+    outputs: dict[str, Path]                 # output -> file written ("print", "hardcover:cover")
     preflight: list | None = None            # preflight checks of the print files, if made
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Target:
+    """One edition to build, and its files by kind ("print", "cover", "cover-image", "epub",
+    "pdf"). ``name`` is the edition whose settings the book takes (Editions.book_as): its
+    own, or for a proof PDF its print edition's; "" for a book without editions."""
+    edition: Edition
+    name: str
+    paths: dict[str, Path]
+
+    def key(self, kind: str) -> str:
+        """The output's name in Built.outputs: the kind alone for a book without editions."""
+        return f"{self.edition.name}:{kind}" if self.name else kind
 
 
 def build_moment(book: Book) -> dt.datetime:
@@ -42,115 +57,147 @@ def build_moment(book: Book) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day)
 
 
+def edition_paths(book: Book, edition: Edition, out_dir: Path) -> dict[str, Path]:
+    """The files of ``edition``: a book without ``editions:`` keeps its names of old
+    (book.pdf, book-print.pdf, ...); an edition's files carry its name (book-hardcover-print.pdf)."""
+    stem = book.slug if book.editions is None else f"{book.slug}-{edition.name}"
+    if edition.printed:
+        return {"print": out_dir / f"{stem}-print.pdf", "cover": out_dir / f"{stem}-cover.pdf",
+                "cover-image": out_dir / f"{stem}-cover.jpg"}
+    if edition.format == "ebook":
+        stem = book.slug if book.editions is None else stem
+        paths = {"epub": out_dir / f"{stem}.epub"}
+        return paths if book.editions is None else \
+            {**paths, "cover-image": out_dir / f"{stem}-cover.jpg"}
+    return {"pdf": out_dir / f"{stem}.pdf"}
+
+
 def output_paths(book: Book, out_dir: Path) -> dict[str, Path]:
-    slug = book.slug
-    return {"pdf": out_dir / f"{slug}.pdf", "print": out_dir / f"{slug}-print.pdf",
-            "cover": out_dir / f"{slug}-cover.pdf", "cover-image": out_dir / f"{slug}-cover.jpg",
-            "epub": out_dir / f"{slug}.epub"}
+    """Every file of a book without editions, by kind (as before editions)."""
+    return {kind: path for edition in book.all_editions
+            for kind, path in edition_paths(book, edition, out_dir).items()}
+
+
+def targets(book: Book, out_dir: Path, formats: Iterable[str] | None,
+            names: Iterable[str] = ()) -> list[Target]:
+    """The editions to build (all, or those ``names``), each with the files of ``formats``
+    (default: all) it makes. Asked for a screen PDF (``pdf``) of a book none of whose chosen
+    editions is one, the first print edition's pages are made as one: the proof to read."""
+    chosen = list(book.all_editions)
+    if names := list(names):
+        known = {e.name for e in chosen}
+        if unknown := [n for n in names if n not in known]:
+            raise InputError(f"no edition named {', '.join(unknown)}; the book's editions are "
+                             f"{', '.join(sorted(known))}")
+        chosen = [e for e in chosen if e.name in names]
+    wanted = set(formats) if formats is not None else set(FORMATS)
+    out = []
+    for edition in chosen:
+        kinds = set(MAKES[edition.format]) & wanted
+        paths = {kind: path for kind, path in edition_paths(book, edition, out_dir).items()
+                 if kind in kinds or (kind == "cover-image" and "cover" in kinds)}
+        if paths:
+            out.append(Target(edition, edition.name if book.editions else "", paths))
+    if formats is not None and "pdf" in wanted and not any("pdf" in t.paths for t in out):
+        proof = next((e for e in chosen if e.printed), None)
+        if proof is not None:
+            out.append(Target(Edition(name=proof.name, format="pdf"), proof.name,
+                              {"pdf": out_dir / f"{book.slug}-{proof.name}.pdf"}))
+    return out
 
 
 def build(manifest: str | Path, out_dir: str | Path = "build",
-          formats: Iterable[str] = FORMATS,
+          formats: Iterable[str] | None = None,
           progress: Callable[[str], None] = lambda stage: None,
           jobs: int | None = None,
           chunk_progress: Callable[[int, int], None] = lambda done, total: None,
           cache_dir: str | Path | None = None,
-          cancel: threading.Event | None = None) -> Built:
-    """Validate the manifest and write the chosen formats into ``out_dir``.
+          cancel: threading.Event | None = None,
+          editions: Iterable[str] = ()) -> Built:
+    """Validate the manifest and write the chosen formats of the chosen ``editions`` (default:
+    all) into ``out_dir``.
 
     Every output is rendered in memory first and then moved into place atomically, so a
     failed or interrupted build leaves earlier outputs as they were. Laid-out pieces are
-    kept in ``cache_dir`` (default: cache.default_folder()). Once ``cancel`` is set, the
-    build stops (KeyboardInterrupt) at the next stage, and at the latest before writing.
+    kept in ``cache_dir`` (default: cache.default_folder()), which every edition shares.
+    Once ``cancel`` is set, the build stops (KeyboardInterrupt) at the next stage, and at the
+    latest before writing.
     """
     def stage(name: str) -> None:
         if cancel is not None and cancel.is_set():
             raise KeyboardInterrupt
         progress(name)
 
-    unknown = set(formats) - set(FORMATS)
-    if unknown:
-        raise InputError(f"unknown format {', '.join(unknown)}; expected {', '.join(FORMATS)}")
-    formats = [f for f in FORMATS if f in set(formats)]
+    if formats is not None:
+        formats = list(formats)
+        if unknown := set(formats) - set(FORMATS):
+            raise InputError(f"unknown format {', '.join(unknown)}; expected "
+                             f"{', '.join(FORMATS)}")
     manifest = Path(manifest)
+    out_dir = Path(out_dir)
     with Runner(jobs or default_jobs(), None, chunk_progress) as runner:
-        if {"pdf", "print", "cover"} & set(formats):
-            runner.start()  # the workers import WeasyPrint while the manifest is read
+        runner.start()  # the workers import WeasyPrint while the manifest is read
         stage("checking the manifest")
         book = load_book(manifest)
         book_dir = manifest.resolve().parent
-        theme = Theme(book_dir, book.theme)
-        moment = build_moment(book)
-        stamp = moment.isoformat() + "Z"
-        view = book_view(book)
+        chosen = targets(book, out_dir, formats, editions)
+        onix = formats is not None and "onix" in formats or \
+            formats is None and book.editions is not None and not editions
+        onix_path = out_dir / f"{book.slug}-onix.xml"
         release_memory()  # what parsing the manifest left behind, before the long part
-        paths = output_paths(book, Path(out_dir))
-        refuse_symlinked_output(Path(out_dir), manifest.absolute().parent)
-        refuse_overwriting_inputs(paths, [manifest, *book.sources, *theme.files,
-                                          *(book_dir / image for image in book_images(book))])
+        refuse_symlinked_output(out_dir, manifest.absolute().parent)
         cache = runner.cache = Cache(Path(cache_dir) if cache_dir else default_folder())
+        made = Editions(book, book_dir, build_moment(book), runner, cache, stage)
+        refuse_overwriting_inputs([*(p for t in chosen for p in t.paths.values()), onix_path],
+                                  [manifest, *book.sources,
+                                   *(f for t in chosen for f in made.theme(t.name).files),
+                                   *(book_dir / image for image in book_images(book))])
         fonts.remember_in(cache)
-        warnings = fonts.warnings(fonts.pin(theme.stylesheet("book.css", emoji=True)).missing)
-        from .cover import cover_image, cover_image_job, cover_job
-        if "cover" in formats or "epub" in formats:  # laid out by a worker meanwhile
-            image_job = cover_image_job(book, theme)
-            image_key = Cache.key("cover image", 2, image_job.key())
-            front_panel = runner.submit(image_job, urgent=True)  # from the cache if there
-
-        @functools.cache
-        def the_cover_image() -> bytes:
-            return cache.get_or_make(image_key,
-                                     lambda: cover_image(book, front_panel.result().pdf))
-
-        rendered: dict[str, bytes] = {}
-        laid_out = None  # the last edition laid out: its page count and page starts
-        if "pdf" in formats:
-            stage("laying out the screen PDF")
-            laid_out = render_pdf(view, theme, book_dir, stamp, "screen", runner)
-            rendered["pdf"] = laid_out.data
-        if "print" in formats or "cover" in formats:
-            stage("laying out the print interior")
-            laid_out = render_pdf(view, theme, book_dir, stamp, "print", runner)
-            if "print" in formats:
-                rendered["print"] = laid_out.data
-        if "cover" in formats:
-            stage("drawing the cover")
-            rendered["cover"] = runner.lay_out(cover_job(book, theme, laid_out.page_count)).pdf
-            runner.release()  # the last layout: the workers' memory is not needed any more
-        if "epub" in formats:
-            if laid_out is None:  # the page-list needs the printed pages
-                stage("laying out pages for the EPUB's page list")
-                laid_out = render_pdf(view, theme, book_dir, stamp, "screen", runner,
-                                      join=False)
-            stage("packing the EPUB")
-            from .epub import render_epub
-            rendered["epub"] = render_epub(view, theme, moment, book_dir, the_cover_image,
-                                           laid_out.page_starts, cache)
-        if "cover" in formats:
-            rendered["cover-image"] = the_cover_image()
+        rendered: dict[Path, bytes] = {}
+        outputs: dict[str, Path] = {}
+        warnings: list[str] = []
+        for target in chosen:
+            warnings += made.warnings(target.name)
+            for kind, data in made.make(target.name, target.paths).items():
+                rendered[target.paths[kind]] = data
+                outputs[target.key(kind)] = target.paths[kind]
+        if onix:
+            stage("writing the ONIX record")
+            rendered[onix_path] = made.onix()
+            outputs["onix"] = onix_path
+        runner.release()
         refuse_unread(runner.refused)
         from .preflight import require_glyphs
-        for fmt in ("pdf", "print", "cover"):
-            if fmt in rendered:
-                require_glyphs(paths[fmt], rendered[fmt])
+        for path, data in rendered.items():
+            if path.suffix == ".pdf":
+                require_glyphs(path, data)
 
     cache.prune()
-    warnings += cache.warnings
+    warnings = list(dict.fromkeys(warnings + cache.warnings))
     stage("writing")
-    outputs = {fmt: write_atomically(paths[fmt], data) for fmt, data in rendered.items()}
+    for path, data in rendered.items():
+        write_atomically(path, data)
     report = None
-    if "print" in outputs or "cover" in outputs:
+    printed = [t for t in chosen if {"print", "cover"} & set(t.paths)]
+    if printed:
         stage("preflight")
         from . import preflight
-        report = preflight.check(book, outputs.get("print"), outputs.get("cover"),
-                                 laid_out.page_count)
+        report = []
+        for target in printed:
+            report += preflight.check(made.book_as(target.name), _written(target, "print"),
+                                      _written(target, "cover"), made.page_count(target.name),
+                                      target.name)
     return Built(book, outputs, report, warnings)
 
 
-def refuse_overwriting_inputs(outputs: dict[str, Path], inputs: list[Path]) -> None:
+def _written(target: Target, kind: str) -> Path | None:
+    return target.paths[kind] if kind in target.paths else None
+
+
+def refuse_overwriting_inputs(outputs: Iterable[Path], inputs: list[Path]) -> None:
     """Stop before anything is written if an output would replace a file the book reads."""
     read = {path.resolve(): path for path in inputs}
-    for path in outputs.values():
+    for path in outputs:
         if path.resolve() in read:
             raise OutputConflict(f"the output {path} would overwrite {read[path.resolve()]}, "
                                  "which the book reads; choose another --out folder")

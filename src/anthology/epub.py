@@ -66,10 +66,12 @@ class _Writer(epub.EpubWriter):
 def render_epub(view: BookView, theme: Theme, moment: dt.datetime, book_dir: Path,
                 cover_image: bytes | Callable[[], bytes] | None = None,
                 page_starts: list[tuple[str, str, str]] | None = None,
-                cache: Cache | None = None) -> bytes:
+                cache: Cache | None = None, page_source: str | None = None) -> bytes:
     """The EPUB's bytes. ``page_starts`` (pdf.RenderedPdf.page_starts) come from the print
-    edition's layout and become page-break markers and the nav's page-list. ``cover_image``
-    may be a function: it is called late, so a worker can draw the cover meanwhile."""
+    edition's layout and become page-break markers and the nav's page-list; ``page_source``
+    identifies that edition (its urn:isbn:, by default the book's own id + "#print").
+    ``cover_image`` may be a function: it is called late, so a worker can draw the cover
+    meanwhile."""
     book = view.book
     out = epub.EpubBook()
     if view.direction == "rtl":
@@ -91,7 +93,8 @@ def render_epub(view: BookView, theme: Theme, moment: dt.datetime, book_dir: Pat
     page_list = []
     if page_starts:
         bodies, page_list = _mark_pages(bodies, page_starts)
-        out.add_metadata(None, "meta", f"{book.uid}#print", {"property": "pageBreakSource"})
+        out.add_metadata(None, "meta", page_source or f"{book.uid}#print",
+                         {"property": "pageBreakSource"})
     _accessibility_metadata(out, book, bool(page_list), bool(cover_image))
 
     css = resolved(theme.stylesheet("epub.css"))

@@ -39,6 +39,27 @@ class RenderedPdf:
     body: list[tuple[Piece, int, int]] = field(default_factory=list)
 
 
+    def piece_pages(self, view: BookView) -> dict[str, tuple[str, str]]:
+        """Each piece's first and last printed page, by its anchor: from its start to the
+        last page with text before the next piece, part or back-matter section; the page
+        where that next one starts, if it starts mid-page (a piece that runs on)."""
+        order = [anchor for entry in view.outline(paged=True) if entry.kind != "front"
+                 for anchor in (entry.anchor, *(child.anchor for child in entry.children))]
+        starting = {anchor for _, anchor, words in self.page_starts if not words}
+        with_text = sorted(int(label) for label, _, _ in self.page_starts if label.isdigit())
+        out = {}
+        for n, anchor in enumerate(order):
+            if not anchor.startswith("story-") or anchor not in self.labels:
+                continue
+            first = int(self.labels[anchor])
+            following = next((a for a in order[n + 1:] if a in self.labels), None)
+            end = int(self.labels[following]) if following else with_text[-1] + 1
+            if following in starting or following is None:
+                end = max((p for p in with_text if first <= p < end), default=first)
+            out[anchor] = (str(first), str(end))
+        return out
+
+
 def icc_profile() -> Path:
     for path in ICC_PROFILES:
         if path.is_file():

@@ -7,6 +7,7 @@ streams.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 import subprocess
@@ -33,6 +34,7 @@ class Check:
     code: Code
     ok: bool
     detail: str
+    edition: str = ""  # the edition's name, in a book with editions
 
     @property
     def name(self) -> str:
@@ -40,9 +42,9 @@ class Check:
 
 
 def check(book: Book, interior: Path | None, cover: Path | None,
-          page_count: int | None = None) -> list[Check]:
-    """Check the print interior and the cover. A cover alone needs the interior's
-    ``page_count`` (its spine depends on it)."""
+          page_count: int | None = None, edition: str = "") -> list[Check]:
+    """Check the print interior and the cover of ``book`` (as the ``edition`` named). A
+    cover alone needs the interior's ``page_count`` (its spine depends on it)."""
     checks: list[Check] = []
     if interior is not None:
         checks += check_interior(book, interior)
@@ -51,7 +53,7 @@ def check(book: Book, interior: Path | None, cover: Path | None,
         if page_count is None:
             raise ValueError("checking a cover needs its interior (the spine depends on it)")
         checks += check_cover(book, cover, page_count)
-    return checks
+    return [dataclasses.replace(c, edition=edition) for c in checks] if edition else checks
 
 
 def _box(page, name: str) -> tuple[float, float, float, float] | None:
@@ -235,6 +237,10 @@ def check_cover(book: Book, path: Path, page_count: int) -> list[Check]:
 
 
 def table(checks: list[Check]) -> str:
+    """One line a check: PASS or FAIL, code, the edition (in a book with editions), name,
+    what was measured."""
     width = max(len(c.name) for c in checks)
-    return "\n".join(f"{'PASS' if c.ok else 'FAIL'}  {c.code}  {c.name:<{width}}  {c.detail}"
-                     for c in checks)
+    editions = max(len(c.edition) for c in checks)
+    return "\n".join(f"{'PASS' if c.ok else 'FAIL'}  {c.code}  "
+                     + (f"{c.edition:<{editions}}  " if editions else "")
+                     + f"{c.name:<{width}}  {c.detail}" for c in checks)

@@ -11,7 +11,7 @@ from pathlib import Path
 from ..build import FORMATS, build
 from ..errors import AnthologyError
 from . import terminal, whole_number
-from .preflight import report
+from .preflight import add_edition_option, report
 
 
 def _formats(value: str) -> list[str]:
@@ -29,8 +29,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("manifest", type=Path, help="the book's YAML manifest")
     parser.add_argument("--out", type=Path, default=Path("build"),
                         help="output folder (default: build)")
-    parser.add_argument("--format", type=_formats, default=list(FORMATS),
-                        help=f"comma-separated formats to write (default: {','.join(FORMATS)})")
+    parser.add_argument("--format", type=_formats, default=None,
+                        help=f"comma-separated formats to write, of {','.join(FORMATS)} "
+                        "(default: every edition's; onix for a book with editions:)")
+    add_edition_option(parser, "build")
     parser.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
     parser.add_argument("--jobs", "-j", type=whole_number(1, 64), default=None,
                         help="worker processes for laying out pages (default: the machine's "
@@ -48,7 +50,8 @@ def run(args) -> int:
         return _watch(args)
     with terminal.progress(args.quiet) as (say, chunks):
         built = build(args.manifest, args.out, args.format, progress=say, jobs=args.jobs,
-                      chunk_progress=chunks, cache_dir=args.cache, cancel=terminal.INTERRUPTED)
+                      chunk_progress=chunks, cache_dir=args.cache, cancel=terminal.INTERRUPTED,
+                      editions=args.edition)
     terminal.warn(built.warnings)
     if not args.quiet:
         for path in built.outputs.values():
@@ -65,7 +68,7 @@ def _watch(args) -> int:
     def rebuild():
         try:
             built = build(args.manifest, args.out, args.format, jobs=args.jobs,
-                          cache_dir=args.cache)
+                          cache_dir=args.cache, editions=args.edition)
             print(f"built {', '.join(str(p) for p in built.outputs.values())}", flush=True)
         except AnthologyError as error:
             print(terminal.describe(error), file=sys.stderr, flush=True)

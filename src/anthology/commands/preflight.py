@@ -15,20 +15,34 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("manifest", type=Path)
     parser.add_argument("--out", type=Path, default=Path("build"),
                         help="where the book was built (default: build)")
+    add_edition_option(parser, "check")
     return parser
 
 
+def add_edition_option(parser, verb: str) -> None:
+    parser.add_argument("--edition", action="append", default=[], metavar="NAME",
+                        help=f"{verb} only this edition (of the manifest's editions:); may be "
+                        "given more than once (default: every edition)")
+
+
 def run(args) -> int:
-    from ..build import output_paths
+    from ..build import targets
     from ..model import load_book
     from ..preflight import check
     book = load_book(args.manifest)
-    paths = output_paths(book, args.out)
-    missing = [str(paths[k]) for k in ("print", "cover") if not paths[k].is_file()]
-    if missing:
-        raise InputError(f"nothing to check: {', '.join(missing)} not found; run "
-                         f"'anthology build {args.manifest} --format print,cover' first")
-    report(book, check(book, paths["print"], paths["cover"]), quiet=False)
+    checks = []
+    for target in targets(book, args.out, ["print", "cover"], args.edition):
+        paths = target.paths
+        missing = [str(paths[k]) for k in ("print", "cover") if not paths[k].is_file()]
+        if missing:
+            raise InputError(f"nothing to check: {', '.join(missing)} not found; run "
+                             f"'anthology build {args.manifest} --format print,cover' first")
+        printed = book.for_edition(target.edition) if target.name else book
+        checks += check(printed, paths["print"], paths["cover"], edition=target.name)
+    if not checks:
+        raise InputError("nothing to check: the chosen editions are not printed (preflight "
+                         "checks paperback and hardcover editions)")
+    report(book, checks, quiet=False)
     return 0
 
 
@@ -38,7 +52,9 @@ def report(book, checks, quiet: bool) -> None:
     from ..preflight import table
     failed = [c for c in checks if not c.ok]
     if failed or not quiet:
-        print(f"Preflight ({book.print.profile}):\n{table(checks)}")
+        editions = dict.fromkeys(c.edition for c in checks if c.edition)
+        print(f"Preflight ({', '.join(editions) if editions else book.print.profile}):\n"
+              f"{table(checks)}")
     if failed:
         raise PreflightError(f"{len(failed)} preflight check{'s' if len(failed) > 1 else ''} "
                              "failed")

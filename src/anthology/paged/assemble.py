@@ -44,7 +44,7 @@ def assemble(view: BookView, front: Pages, body: BodyJoin, backs: list[BackMatte
     padded with the body's blank page to an even count; ``pages`` maps every anchor outside
     the front matter to its page number."""
     base = pikepdf.open(io.BytesIO(front.pages[0][0].pdf))
-    _credit_contributors(base, view)
+    _describe(base, view)
     book = _Book(PdfWriter(base.pdf_version, object_streams=variant != "pdf/x-1a"),
                  body.anchors, body.cache, tagged=structure.document_of(base) is not None)
     contents = _contents_pages(front)
@@ -86,18 +86,23 @@ def assemble(view: BookView, front: Pages, body: BodyJoin, backs: list[BackMatte
                        b"[0 << /S /r >> %d << /S /D >>] >>" % (outline, front_count), info)
 
 
-def _credit_contributors(pdf: pikepdf.Pdf, view: BookView) -> None:
-    """The XMP's dc:contributor: everyone the pieces credit, in index order (WeasyPrint
-    writes the book's creators, its editors, as dc:creator and /Author). A PDF without XMP
-    (the screen edition) gets one made from its document information."""
+def _describe(pdf: pikepdf.Pdf, view: BookView) -> None:
+    """The XMP's dc:contributor, everyone the pieces credit in index order (WeasyPrint
+    writes the book's creators, its editors, as dc:creator and /Author), and the edition's
+    ISBN as dc:identifier (urn:isbn:...). A PDF without XMP (the screen edition) gets one
+    made from its document information."""
     names = [entry.person.name for entry in view.contributors if entry.pieces]
-    if not names:
+    isbn = view.book.isbn
+    if not names and not isbn:
         return
     fresh = "/Metadata" not in pdf.Root
     with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
         if fresh:
             xmp.load_from_docinfo(pdf.docinfo)
-        xmp["dc:contributor"] = names
+        if names:
+            xmp["dc:contributor"] = names
+        if isbn:
+            xmp["dc:identifier"] = f"urn:isbn:{isbn}"
 
 
 class _Book:
