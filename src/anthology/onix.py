@@ -203,7 +203,10 @@ def _language(tag: str):
     the bibliographic form where ISO 639-2 has two; a BCP 47 region ("pt-BR") becomes the
     CountryCode (List 91)."""
     subtags = tag.replace("_", "-").split("-")
-    found = pycountry.languages.lookup(subtags[0])
+    primary = subtags[0].lower()
+    found = pycountry.languages.get(**{"alpha_2" if len(primary) == 2 else "alpha_3": primary})
+    if found is None:
+        raise ValueError(f"not an ISO 639 language: {tag!r}")
     code = getattr(found, "bibliographic", None) or found.alpha_3
     parts = [E.LanguageRole("01"), E.LanguageCode(code)]
     region = next((s for s in subtags[1:] if re.fullmatch(r"[A-Za-z]{2}", s)), None)
@@ -266,11 +269,9 @@ def _publishing(p: Product, forthcoming: bool):
 
 
 def _related(p: Product, everything: Sequence[Product]):
-    """List 51 06 Alternative format: each edition with an ISBN names the others with one
-    (by List 5 15 ISBN-13)."""
-    if p.isbn is None:
-        return None
-    others = [o for o in everything if o.isbn and o.isbn != p.isbn]
+    """List 51 06 Alternative format: each edition names the other editions that have an
+    ISBN (by List 5 15 ISBN-13); one without an ISBN cannot be named."""
+    others = [o for o in everything if o.isbn and o.record != p.record]
     if not others:
         return None
     return E.RelatedMaterial(*(E.RelatedProduct(
