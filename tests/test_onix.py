@@ -19,7 +19,8 @@ from anthology.onix import Person, Piece, Product, accessibility_codes, message
 
 NS = {"o": "http://ns.editeur.org/onix/3.0/reference"}
 SENT = dt.datetime(2026, 11, 29, 12, 0, tzinfo=dt.timezone.utc)
-CODELISTS = Path(onixcheck.__file__).parent / "schema" / "xsd3.0" / "ONIX_BookProduct_CodeLists.xsd"
+SCHEMAS = Path(onixcheck.__file__).parent / "schema" / "xsd3.0"
+CODELISTS = SCHEMAS / "ONIX_BookProduct_CodeLists.xsd"
 
 EDITOR = Person("B01", "Ana Ortiz", "Ortiz, Ana")
 PIECES = (
@@ -50,7 +51,8 @@ def product(name: str, **changes) -> Product:
         pieces=tuple(Piece(p.title, p.people, None) for p in PIECES) if ebook else PIECES,
         accessibility=tuple(A11Y) if ebook else (),
         accessibility_summary=SUMMARY if ebook else None,
-        trim=None if ebook else (8.5, 5.5), epub_version="3" if ebook else None)
+        trim=None if ebook else (8.5, 5.5), epub_version="3" if ebook else None,
+        page_source=ISBNS["paperback"] if ebook else None)
     fields.update(changes)
     return Product(**fields)
 
@@ -122,7 +124,8 @@ def test_every_piece_with_its_pages_in_each_print_edition(four):
 def test_isbns_forms_and_alternative_formats(four):
     found = products(four)
     for name, p in found.items():
-        ids = {(i.findtext("o:ProductIDType", namespaces=NS), i.findtext("o:IDValue", namespaces=NS))
+        ids = {(i.findtext("o:ProductIDType", namespaces=NS),
+                i.findtext("o:IDValue", namespaces=NS))
                for i in p.findall("o:ProductIdentifier", NS)}
         assert ids == {("15", ISBNS[name]), ("03", ISBNS[name])}
         related = {r.findtext("o:ProductIdentifier/o:IDValue", namespaces=NS)
@@ -134,9 +137,19 @@ def test_isbns_forms_and_alternative_formats(four):
     assert forms == {"paperback": ("BC", None, None), "hardcover": ("BB", None, None),
                      "large-print": ("BC", None, "LTE"), "ebook": ("ED", "E101", None)}
     paperback = found["paperback"]
-    assert [(e.findtext("o:ExtentType", namespaces=NS), e.findtext("o:ExtentValue", namespaces=NS))
+    assert [(e.findtext("o:ExtentType", namespaces=NS),
+             e.findtext("o:ExtentValue", namespaces=NS))
             for e in paperback.findall(".//o:Extent", NS)] == [("00", "88"), ("06", "96")]
-    assert paperback.findtext(".//o:Price/o:PriceAmount", namespaces=NS) == "19.95"
+    assert [(p.findtext("o:PriceType", namespaces=NS), p.findtext("o:PriceAmount", namespaces=NS),
+             p.findtext("o:CurrencyCode", namespaces=NS))
+            for p in paperback.findall(".//o:Price", NS)] == [
+        ("02", "19.95", "USD"), ("02", "15.00", "GBP")]
+    # The ebook's page list follows the paperback: 13 E-publication based on (print product).
+    relations = {r.findtext("o:ProductIdentifier/o:IDValue", namespaces=NS):
+                 [c.text for c in r.findall("o:ProductRelationCode", NS)]
+                 for r in found["ebook"].findall(".//o:RelatedProduct", NS)}
+    assert relations == {ISBNS["paperback"]: ["06", "13"], ISBNS["hardcover"]: ["06"],
+                         ISBNS["large-print"]: ["06"]}
     assert found["ebook"].find(".//o:Extent", NS) is None
 
 
@@ -180,7 +193,8 @@ def test_accessibility_codes_map_only_what_is_stated():
            b'<meta property="schema:accessibilityFeature">displayTransformability</meta>'
            b'<meta property="schema:accessibilityFeature">pageNavigation</meta>'
            b'<meta property="schema:accessModeSufficient">textual,visual</meta>'
-           b'<meta property="dcterms:conformsTo">EPUB Accessibility 1.1 - WCAG 2.2 Level A</meta>'
+           b'<meta property="dcterms:conformsTo">'
+           b'EPUB Accessibility 1.1 - WCAG 2.2 Level A</meta>'
            b'</metadata></package>')
     assert accessibility_codes(opf) == (["04", "12", "36", "41", "82", "84"], None)
 
@@ -190,8 +204,8 @@ def test_without_isbn_a_proprietary_id():
     assert errors(data) == []
     paperback = products(data)["paperback"]
     ids = paperback.findall("o:ProductIdentifier", NS)
-    assert [(i.findtext("o:ProductIDType", namespaces=NS), i.findtext("o:IDTypeName", namespaces=NS),
-             i.findtext("o:IDValue", namespaces=NS)) for i in ids] == [
+    assert [tuple(i.findtext(f"o:{tag}", namespaces=NS)
+                  for tag in ("ProductIDType", "IDTypeName", "IDValue")) for i in ids] == [
         ("01", "anthology record", "anthology:small-hours:paperback")]
     assert paperback.find("o:RelatedMaterial", NS) is not None
     hardcover = products(data)["hardcover"]

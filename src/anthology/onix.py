@@ -66,6 +66,7 @@ class Product:
     accessibility_summary: str | None = None
     trim: tuple[float, float] | None = None   # (height, width) in inches
     epub_version: str | None = None           # "3" for an EPUB 3
+    page_source: str | None = None   # ebook: the ISBN of the print edition its page list follows
 
 
 # List 150 (product form) and List 175 (product form detail) for each form:
@@ -79,23 +80,27 @@ def message(products: Sequence[Product], sender: str, sent: dt.datetime) -> byte
     """The ONIX 3.0 message (UTF-8 XML) of ``products``, sent by ``sender`` at ``sent``."""
     root = E.ONIXMessage(
         E.Header(E.Sender(E.SenderName(sender)), E.SentDateTime(_sent(sent))),
-        *(_product(p, products, sent) for p in products),
+        *(_product(p, products, sender, sent) for p in products),
         release="3.0")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
+def _utc(sent: dt.datetime) -> dt.datetime:
+    """``sent`` in UTC (a naive one is taken as UTC)."""
+    return sent.astimezone(dt.timezone.utc) if sent.tzinfo is not None else sent
+
+
 def _sent(sent: dt.datetime) -> str:
-    """YYYYMMDDTHHMMSSZ in UTC (a naive ``sent`` is taken as UTC)."""
-    if sent.tzinfo is not None:
-        sent = sent.astimezone(dt.timezone.utc)
-    return sent.strftime("%Y%m%dT%H%M%SZ")
+    """YYYYMMDDTHHMMSSZ, in UTC."""
+    return _utc(sent).strftime("%Y%m%dT%H%M%SZ")
 
 
 def _forthcoming(p: Product, sent: dt.datetime) -> bool:
-    return p.date is not None and p.date > sent.date()
+    """Published after the day the message is sent."""
+    return p.date is not None and p.date > _utc(sent).date()
 
 
-def _product(p: Product, everything: Sequence[Product], sent: dt.datetime):
+def _product(p: Product, everything: Sequence[Product], sender: str, sent: dt.datetime):
     forthcoming = _forthcoming(p, sent)
     parts = [
         E.RecordReference(p.record),
@@ -117,7 +122,7 @@ def _product(p: Product, everything: Sequence[Product], sent: dt.datetime):
     if related is not None:
         parts.append(related)
     if p.prices:
-        parts.append(_supply(p, forthcoming))
+        parts.append(_supply(p, sender, forthcoming))
     return E.Product(*parts)
 
 
@@ -270,20 +275,28 @@ def _publishing(p: Product, forthcoming: bool):
 
 def _related(p: Product, everything: Sequence[Product]):
     """List 51 06 Alternative format: each edition names the other editions that have an
-    ISBN (by List 5 15 ISBN-13); one without an ISBN cannot be named."""
+    ISBN (by List 5 15 ISBN-13); one without an ISBN cannot be named. An ebook's
+    ``page_source`` also gets 13 E-publication based on (print product): the source of its
+    print-equivalent page numbers (List 196 19 asks for it)."""
     others = [o for o in everything if o.isbn and o.record != p.record]
     if not others:
         return None
+
+    def codes(o: Product) -> list:
+        codes = ["06"] + (["13"] if p.page_source and p.page_source == o.isbn else [])
+        return [E.ProductRelationCode(c) for c in codes]
+
     return E.RelatedMaterial(*(E.RelatedProduct(
-        E.ProductRelationCode("06"),
-        E.ProductIdentifier(E.ProductIDType("15"), E.IDValue(o.isbn))) for o in others))
+        *codes(o), E.ProductIdentifier(E.ProductIDType("15"), E.IDValue(o.isbn)))
+        for o in others))
 
 
-def _supply(p: Product, forthcoming: bool):
+def _supply(p: Product, sender: str, forthcoming: bool):
     """One supply to the whole world (List 49 WORLD) from the publisher (List 93 01
-    Publisher to resellers), List 65 20 Available or 10 Not yet available (with its
-    expected date, List 166 08 Expected availability date), and the prices."""
-    supplier = E.Supplier(E.SupplierRole("01"), E.SupplierName(p.publisher or "Unknown"))
+    Publisher to resellers; the sender when no publisher is named), List 65 20 Available or
+    10 Not yet available (with its expected date, List 166 08 Expected availability date),
+    and the prices."""
+    supplier = E.Supplier(E.SupplierRole("01"), E.SupplierName(p.publisher or sender))
     detail = [supplier, E.ProductAvailability("10" if forthcoming else "20")]
     if forthcoming:
         detail.append(E.SupplyDate(E.SupplyDateRole("08"), E.DateFormat("00"),
