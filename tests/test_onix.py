@@ -236,3 +236,21 @@ def test_languages_and_forthcoming_edition():
     assert found["paperback"].findtext(".//o:ProductAvailability", namespaces=NS) == "10"
     assert found["hardcover"].findtext(".//o:PublishingStatus", namespaces=NS) == "04"
     assert found["hardcover"].find("o:ProductSupply", NS) is None
+
+
+def test_a_pdf_edition_and_pieces_without_people():
+    pdf = product("ebook", record="anthology:small-hours:pdf", isbn=None, form="pdf",
+                  people=(), epub_version=None, page_source=None,
+                  pieces=(Piece("Untitled", ()),))
+    data = message([pdf], "Anthology Press", SENT)
+    assert errors(data) == []
+    found = products(data)["pdf"]
+    assert [found.findtext(f".//o:{tag}", namespaces=NS)
+            for tag in ("ProductForm", "ProductFormDetail")] == ["ED", "E107"]
+    assert found.find("o:DescriptiveDetail/o:NoContributor", NS) is not None
+    assert found.find("o:ContentDetail/o:ContentItem/o:NoContributor", NS) is not None
+
+
+def test_no_products():
+    data = message([], "Anthology Press", SENT)
+    assert errors(data) == [] and b"<NoProduct/>" in data

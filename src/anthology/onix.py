@@ -77,10 +77,11 @@ DIGITAL = {"ebook", "pdf"}
 
 
 def message(products: Sequence[Product], sender: str, sent: dt.datetime) -> bytes:
-    """The ONIX 3.0 message (UTF-8 XML) of ``products``, sent by ``sender`` at ``sent``."""
+    """The ONIX 3.0 message (UTF-8 XML) of ``products``, sent by ``sender`` at ``sent``
+    (<NoProduct/> when there are none, as the schema asks)."""
     root = E.ONIXMessage(
         E.Header(E.Sender(E.SenderName(sender)), E.SentDateTime(_sent(sent))),
-        *(_product(p, products, sender, sent) for p in products),
+        *([_product(p, products, sender, sent) for p in products] or [E.NoProduct()]),
         release="3.0")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
