@@ -143,6 +143,10 @@ class Editions:
                 lambda: self.cover_image(name), starts, self.cache, source_id)
         return self.epubs[name]
 
+    def _page_source_isbn(self) -> str | None:
+        source = self.page_list_source()
+        return source.isbn if source is not None else None
+
     def page_count(self, name: str) -> int:
         return self.pages(name).page_count
 
@@ -171,7 +175,9 @@ class Editions:
                 description=_plain(book.description) if book.description else None,
                 pieces=tuple(_pieces(self.view(name), laid)),
                 accessibility=tuple(a11y), accessibility_summary=summary,
-                trim=book.print.trim if edition.printed else None))
+                trim=book.print.trim[::-1] if edition.printed else None,
+                epub_version="3" if edition.format == "ebook" else None,
+                page_source=self._page_source_isbn() if edition.format == "ebook" else None))
         return onix.message(products, self.book.publisher or "anthology", self.moment)
 
 

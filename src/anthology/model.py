@@ -649,6 +649,7 @@ def load_book(path: str | Path) -> Book:
         problems += _span_problems(data, _inline_fields((*loc, index), story))
         problems += _text_problems(data, _story_fields((*loc, index), story, kind), root)
         stories[index] = story
+    problems += _edition_problems(data)
     try:
         book = Book.model_validate(data)
     except ValidationError as error:
@@ -664,7 +665,6 @@ def load_book(path: str | Path) -> Book:
     problems += _text_problems(data, _matter_fields(book), root)
     problems += _span_problems(data, _title_fields(book))
     problems += _people_problems(data, book)
-    problems += _edition_problems(data, book)
     if book.cover.image and (found := _image_problem(book.cover.image, "the cover", root)):
         problems.append(Problem(*locate(data, ("cover", "image")), found[0], "cover.image",
                                 found[1]))
@@ -795,21 +795,29 @@ def _people_problems(data, book: Book) -> list[Problem]:
     return problems
 
 
-def _edition_problems(data, book: Book) -> list[Problem]:
+def _edition_problems(data) -> list[Problem]:
     """Two editions with one name (their files would collide) or one ISBN; print settings
-    on an edition that is not printed."""
+    on an edition that is not printed. Read from the raw manifest, so that they are reported
+    with the schema's problems."""
+    editions = data.get("editions")
     problems, first = [], {}
-    for e, edition in enumerate(book.editions or ()):
+    for e, entry in enumerate(editions if isinstance(editions, list) else ()):
+        if not isinstance(entry, dict):
+            continue
         for key in ("large_print", "price_code", "print"):
-            if not edition.printed and key in edition.model_fields_set:
+            if key in entry and entry.get("format") in ("ebook", "pdf"):
                 where = ("editions", e, key)
                 problems.append(Problem(*locate(data, where), Code.NOT_FOR_FORMAT,
                                         dotted_path(where), f"'{key}' is for a paperback or "
-                                        f"hardcover edition, and this one is {edition.format}; "
-                                        f"expected no '{key}' here"))
-        for key, value, code in (("name", edition.name, Code.DUPLICATE_EDITION),
-                                 ("isbn", edition.isbn, Code.DUPLICATE_ISBN)):
-            if value is None:
+                                        f"hardcover edition, and this one is "
+                                        f"{entry['format']}; expected no '{key}' here"))
+        try:
+            number = isbns.parse(entry["isbn"])
+        except (KeyError, ValueError):
+            number = None
+        for key, value, code in (("name", entry.get("name"), Code.DUPLICATE_EDITION),
+                                 ("isbn", number, Code.DUPLICATE_ISBN)):
+            if not isinstance(value, str):
                 continue
             if (key, value) in first:
                 where = ("editions", e, key)
