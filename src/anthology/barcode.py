@@ -29,12 +29,15 @@ MAGNIFICATION = 0.85
 X = 0.33 * MAGNIFICATION             # mm, the module
 BAR_HEIGHT = 22.85 * MAGNIFICATION   # mm, the normal bars
 GUARD_EXTRA = 5 * X                  # guard bars reach this far below the normal bars
-DIGIT_HEIGHT = 2.75 * MAGNIFICATION  # mm, GS1's height of the human-readable digits
-DIGIT_SIZE = DIGIT_HEIGHT / 0.72     # font size whose lining figures are that high (about)
+# The human-readable digits: GS1 draws them in OCR-B, 2.75mm high at 100%; a book face's
+# figures are wider for their height, and each must fit its 7-module cell (1.96mm): 8pt
+# figures are about 2mm high and 1.5-1.8mm wide.
+DIGIT_SIZE = 10 * X                  # mm, the font size (2.8mm, 8pt)
+FIGURE_TOP = 0.12                    # em: figures' tops below a line box of line-height 1
 ISBN_SIZE = 2.5                      # mm (7pt), the "ISBN 978-..." line
 LEFT_QUIET, RIGHT_QUIET = 11, 7      # modules
 ADDON_GAP, ADDON_QUIET = 9, 5        # modules: between main symbol and add-on (GS1: 7-12), after
-TOP = 1.6                            # mm from the box's top to the ISBN line
+TOP = 2.4                            # mm from the box's top to the ISBN line (centres the whole)
 
 # EAN-5: the parity (L = set A, G = set B) of the five digits, by the checksum.
 _ADDON_PARITY = ["BBAAA", "BABAA", "BAABA", "BAAAB", "ABBAA",
@@ -119,26 +122,25 @@ def barcode_html(isbn: str, addon: str | None = None) -> str:
     extra = ADDON_GAP + 47 + ADDON_QUIET if addon is not None else RIGHT_QUIET
     width = (LEFT_QUIET + 95 + extra) * X
     x0 = (BOX_WIDTH - width) / 2 + LEFT_QUIET * X  # the start guard's left edge
-    digit_size = DIGIT_SIZE
     bars_top = TOP + ISBN_SIZE + 1.2
-    under = bars_top + BAR_HEIGHT + 0.5 * X - 0.12 * digit_size  # the digits' line box
+    under = bars_top + BAR_HEIGHT + 0.8 * X - FIGURE_TOP * DIGIT_SIZE  # the digits' line box
 
-    isbn_line = "ISBN\u00a0" + stdnum_isbn.format(digits)
+    isbn_line = "ISBN " + stdnum_isbn.format(digits)
     centre = x0 + 95 * X / 2
     parts = [_box("barcode-isbn", centre - BOX_WIDTH / 2, TOP, BOX_WIDTH, ISBN_SIZE,
                   escape(isbn_line), f"font-size:{_mm(ISBN_SIZE)};line-height:1;"
                   "text-align:center;white-space:nowrap")]
     parts += _bars(main, x0, bars_top, BAR_HEIGHT, _GUARDS)
-    cells = ([x0 - 8 * X] + [x0 + (3 + 7 * i) * X for i in range(6)]
+    cells = ([x0 - 9 * X] + [x0 + (3 + 7 * i) * X for i in range(6)]
              + [x0 + (50 + 7 * i) * X for i in range(6)])
     parts += _digits(digits, "barcode-digits", cells, under)
     if addon is not None:
         a0 = x0 + (95 + ADDON_GAP) * X
-        addon_top = bars_top + digit_size
+        addon_top = bars_top + DIGIT_SIZE
         parts += _bars(addon_modules(addon), a0, addon_top,
                        bars_top + BAR_HEIGHT + GUARD_EXTRA - addon_top)
         parts += _digits(addon, "barcode-addon-digits",
-                         [a0 + (4 + 9 * i) * X for i in range(5)], bars_top - 0.12 * digit_size)
+                         [a0 + (4 + 9 * i) * X for i in range(5)], bars_top - FIGURE_TOP * DIGIT_SIZE)
     return ('<div class="barcode" role="img" aria-label="{}" style="position:relative;'
             'width:2in;height:1.2in;overflow:hidden">{}</div>').format(
                 escape(f"{isbn_line}" + (f" {addon}" if addon else ""), quote=True),
