@@ -13,7 +13,8 @@ import pytest
 import weasyprint
 
 from anthology.barcode import (BAR_HEIGHT, GUARD_EXTRA, X, addon_modules, barcode_html,
-                               price_code, read_barcodes, zone_marks)
+                               check_barcode, check_zone, price_code, read_barcodes,
+                               zone_marks)
 
 BOX = (1.0, 1.0, 3.0, 2.2)  # inches: left, top, right, bottom on a 4in x 3in page
 
@@ -146,3 +147,22 @@ def test_zone_marks_finds_a_rule_and_nothing_in_a_clean_zone():
         'background:white"></div>'
     marks = zone_marks(page(barcode_html(*CASES[0]), rule), BOX, BOX)
     assert marks == ["path 1.00in x 0.01in at 2.50in, 1.50in"]
+
+
+def test_zone_marks_sees_into_groups():
+    # opacity puts the rule in a Form XObject, whose objects pdfium measures in its own space
+    rule = '<div style="position:absolute;left:2.5in;top:1.5in;width:1in;height:1pt;' \
+        'background:white;opacity:.5"></div>'
+    marks = zone_marks(page(barcode_html(*CASES[0]), rule), BOX, BOX)
+    assert marks == ["path 1.00in x 0.01in at 2.50in, 1.50in"]
+
+
+def test_preflight_checks():
+    pdf = barcode_page(*CASES[0])
+    assert check_barcode(pdf, BOX, "978-1-4028-9462-6", "51995").ok
+    wrong = check_barcode(pdf, BOX, "978-1-4028-9462-6")
+    assert not wrong.ok and wrong.detail == \
+        "read 9781402894626 51995 at 300 dpi, expected 9781402894626"
+    assert not check_barcode(page(""), BOX, "978-1-4028-9462-6").ok
+    assert check_zone(pdf, BOX, BOX).ok
+    assert not check_zone(pdf, BOX, (2.0, 1.0, 3.0, 2.2)).ok

@@ -139,12 +139,10 @@ def barcode_html(isbn: str, addon: str | None = None) -> str:
         addon_top = bars_top + DIGIT_SIZE
         parts += _bars(addon_modules(addon), a0, addon_top,
                        bars_top + BAR_HEIGHT + GUARD_EXTRA - addon_top)
-        parts += _digits(addon, "barcode-addon-digits",
-                         [a0 + (4 + 9 * i) * X for i in range(5)], bars_top - FIGURE_TOP * DIGIT_SIZE)
-    return ('<div class="barcode" role="img" aria-label="{}" style="position:relative;'
-            'width:2in;height:1.2in;overflow:hidden">{}</div>').format(
-                escape(f"{isbn_line}" + (f" {addon}" if addon else ""), quote=True),
-                "".join(parts))
+        cells = [a0 + (4 + 9 * i) * X for i in range(5)]
+        parts += _digits(addon, "barcode-addon-digits", cells, bars_top - FIGURE_TOP * DIGIT_SIZE)
+    return ('<div class="barcode" style="position:relative;width:2in;height:1.2in;'
+            f'overflow:hidden">{"".join(parts)}</div>')
 
 
 # Reading back (preflight) -------------------------------------------------------------------
@@ -231,11 +229,18 @@ def zone_marks(pdf: bytes | Path, zone_box: tuple[float, float, float, float],
         height = page.get_size()[1] / 72
         kinds = {pdfium.raw.FPDF_PAGEOBJ_PATH: "path", pdfium.raw.FPDF_PAGEOBJ_IMAGE: "image",
                  pdfium.raw.FPDF_PAGEOBJ_SHADING: "shading"}
-        for obj in page.get_objects(max_depth=0):
+        forms = []  # the matrices of the Form XObjects the current object is in, outermost first
+        for obj in page.get_objects():
+            del forms[obj.level:]
+            if obj.type == pdfium.raw.FPDF_PAGEOBJ_FORM:
+                forms.append(obj.get_matrix())
             kind = kinds.get(obj.type)
-            if kind is None:  # text (read above) and forms
+            if kind is None:  # text (read above), forms (their objects follow)
                 continue
-            left, bottom, right, top = (v / 72 for v in obj.get_bounds())
+            rect = obj.get_bounds()  # in the space of the innermost form
+            for matrix in reversed(forms):
+                rect = matrix.on_rect(*rect)
+            left, bottom, right, top = (v / 72 for v in rect)
             b = (left, height - top, right, height - bottom)
             if _inside(zone_box, b) or not _overlaps(b, zone_box) or _inside(b, allowed_box):
                 continue
@@ -244,3 +249,31 @@ def zone_marks(pdf: bytes | Path, zone_box: tuple[float, float, float, float],
         page.close()
         doc.close()
     return [f"{what} at {left:.2f}in, {top:.2f}in" for top, left, what in sorted(marks)]
+
+
+# The preflight checks (preflight imports this module: its Check is imported when called) -----
+
+def check_barcode(pdf: bytes | Path, box: tuple[float, float, float, float], isbn: str,
+                  addon: str | None = None, dpi: int = 300):
+    """P016: the one barcode read in ``box`` (inches, as ``read_barcodes``) is ``isbn`` with
+    ``addon`` (or none)."""
+    from .codes import Code
+    from .preflight import Check
+
+    want = normalize_isbn(isbn) + (f" {addon}" if addon else "")
+    found = read_barcodes(pdf, box, dpi)
+    read = ", ".join(found) if found else "nothing"
+    return Check(Code.BARCODE, found == [want], f"read {read} at {dpi} dpi, expected {want}")
+
+
+def check_zone(pdf: bytes | Path, zone_box: tuple[float, float, float, float],
+               allowed_box: tuple[float, float, float, float]):
+    """P017: nothing in the barcode's zone but what is inside ``allowed_box``."""
+    from .codes import Code
+    from .preflight import Check
+
+    marks = zone_marks(pdf, zone_box, allowed_box)
+    left, top, right, bottom = zone_box
+    where = f"the {right - left:.2f}in x {bottom - top:.2f}in zone at {left:.2f}in, {top:.2f}in"
+    return Check(Code.BARCODE_ZONE, not marks,
+                 "; ".join(marks) + f" in {where}" if marks else f"nothing else in {where}")
