@@ -157,9 +157,11 @@ def test_zone_marks_sees_into_groups():
     assert marks == ["path 1.00in x 0.01in at 2.50in, 1.50in"]
 
 
-def test_preflight_checks():
+def test_preflight_checks(tmp_path):
     pdf = barcode_page(*CASES[0])
-    assert check_barcode(pdf, BOX, "978-1-4028-9462-6", "51995").ok
+    (tmp_path / "cover.pdf").write_bytes(pdf)
+    assert check_barcode(tmp_path / "cover.pdf", BOX, "978-1-4028-9462-6", "51995").ok
+    assert check_zone(tmp_path / "cover.pdf", BOX, BOX).ok
     wrong = check_barcode(pdf, BOX, "978-1-4028-9462-6")
     assert not wrong.ok and wrong.detail == \
         "read 9781402894626 51995 at 300 dpi, expected 9781402894626"
