@@ -4,9 +4,10 @@ and, for preflight, reading a cover's barcode back and listing what else is draw
 
 Sizes follow GS1's EAN-13 at a magnification of 85%: module X = 0.33mm x 0.85 = 0.2805mm,
 bars 22.85mm x 0.85 = 19.42mm high, guard bars 5 X longer, quiet zones of 11 X (left) and
-7 X (right), the add-on 9 X after the main symbol with a 5 X quiet zone after it. That is
-the largest of the usual steps (80%, 85%, 90%...) at which the symbol, its add-on, the ISBN
-line and the digits fit in the 2in x 1.2in box KDP and IngramSpark reserve, with a margin.
+7 X (right), the add-on 9 X after the main symbol with a 5 X quiet zone after it: 46.8mm
+wide in all, in the 50.8mm x 30.5mm (2in x 1.2in) box KDP and IngramSpark reserve, with the
+ISBN line above and the digits below. GS1 allows 80% to 200%; at 90% the symbol with its
+add-on would fill all but 0.6mm of the box's width.
 """
 
 from __future__ import annotations
