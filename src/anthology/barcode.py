@@ -251,30 +251,3 @@ def zone_marks(pdf: bytes | Path, zone_box: tuple[float, float, float, float],
         doc.close()
     return [f"{what} at {left:.2f}in, {top:.2f}in" for top, left, what in sorted(marks)]
 
-
-# The preflight checks (preflight imports this module: its Check is imported when called) -----
-
-def check_barcode(pdf: bytes | Path, box: tuple[float, float, float, float], isbn: str,
-                  addon: str | None = None, dpi: int = 300):
-    """P016: the one barcode read in ``box`` (inches, as ``read_barcodes``) is ``isbn`` with
-    ``addon`` (or none)."""
-    from .codes import Code
-    from .preflight import Check
-
-    want = normalize_isbn(isbn) + (f" {addon}" if addon else "")
-    found = read_barcodes(pdf, box, dpi)
-    read = ", ".join(found) if found else "nothing"
-    return Check(Code.BARCODE, found == [want], f"read {read} at {dpi} dpi, expected {want}")
-
-
-def check_zone(pdf: bytes | Path, zone_box: tuple[float, float, float, float],
-               allowed_box: tuple[float, float, float, float]):
-    """P017: nothing in the barcode's zone but what is inside ``allowed_box``."""
-    from .codes import Code
-    from .preflight import Check
-
-    marks = zone_marks(pdf, zone_box, allowed_box)
-    left, top, right, bottom = zone_box
-    where = f"the {right - left:.2f}in x {bottom - top:.2f}in zone at {left:.2f}in, {top:.2f}in"
-    return Check(Code.BARCODE_ZONE, not marks,
-                 "; ".join(marks) + f" in {where}" if marks else f"nothing else in {where}")
