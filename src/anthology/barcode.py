@@ -23,7 +23,8 @@ import zxingcpp
 from barcode.charsets.ean import CODES
 from barcode.ean import EAN13
 from lxml import etree
-from stdnum import isbn as stdnum_isbn
+
+from . import isbn as isbns
 
 BOX_WIDTH, BOX_HEIGHT = 50.8, 30.48  # mm: the 2in x 1.2in box the fragment fills
 MAGNIFICATION = 0.85
@@ -44,14 +45,6 @@ TOP = 2.4                            # mm from the box's top to the ISBN line (c
 _ADDON_PARITY = ["BBAAA", "BABAA", "BAABA", "BAAAB", "ABBAA",
                  "AABBA", "AAABB", "ABABA", "ABAAB", "AABAB"]
 _GUARDS = set(range(0, 3)) | set(range(45, 50)) | set(range(92, 95))
-
-
-def normalize_isbn(isbn: str) -> str:
-    """The 13 digits of a valid ISBN-13 given with or without hyphens (ValueError if not)."""
-    digits = stdnum_isbn.compact(isbn)
-    if len(digits) != 13 or not stdnum_isbn.is_valid(digits):
-        raise ValueError(f"not a valid ISBN-13: {isbn!r}")
-    return digits
 
 
 def addon_modules(addon: str) -> str:
@@ -118,7 +111,7 @@ def barcode_html(isbn: str, addon: str | None = None) -> str:
     caller's through the classes ``barcode-isbn``, ``barcode-digits`` and
     ``barcode-addon-digits``.
     """
-    digits = normalize_isbn(isbn)
+    digits = isbns.parse(isbn)
     main = EAN13(digits[:12]).build()[0]
     extra = ADDON_GAP + 47 + ADDON_QUIET if addon is not None else RIGHT_QUIET
     width = (LEFT_QUIET + 95 + extra) * X
@@ -126,7 +119,7 @@ def barcode_html(isbn: str, addon: str | None = None) -> str:
     bars_top = TOP + ISBN_SIZE + 1.2
     under = bars_top + BAR_HEIGHT + 0.8 * X - FIGURE_TOP * DIGIT_SIZE  # the digits' line box
 
-    isbn_line = "ISBN " + stdnum_isbn.format(digits)
+    isbn_line = "ISBN " + isbns.hyphenated(digits)
     centre = x0 + 95 * X / 2
     parts = [_box("barcode-isbn", centre - BOX_WIDTH / 2, TOP, BOX_WIDTH, ISBN_SIZE,
                   escape(isbn_line), f"font-size:{_mm(ISBN_SIZE)};line-height:1;"
@@ -209,18 +202,21 @@ def _inside(a, b, slack: float = 0.01) -> bool:
 
 
 def zone_marks(pdf: bytes | Path, zone_box: tuple[float, float, float, float],
-               allowed_box: tuple[float, float, float, float]) -> list[str]:
+               allowed_box: tuple[float, float, float, float],
+               own_words: re.Pattern = re.compile(r"ISBN|[\d-]+")) -> list[str]:
     """What is drawn in ``zone_box`` on page 1 outside ``allowed_box`` (both (left, top,
     right, bottom) in inches from the MediaBox's top-left), in words: "text 'Published by'
     at 4.10in, 7.20in", "path 0.50in x 0.02in at ...", "image ...".
 
-    Words come from poppler, paths and images from pdfium's page objects. An object that
+    Words come from poppler (inside ``allowed_box`` only the barcode's own: ``own_words``,
+    the ISBN line and the digits), paths and images from pdfium's page objects. An object that
     covers the whole zone is a background, not a mark in it (drawn over the barcode instead,
     the barcode would not read back).
     """
     marks: list[tuple[float, float, str]] = []
     for line in _lines(pdf):
-        words = [(w, b) for w, b in line if _overlaps(b, zone_box) and not _inside(b, allowed_box)]
+        words = [(w, b) for w, b in line if _overlaps(b, zone_box)
+                 and not (_inside(b, allowed_box) and own_words.fullmatch(w))]
         if words:
             text = " ".join(w for w, _ in words)
             marks.append((min(b[1] for _, b in words), words[0][1][0], f"text '{text}'"))

@@ -53,6 +53,7 @@ def check(book: Book, interior: Path | None, cover: Path | None,
         if page_count is None:
             raise ValueError("checking a cover needs its interior (the spine depends on it)")
         checks += check_cover(book, cover, page_count)
+        checks += check_barcode(book, cover, page_count)
     return [dataclasses.replace(c, edition=edition) for c in checks] if edition else checks
 
 
@@ -234,6 +235,26 @@ def check_cover(book: Book, path: Path, page_count: int) -> list[Check]:
               + f" ({page_count} pages; {book.print.rules.name} allows spine text from "
               f"{book.print.rules.spine_text_min_pages})"),
     ]
+
+
+def check_barcode(book: Book, path: Path, page_count: int) -> list[Check]:
+    """The edition's barcode, read back from the cover at 300 dpi as a scanner would, and
+    nothing else drawn in its zone. Nothing to check without an ISBN: the zone is left white
+    for the printer's own barcode."""
+    edition = book.edition_in_hand
+    if edition is None or edition.isbn is None:
+        return []
+    from .barcode import read_barcodes, zone_marks
+    zone = CoverGeometry.for_book(book, page_count).barcode_zone
+    expected = edition.isbn + (f" {edition.addon}" if edition.addon else "")
+    read = read_barcodes(path, zone)
+    marks = zone_marks(path, zone, zone)
+    where = f"zone {zone[2] - zone[0]:.2f}in x {zone[3] - zone[1]:.2f}in at " \
+            f"{zone[0]:.2f}in, {zone[1]:.2f}in"
+    return [Check(Code.BARCODE, read == [expected],
+                  f"read {', '.join(read) or 'nothing'} at 300 dpi, expected {expected}"),
+            Check(Code.BARCODE_ZONE, not marks, "; ".join(marks) if marks else
+                  f"nothing but the barcode in its {where}")]
 
 
 def table(checks: list[Check]) -> str:
