@@ -48,7 +48,7 @@ WORDS = {"fragment", "error", "warning", "file"}
 BASE_TITLE = "title: An Example Book\n"
 BASE_STORIES = "stories:\n  - author: Ana Ruiz\n    text: A short piece for the example.\n"
 PLACEHOLDER = "A line of text for the guide's example.\n"
-IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)")
+IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)|^\s*image:\s*(\S+)", re.M)  # Markdown, cover.image
 
 
 @dataclass
@@ -143,8 +143,8 @@ def make_folder(snippet: Snippet, folder: Path, files: dict[str, str]) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(PLACEHOLDER, encoding="utf-8")
     for text in texts:
-        for src in IMAGE.findall(text):
-            target = folder / src
+        for markdown, cover in IMAGE.findall(text):
+            target = folder / (markdown or cover)
             if not target.exists():
                 target.parent.mkdir(parents=True, exist_ok=True)
                 _picture(target)
