@@ -82,7 +82,8 @@ class Preview:
         from .build import build
         try:
             built = build(self.manifest, self.out, ["pdf"], jobs=1)
-            pages, error = _pages(built.outputs["pdf"]), ""
+            # the screen PDF: the book's, a PDF edition's, or the first print edition's proof
+            pages, error = _pages(next(iter(built.outputs.values()))), ""
         except InputError as problem:
             pages, error = self.pages, str(problem)
         except Exception as failure:  # noqa: BLE001 - shown in the page, the server goes on
