@@ -84,15 +84,17 @@ def lint(book: Book, path: str | Path) -> list[Problem]:
 
 
 def _missing_fonts(book: Book) -> list:
-    """W006: the theme's fonts the manifest names that are not installed (the fallback face
-    is looked up only for one that is missing: a clean book costs no font search)."""
-    chosen = book.theme
-    return [(Code.FONT_NOT_INSTALLED, ("theme", key),
+    """W006: the theme's fonts the manifest names, the book's or an edition's, that are not
+    installed (the fallback face is looked up only for one that is missing: a clean book
+    costs no font search)."""
+    themes = [(("theme",), book.theme)] + [(("editions", e, "theme"), edition.theme)
+                                            for e, edition in enumerate(book.editions or ())]
+    return [(Code.FONT_NOT_INSTALLED, (*where, key),
              f"font '{name}' is not installed here, so its text would be set in "
-             f"{chosen.body_font if key == 'heading_font' else fonts.fallback()}; install it "
-             f"(Debian package {fonts.PACKAGES.get(name, 'providing it')}) or choose one that "
-             f"fc-list : family lists")
-            for key in ("body_font", "heading_font")
+             f"{book.theme.body_font if key == 'heading_font' else fonts.fallback()}; install "
+             f"it (Debian package {fonts.PACKAGES.get(name, 'providing it')}) or choose one "
+             "that fc-list : family lists")
+            for where, chosen in themes for key in ("body_font", "heading_font")
             if (name := getattr(chosen, key)) and key in chosen.model_fields_set
             and not fonts.installed(name)]
 
