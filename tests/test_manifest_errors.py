@@ -158,10 +158,10 @@ def test_broken_theme_template_is_invalid_input(make_book, tmp_path, capsys):
 
 
 def test_internal_error_is_one_line_with_a_hint(monkeypatch, make_book, tmp_path, capsys):
-    import anthology.build
+    import anthology.editions
     def explode(*args, **kwargs):
         raise RuntimeError("the renderer fell over")
-    monkeypatch.setattr(anthology.build, "book_view", explode)
+    monkeypatch.setattr(anthology.editions, "book_view", explode)
     path = make_book("title: T\nstories:\n" + GOOD_STORY)
     code, err, written = run_build(path, tmp_path, capsys)
     assert code == 1 and written == []
