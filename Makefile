@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 CHECKERS := node_modules/.ready
 
-.PHONY: book test test-fast bench bench-check bench-long-word typesetting setup clean
+.PHONY: book test test-fast bench bench-check bench-long-word bench-editions typesetting setup clean
 
 book: $(READY)
 	$(BIN)/anthology build book/book.yaml
@@ -26,6 +26,10 @@ bench-check: $(READY)
 
 bench-long-word: $(READY)
 	$(BIN)/python benchmarks/long_word.py
+
+# Four editions of one book against its paperback alone, and an edition set like another.
+bench-editions: $(READY)
+	$(BIN)/python benchmarks/editions.py
 
 # The long test book (300+ pages) built and read back: hyphens, ladders, widows, orphans.
 typesetting: $(READY)
