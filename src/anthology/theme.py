@@ -142,9 +142,10 @@ class Theme:
         self.env.filters["emphasis"] = lambda text, language="en": \
             markupsafe.Markup(title_html(text, language))
         self.env.filters["plain"] = plain_title
-        # a block of Markdown (paragraphs, emphasis, quotations) as HTML: the back cover's copy
+        # a block of Markdown (paragraphs, emphasis, quotations) as HTML: the back cover's copy,
+        # its lines joined (a YAML block wraps them; a blank line starts a paragraph)
         self.env.filters["markdown"] = lambda text, language="en": \
-            markupsafe.Markup(to_html(text, language))
+            markupsafe.Markup(to_html(text, language).replace("<br />\n", "\n"))
 
     def render(self, template: str, **context) -> str:
         """Render a template; ThemeError naming the template file and line if it fails (a
