@@ -142,3 +142,48 @@ def test_large_print_running_heads_and_folios_are_large(book, tmp_path):
     tops = [float(y0) for y0, _, _ in words]
     bottoms = [float(y1) for _, y1, _ in words]
     assert min(tops) / 72 >= 0.4 and (8.5 * 72 - max(bottoms)) / 72 >= 0.4
+
+
+def test_cover_picture_byline_back_copy_and_spine(make_book, tmp_path):
+    from PIL import Image
+    manifest = make_book("""\
+        title: Night Shifts
+        editors: [Ada Example]
+        publisher: Example Press
+        description: The short description.
+        back_cover: |
+          The **longer** copy, wrapped
+          over two lines.
+
+          A second paragraph.
+        cover:
+          image: art/night.png
+          byline: Chosen by *Ada Example*
+        stories:
+          - author: Someone
+            text: A story.
+        """)
+    (manifest.parent / "art").mkdir()
+    Image.new("RGB", (600, 400), (40, 60, 90)).save(manifest.parent / "art" / "night.png")
+    book = load_book(manifest)
+    theme = Theme(manifest.parent, book.theme)
+    path = tmp_path / "cover.pdf"
+    path.write_bytes(lay_out(cover_job(book, theme, 120, manifest.parent,
+                                       barcode="<p>BARCODE</p>")).pdf)
+    page = PdfReader(path).pages[0]
+    images = [o for o in page["/Resources"]["/XObject"].values()
+              if o.get_object()["/Subtype"] == "/Image"]
+    assert images, "the front's picture is drawn"
+    text = squash_text(path)
+    assert "The longer copy, wrapped over two lines." in text  # joined, not the description
+    assert "A second paragraph." in text and "short description" not in text
+    assert "Chosen by Ada Example" in text and "Edited by" not in text
+    assert "Example Press" in text and "BARCODE" in text
+    checks = preflight.check_cover(book, path, 120)
+    assert all(c.ok for c in checks), preflight.table(checks)
+
+
+def squash_text(path: Path) -> str:
+    text = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    return " ".join(text.split())

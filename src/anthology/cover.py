@@ -13,6 +13,7 @@ import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from . import fonts
 from .model import Book
@@ -171,13 +172,16 @@ def _job(book: Book, theme: Theme, geometry: CoverGeometry, panels: tuple[str, .
     """The layout of the cover's ``panels`` (for a worker, like every layout). The front's
     picture (``cover.image``) is drawn only when the book's folder is known."""
     image = book_dir / book.cover.image if book_dir and book.cover.image else None
+    # relative to the book's folder, so that the same book gives the same bytes anywhere
+    url = quote(Path(book.cover.image).as_posix()) if image else ""
     html = theme.render("cover.html", book=book, geometry=geometry, panels=panels,
-                        barcode=barcode, cover_image_url=image.as_uri() if image else "")
+                        barcode=barcode, cover_image_url=url)
     pinned = fonts.pin(theme.stylesheet("cover.css"))
     files = theme.files + [Path(f.path) for f in pinned.faces] + ([image] if image else [])
     roots = tuple(map(str, theme.readable)) + ((str(image),) if image else ())
-    return LayoutJob(html, ((pinned.css, ""), (page_css, "")), roots, "", None,
-                     files_digest(files), identifier)
+    return LayoutJob(html, ((pinned.css, ""), (page_css, "")), roots,
+                     book_dir.as_uri() + "/" if image else "", None, files_digest(files),
+                     identifier)
 
 
 def cover_job(book: Book, theme: Theme, page_count: int, book_dir: Path | None = None,
