@@ -137,8 +137,9 @@ def test_large_print_running_heads_and_folios_are_large(book, tmp_path):
                            text=True, check=True).stdout
     words = re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]+)<', boxes)
     heights = {text: float(y1) - float(y0) for y0, y1, text in words}
-    # a face's line box is about 1.36 times its size: 14pt type is over 19pt high
-    assert heights["Head"] >= 14 * 1.3 and heights["Tweet"] >= 14 * 1.3 and heights["2"] >= 14 * 1.3, heights
+    # a face's line box is about 1.36 times its size: at least 14pt type is over 18pt high
+    for word in ("Head", "Tweet", "2"):  # the recto's and verso's heads, a folio
+        assert heights[word] >= 14 * 1.3, heights
     tops = [float(y0) for y0, _, _ in words]
     bottoms = [float(y1) for _, y1, _ in words]
     assert min(tops) / 72 >= 0.4 and (8.5 * 72 - max(bottoms)) / 72 >= 0.4
