@@ -47,6 +47,17 @@ _ADDON_PARITY = ["BBAAA", "BABAA", "BAABA", "BAAAB", "ABBAA",
 _GUARDS = set(range(0, 3)) | set(range(45, 50)) | set(range(92, 95))
 
 
+def barcode_of(book) -> tuple[str, str | None] | None:
+    """(ISBN-13, price add-on or None) of the barcode ``book``'s cover carries: its
+    edition's ISBN, or the ISBN its identifier gives; None without one."""
+    edition = book.edition_in_hand
+    try:
+        isbn = isbns.parse(book.isbn) if book.isbn else None
+    except ValueError:  # an identifier's ISBN-10
+        isbn = None
+    return (isbn, edition.addon if edition else None) if isbn else None
+
+
 def addon_modules(addon: str) -> str:
     """The 47 modules of an EAN-5 add-on: start 1011, then each digit in set A or B as its
     checksum says, digits separated by 01. (The "01011" often quoted includes one module of
@@ -223,7 +234,7 @@ def zone_marks(pdf: bytes | Path, zone_box: tuple[float, float, float, float],
 
     doc, page = _page(pdf)
     try:
-        height = page.get_size()[1] / 72
+        origin_x, _, _, origin_top = page.get_mediabox()  # WeasyPrint's starts at -bleed
         kinds = {pdfium.raw.FPDF_PAGEOBJ_PATH: "path", pdfium.raw.FPDF_PAGEOBJ_IMAGE: "image",
                  pdfium.raw.FPDF_PAGEOBJ_SHADING: "shading"}
         forms = []  # the matrices of the Form XObjects the current object is in, outermost first
@@ -237,8 +248,9 @@ def zone_marks(pdf: bytes | Path, zone_box: tuple[float, float, float, float],
             rect = obj.get_bounds()  # in the space of the innermost form
             for matrix in reversed(forms):
                 rect = matrix.on_rect(*rect)
-            left, bottom, right, top = (v / 72 for v in rect)
-            b = (left, height - top, right, height - bottom)
+            left, bottom, right, top = rect
+            b = ((left - origin_x) / 72, (origin_top - top) / 72, (right - origin_x) / 72,
+                 (origin_top - bottom) / 72)
             if _inside(zone_box, b) or not _overlaps(b, zone_box) or _inside(b, allowed_box):
                 continue
             marks.append((b[1], b[0], f"{kind} {b[2] - b[0]:.2f}in x {b[3] - b[1]:.2f}in"))

@@ -83,7 +83,7 @@ class Editions:
         last)."""
         from .cover import cover_image_job
         if name not in self.fronts:
-            job = cover_image_job(self.book_as(name), self.theme(name))
+            job = cover_image_job(self.book_as(name), self.theme(name), self.book_dir)
             self.fronts[name] = (Cache.key("cover image", 2, job.key()),
                                  self.runner.submit(job, urgent=True))
         return self.fronts[name]
@@ -109,8 +109,8 @@ class Editions:
         if "cover" in kinds:
             from .cover import cover_job
             self.stage(self._named(name, "drawing the cover"))
-            out["cover"] = self.runner.lay_out(cover_job(self.book_as(name), self.theme(name),
-                                                         laid.page_count)).pdf
+            out["cover"] = self.runner.lay_out(cover_job(
+                self.book_as(name), self.theme(name), laid.page_count, self.book_dir)).pdf
         if "epub" in kinds:
             out["epub"] = self.epub(name)
         if "cover-image" in kinds:

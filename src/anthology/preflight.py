@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
 from .codes import Code
-from .cover import CoverGeometry
+from .cover import SAFE, SPINE_SAFE, CoverGeometry, Rect
 from .errors import MissingGlyphs
 from .glyphs import missing_glyphs
 from .model import Book
@@ -218,14 +218,19 @@ def check_cover(book: Book, path: Path, page_count: int) -> list[Check]:
     page = PdfReader(path).pages[0]
     media, trim = _box(page, "MediaBox"), _box(page, "TrimBox")
     width, height = (media[2] - media[0]) / 72, (media[3] - media[1]) / 72
-    spine_from = (expected.bleed + expected.trim_width) * 72
-    spine_to = spine_from + expected.spine * 72
-    on_spine = [w for w in _words_per_page(path)[0]
-                if w[0] >= spine_from - 1 and w[2] <= spine_to + 1]
+    words = _words_per_page(path)[0]
+    spine = expected.spine_rect
+    on_spine = [w for w in words if w[0] >= spine.x * 72 - 1 and w[2] <= spine.right * 72 + 1]
+    if expected.hardcover:
+        sheet = (f"2 x {expected.bleed}in wrap + 2 x {expected.panel_width:g}in board + "
+                 f"2 x {expected.hinge}in hinge + {expected.spine:.4f}in spine")
+    else:
+        sheet = (f"2 x {expected.bleed}in bleed + 2 x {expected.trim_width}in "
+                 f"+ {expected.spine:.4f}in spine")
     return [
         Check(Code.COVER_WIDTH, abs(width - expected.width) < TOLERANCE,
-              f"{width:.4f}in = 2 x {expected.bleed}in bleed + 2 x {expected.trim_width}in "
-              f"+ {expected.spine:.4f}in spine ({page_count} pages, {book.print.paper})"),
+              f"{width:.4f}in = {sheet} ({page_count} pages, {book.print.paper}, "
+              f"{book.print.binding})"),
         Check(Code.COVER_HEIGHT, abs(height - expected.height) < TOLERANCE,
               f"{height:.4f}in, expected {expected.height:.4f}in"),
         Check(Code.COVER_TRIM_BOX, trim is not None, f"TrimBox {_inches(trim)}"),
@@ -234,19 +239,39 @@ def check_cover(book: Book, path: Path, page_count: int) -> list[Check]:
               (f"{len(on_spine)} words on the spine" if on_spine else "no spine text")
               + f" ({page_count} pages; {book.print.rules.name} allows spine text from "
               f"{book.print.rules.spine_text_min_pages})"),
+        check_safe_zone(expected, words),
     ]
+
+
+def check_safe_zone(geometry: CoverGeometry, words) -> Check:
+    """Every word (a pdftotext -bbox box, in points from the MediaBox's top-left) lies in a
+    panel's safe area: 0.25in + 1/16in inside the trim (a hardcover's board edges) and the
+    spine folds; a word on the spine 1/16in inside its folds."""
+    areas = geometry.safe_areas
+    outside = []
+    for x0, y0, x1, y1 in words:
+        box = Rect(x0 / 72, y0 / 72, (x1 - x0) / 72, (y1 - y0) / 72)
+        if not any(area.contains(box, TOLERANCE) for area in areas.values()):
+            outside.append(box)
+    detail = (f"{len(outside)} of {len(words)} words outside the safe areas, the first at "
+              f"{outside[0].x:.3f}in, {outside[0].y:.3f}in from the sheet's top-left"
+              if outside else
+              f"{len(words)} words at least {SAFE}in inside the trim and folds "
+              f"(on the spine {SPINE_SAFE}in)")
+    return Check(Code.COVER_SAFE_ZONE, not outside, detail)
 
 
 def check_barcode(book: Book, path: Path, page_count: int) -> list[Check]:
     """The edition's barcode, read back from the cover at 300 dpi as a scanner would, and
     nothing else drawn in its zone. Nothing to check without an ISBN: the zone is left white
     for the printer's own barcode."""
-    edition = book.edition_in_hand
-    if edition is None or edition.isbn is None:
+    from .barcode import barcode_of, read_barcodes, zone_marks
+    if (number := barcode_of(book)) is None:
         return []
-    from .barcode import read_barcodes, zone_marks
-    zone = CoverGeometry.for_book(book, page_count).barcode_zone
-    expected = edition.isbn + (f" {edition.addon}" if edition.addon else "")
+    isbn, addon = number
+    box = CoverGeometry.for_book(book, page_count).barcode_zone
+    zone = (box.x, box.y, box.right, box.bottom)
+    expected = isbn + (f" {addon}" if addon else "")
     read = read_barcodes(path, zone)
     marks = zone_marks(path, zone, zone)
     where = f"zone {zone[2] - zone[0]:.2f}in x {zone[3] - zone[1]:.2f}in at " \

@@ -3,6 +3,21 @@
 One place for the numbers that the interior layout, the cover and preflight all rely on.
 KDP's figures are from its paperback manuscript guide; IngramSpark's from its file creation
 guide (at least 0.5in on every side).
+
+Hardcover (case laminate: the printed cover is glued round two boards and folded over their
+edges). KDP's help pages name the parts ("Create a Hardcover Cover",
+https://kdp.amazon.com/en_US/help/topic/GDTKFJPNQCBTMRV6: cover file, wrap, hinge, spine,
+spine margin, barcode margin) and the board ("Hardcover Print Elements",
+https://kdp.amazon.com/en_US/help/topic/GKZVNAAFYWVKZWL8: "two mm thick solid case board"),
+but the stored copies give no figures. The figures come from third-party guides and a KDP
+template's size quoted in public code, which agree on the wrap and disagree on the hinge
+(docs/hardcover.md has the sources and the arithmetic): wrap 0.591in (15mm) on each outer
+edge; hinge 0.197in (5mm) each side of the spine; the boards stand 0.118in (3mm) proud of
+the pages at head, foot and fore edge (a 6x9 template of 13.996 x 10.417in:
+9 + 2 x (0.591 + 0.118) = 10.418); spine = pages x paper thickness + two 2mm boards.
+75-550 pages, trims 5.5x8.5, 6x9, 6.14x9.21, 7x10, 8.25x11. IngramSpark's case-laminate
+figures were not found: an ingram hardcover is drawn with KDP's, check it against
+IngramSpark's template.
 """
 
 from __future__ import annotations
@@ -17,6 +32,24 @@ TRIMS = {  # preset name -> (width, height)
 UNITS = {"in": 1.0, "mm": 1 / 25.4, "cm": 1 / 2.54, "pt": 1 / 72}
 PAPER_THICKNESS = {"white": 0.002252, "cream": 0.0025}  # inches per page
 COVER_BLEED = 0.125
+
+
+@dataclass(frozen=True)
+class CaseLaminate:
+    """A hardcover's cover sheet allowances, in inches (see the module's docstring)."""
+    wrap: float = 0.591     # folded over the boards' edges, glued inside
+    hinge: float = 0.197    # each side of the spine, where the cover bends
+    square: float = 0.118   # the boards stand this far past the pages (head, foot, fore edge)
+    board: float = 0.0787   # each board's thickness (2mm), twice in the spine
+    trims: tuple[tuple[float, float], ...] = ((5.5, 8.5), (6.0, 9.0), (6.14, 9.21),
+                                              (7.0, 10.0), (8.25, 11.0))
+
+    def spine(self, page_count: int, paper: str) -> float:
+        """The case's spine: the book block and two boards."""
+        return round(page_count * PAPER_THICKNESS[paper] + 2 * self.board, 4)
+
+
+CASE_LAMINATE = CaseLaminate()
 
 # (last page count of the band, minimum gutter)
 KDP_GUTTERS = ((150, 0.375), (300, 0.5), (500, 0.625), (700, 0.75), (828, 0.875))
@@ -42,8 +75,11 @@ PROFILES = {
 }
 
 
-HARDCOVER_PROFILES = {  # case laminate; the numbers are refined with the cover's allowances
-    "kdp": Profile("kdp", 75, 550, False, 0.25, 0.375, 0.0, 79, False),
+HARDCOVER_PROFILES = {  # case laminate: the cover's allowances are CASE_LAMINATE's
+    # KDP: 75-550 pages; even the thinnest case spine (75 pages + two boards, ~0.33in) takes
+    # spine text. The interior's margins are the paperback's.
+    "kdp": Profile("kdp", 75, 550, False, 0.25, 0.375, 0.0, 75, False),
+    # IngramSpark: its paperback rules (its case-laminate page range was not found).
     "ingram": Profile("ingram", 18, 1200, True, 0.5, 0.5, 0.5, 48, True),
 }
 

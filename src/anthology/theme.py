@@ -27,7 +27,7 @@ from .manifest import clean_text
 from .model import ThemeSettings
 from .people import names
 from .styling import settings_css
-from .text import inline_html, last_word, plain_title, title_html
+from .text import inline_html, last_word, plain_title, title_html, to_html
 
 _PACKAGE = Path(__file__).resolve().parent
 # A stylesheet's @charset and @import rules (and the comments and spaces between them), which
@@ -142,6 +142,10 @@ class Theme:
         self.env.filters["emphasis"] = lambda text, language="en": \
             markupsafe.Markup(title_html(text, language))
         self.env.filters["plain"] = plain_title
+        # a block of Markdown (paragraphs, emphasis, quotations) as HTML: the back cover's copy,
+        # its lines joined (a YAML block wraps them; a blank line starts a paragraph)
+        self.env.filters["markdown"] = lambda text, language="en": \
+            markupsafe.Markup(to_html(text, language).replace("<br />\n", "\n"))
 
     def render(self, template: str, **context) -> str:
         """Render a template; ThemeError naming the template file and line if it fails (a

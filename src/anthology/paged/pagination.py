@@ -120,7 +120,8 @@ class Pagination:
         for _ in range(GUTTER_TRIES):
             paginated = self.paginate(PageSetup.for_book(self.view.book.print, guess,
                                                          bleed=self.edition.printing,
-                                                         mirrored=self.edition.printing),
+                                                         mirrored=self.edition.printing,
+                                                         type_size=self.theme.settings.font_size),
                                       with_sheet)
             if gutter(paginated.page_count) == gutter(guess):
                 break

@@ -62,10 +62,13 @@ class PageSetup:
 
     @classmethod
     def for_book(cls, settings: PrintSettings, page_count: int, bleed: bool,
-                 mirrored: bool = True) -> PageSetup:
+                 mirrored: bool = True, type_size: float = 11.0) -> PageSetup:
         """The print interior's setup (``bleed``: with the manifest's bleed); not
         ``mirrored`` (the screen PDF), both sides get the mean of the inside and outside
-        margins: the same text width, and so the same line and page breaks, centred."""
+        margins: the same text width, and so the same line and page breaks, centred.
+        The head and foot margins grow with ``type_size`` (points) past about 11pt, so that
+        a running head or folio of that size, 0.24in from the text (book.css), still keeps
+        about 0.45in from the trim (a face's line is about 1.36 times its size)."""
         rules = settings.rules
         floor = settings.margin_floor
         width, height = settings.trim
@@ -74,7 +77,9 @@ class PageSetup:
         if not mirrored:
             inside = outside = (inside + outside) / 2
         return cls(width, height, settings.bleed if bleed else 0.0,
-                   top=max(0.9, floor), bottom=max(0.95, floor), inside=inside, outside=outside)
+                   top=max(0.9, floor, round(0.69 + type_size * 1.36 / 72, 3)),
+                   bottom=max(0.95, floor, round(0.69 + type_size * 1.36 / 72, 3)),
+                   inside=inside, outside=outside)
 
     def css(self) -> str:
         bleed = f" bleed: {self.bleed}in; marks: none;" if self.bleed else ""
