@@ -46,6 +46,11 @@ class Rect:
     def bottom(self) -> float:
         return self.y + self.height
 
+    @property
+    def edges(self) -> tuple[float, float, float, float]:
+        """(left, top, right, bottom)."""
+        return self.x, self.y, self.right, self.bottom
+
     def inset(self, dx: float, dy: float) -> Rect:
         return Rect(self.x + dx, self.y + dy, self.width - 2 * dx, self.height - 2 * dy)
 

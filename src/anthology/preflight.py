@@ -269,8 +269,7 @@ def check_barcode(book: Book, path: Path, page_count: int) -> list[Check]:
     if (number := barcode_of(book)) is None:
         return []
     isbn, addon = number
-    box = CoverGeometry.for_book(book, page_count).barcode_zone
-    zone = (box.x, box.y, box.right, box.bottom)
+    zone = CoverGeometry.for_book(book, page_count).barcode_zone.edges
     expected = isbn + (f" {addon}" if addon else "")
     read = read_barcodes(path, zone)
     marks = zone_marks(path, zone, zone)
