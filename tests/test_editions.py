@@ -64,6 +64,12 @@ def test_each_edition_has_its_own_pages_and_cover(editions):
     report = {(c.edition, c.name): c for c in built.preflight}
     assert {edition for edition, _ in report} == set(counts)
     assert all(c.ok for c in built.preflight), [c for c in built.preflight if not c.ok]
+    from anthology.model import Edition
+    from anthology.preflight import check_interior
+    odd = book.for_edition(Edition(name="odd", format="hardcover", print={"trim": "5x8"}))
+    trim = next(c for c in check_interior(odd, built.outputs["hardcover:print"])
+                if c.name == "trim size")
+    assert not trim.ok and "KDP makes hardcovers only in 5.5x8.5, 6x9" in trim.detail
 
 
 @pytest.mark.slow

@@ -22,7 +22,7 @@ from .cover import SAFE, SPINE_SAFE, CoverGeometry, Rect
 from .errors import MissingGlyphs
 from .glyphs import missing_glyphs
 from .model import Book
-from .profiles import gutter, is_recto
+from .profiles import CASE_LAMINATE, gutter, is_recto
 
 TOLERANCE = 0.01  # inches
 _WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)"')
@@ -79,9 +79,15 @@ def check_interior(book: Book, path: Path) -> list[Check]:
     size_ok = trim is not None and None not in trims and \
         abs((trim[2] - trim[0]) / 72 - width) < TOLERANCE and \
         abs((trim[3] - trim[1]) / 72 - height) < TOLERANCE
-    out.append(Check(Code.TRIM_SIZE, size_ok,
-                     f"TrimBox {_inches(trim)} on every page, expected {width}in x {height}in"
-                     if trim else "pages have no TrimBox or differing ones"))
+    detail = (f"TrimBox {_inches(trim)} on every page, expected {width}in x {height}in"
+              if trim else "pages have no TrimBox or differing ones")
+    if settings.binding == "hardcover" and settings.profile == "kdp" and not any(
+            abs(w - width) < TOLERANCE and abs(h - height) < TOLERANCE
+            for w, h in CASE_LAMINATE.trims):
+        size_ok = False
+        detail += "; KDP makes hardcovers only in " + ", ".join(
+            f"{w:g}x{h:g}" for w, h in CASE_LAMINATE.trims)
+    out.append(Check(Code.TRIM_SIZE, size_ok, detail))
     media = _box(pages[0], "MediaBox")
     bleed_box = _box(pages[0], "BleedBox")
     bleed = settings.bleed
