@@ -65,17 +65,10 @@ def edition_paths(book: Book, edition: Edition, out_dir: Path) -> dict[str, Path
         return {"print": out_dir / f"{stem}-print.pdf", "cover": out_dir / f"{stem}-cover.pdf",
                 "cover-image": out_dir / f"{stem}-cover.jpg"}
     if edition.format == "ebook":
-        stem = book.slug if book.editions is None else stem
         paths = {"epub": out_dir / f"{stem}.epub"}
         return paths if book.editions is None else \
             {**paths, "cover-image": out_dir / f"{stem}-cover.jpg"}
     return {"pdf": out_dir / f"{stem}.pdf"}
-
-
-def output_paths(book: Book, out_dir: Path) -> dict[str, Path]:
-    """Every file of a book without editions, by kind (as before editions)."""
-    return {kind: path for edition in book.all_editions
-            for kind, path in edition_paths(book, edition, out_dir).items()}
 
 
 def targets(book: Book, out_dir: Path, formats: Iterable[str] | None,
@@ -101,8 +94,9 @@ def targets(book: Book, out_dir: Path, formats: Iterable[str] | None,
     if formats is not None and "pdf" in wanted and not any("pdf" in t.paths for t in out):
         proof = next((e for e in chosen if e.printed), None)
         if proof is not None:
-            out.append(Target(Edition(name=proof.name, format="pdf"), proof.name,
-                              {"pdf": out_dir / f"{book.slug}-{proof.name}.pdf"}))
+            screen = Edition(name=proof.name, format="pdf")
+            out.append(Target(screen, proof.name if book.editions else "",
+                              edition_paths(book, screen, out_dir)))
     return out
 
 
