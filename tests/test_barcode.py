@@ -13,7 +13,8 @@ import pytest
 import weasyprint
 
 from anthology.barcode import (BAR_HEIGHT, GUARD_EXTRA, X, addon_modules, barcode_html,
-                               price_code, read_barcodes, zone_marks)
+                               read_barcodes, zone_marks)
+from anthology.isbn import price_code
 
 BOX = (1.0, 1.0, 3.0, 2.2)  # inches: left, top, right, bottom on a 4in x 3in page
 

@@ -244,7 +244,7 @@ def test_a_book_without_editions_keeps_its_files_and_a_proof_stands_in_for_a_pdf
     book = load_book(path)
     assert {p.name for t in targets(book, Path("out"), ["pdf"]) for p in t.paths.values()} == \
         {"t-hard.pdf"}
-    with pytest.raises(Exception, match="no edition named soft; the book's editions are e, hard"):
+    with pytest.raises(Exception, match="no edition named soft; the book's editions are hard, e"):
         targets(book, Path("out"), None, ["soft"])
 
 

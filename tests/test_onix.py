@@ -143,7 +143,7 @@ def test_isbns_forms_and_alternative_formats(four):
     assert [(p.findtext("o:PriceType", namespaces=NS), p.findtext("o:PriceAmount", namespaces=NS),
              p.findtext("o:CurrencyCode", namespaces=NS))
             for p in paperback.findall(".//o:Price", NS)] == [
-        ("02", "19.95", "USD"), ("02", "15.00", "GBP")]
+        ("01", "19.95", "USD"), ("02", "15.00", "GBP")]
     # The ebook's page list follows the paperback: 13 E-publication based on (print product).
     relations = {r.findtext("o:ProductIdentifier/o:IDValue", namespaces=NS):
                  [c.text for c in r.findall("o:ProductRelationCode", NS)]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-from decimal import Decimal, InvalidOperation
 from html import escape
 from pathlib import Path
 
@@ -51,11 +50,7 @@ def barcode_of(book) -> tuple[str, str | None] | None:
     """(ISBN-13, price add-on or None) of the barcode ``book``'s cover carries: its
     edition's ISBN, or the ISBN its identifier gives; None without one."""
     edition = book.edition_in_hand
-    try:
-        isbn = isbns.parse(book.isbn) if book.isbn else None
-    except ValueError:  # an identifier's ISBN-10
-        isbn = None
-    return (isbn, edition.addon if edition else None) if isbn else None
+    return (book.isbn13, edition.addon if edition else None) if book.isbn13 else None
 
 
 def addon_modules(addon: str) -> str:
@@ -68,21 +63,6 @@ def addon_modules(addon: str) -> str:
     check = (3 * (d[0] + d[2] + d[4]) + 9 * (d[1] + d[3])) % 10
     chars = [CODES[p][n] for p, n in zip(_ADDON_PARITY[check], d)]
     return "1011" + "01".join(chars)
-
-
-def price_code(usd_price) -> str:
-    """The 5-digit add-on for a US dollar price, by the BISG's Bookland EAN convention
-    (Machine-Readable Coding Guidelines for the U.S. Book Industry): "5" (US dollars) and the
-    price in cents in four digits, "59999" for $99.99 and above, "90000" for no price."""
-    if usd_price is None:
-        return "90000"
-    try:
-        price = Decimal(str(usd_price))
-    except InvalidOperation:
-        raise ValueError(f"not a price: {usd_price!r}") from None
-    if not price.is_finite() or price < 0 or price != price.quantize(Decimal("0.01")):
-        raise ValueError(f"not a price in dollars and cents: {usd_price!r}")
-    return "59999" if price >= Decimal("99.99") else f"5{int(price * 100):04d}"
 
 
 def _mm(v: float) -> str:
@@ -115,7 +95,7 @@ def _digits(digits: str, cls: str, cells: list[float], top: float) -> list[str]:
 
 def barcode_html(isbn: str, addon: str | None = None) -> str:
     """The barcode of ``isbn`` (hyphens optional) with the optional 5-digit ``addon``
-    (see ``price_code``), filling a 2in x 1.2in box that the caller places and paints white.
+    (see ``isbn.price_code``), filling a 2in x 1.2in box that the caller places and paints white.
 
     Bars and digits are drawn in ``currentColor`` (the box sets the colour: black, or
     print.css's K-only black); the text has no font family of its own and takes the

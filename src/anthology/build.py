@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 import threading
 from collections.abc import Callable, Iterable
@@ -78,10 +79,13 @@ def targets(book: Book, out_dir: Path, formats: Iterable[str] | None,
     editions is one, the first print edition's pages are made as one: the proof to read."""
     chosen = list(book.all_editions)
     if names := list(names):
-        known = {e.name for e in chosen}
-        if unknown := [n for n in names if n not in known]:
-            raise InputError(f"no edition named {', '.join(unknown)}; the book's editions are "
-                             f"{', '.join(sorted(known))}")
+        known = [e.name for e in chosen]
+        for name in names:
+            if name not in known:
+                close = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.6)
+                raise InputError(f"no edition named {name}"
+                                 + (f" (did you mean {close[0]}?)" if close else "")
+                                 + f"; the book's editions are {', '.join(known)}")
         chosen = [e for e in chosen if e.name in names]
     wanted = set(formats) if formats is not None else set(FORMATS)
     out = []
@@ -137,6 +141,11 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
         chosen = targets(book, out_dir, formats, editions)
         onix = formats is not None and "onix" in formats or \
             formats is None and book.editions is not None and not editions
+        if not chosen and not onix:
+            asked = ", ".join(formats or FORMATS)
+            made = "; ".join(f"{e.name} makes {', '.join(MAKES[e.format])}"
+                             for e in book.all_editions if not editions or e.name in editions)
+            raise InputError(f"nothing to build: no chosen edition makes {asked} ({made})")
         onix_path = out_dir / f"{book.slug}-onix.xml"
         release_memory()  # what parsing the manifest left behind, before the long part
         refuse_symlinked_output(out_dir, manifest.absolute().parent)
@@ -178,14 +187,10 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
         from . import preflight
         report = []
         for target in printed:
-            report += preflight.check(made.book_as(target.name), _written(target, "print"),
-                                      _written(target, "cover"), made.page_count(target.name),
+            report += preflight.check(made.book_as(target.name), target.paths.get("print"),
+                                      target.paths.get("cover"), made.page_count(target.name),
                                       target.name)
     return Built(book, outputs, report, warnings)
-
-
-def _written(target: Target, kind: str) -> Path | None:
-    return target.paths[kind] if kind in target.paths else None
 
 
 def refuse_overwriting_inputs(outputs: Iterable[Path], inputs: list[Path]) -> None:

@@ -98,6 +98,8 @@ class Code(StrEnum):
     BAD_PRICE_CODE = "M067", "bad price code", "a barcode add-on that is not five digits or auto"
     NOT_FOR_FORMAT = "M068", "not for this format", \
         "an edition setting its format has no use for (large_print on an ebook)"
+    LARGE_PRINT_TOO_SMALL = "M069", "large print too small", \
+        "a large-print edition set under 16pt"
     # Warnings of `anthology check` (lint.py): the book builds, but an editor should look
     CONTRIBUTOR_WITHOUT_PIECE = "W001", "contributor without a piece", \
         "a contributor of the register no piece credits"

@@ -6,19 +6,18 @@ by every other edition that sets them the same way."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import io
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import fonts
 from .model import DEFAULT_EDITIONS, Book, Edition
+from .people import People
 from .paged.cache import Cache
 from .paged.runner import Runner
 from .pdf import RenderedPdf, render_pdf
 from .render import BookView, book_view
+from .text import plain_title
 from .theme import Theme
 
 
@@ -35,25 +34,30 @@ class Editions:
         self.layouts: dict[tuple[str, str], RenderedPdf] = {}  # (name, variant) -> pages
         self.fronts: dict[str, tuple] = {}   # name -> the front panel's key and Pending
         self.epubs: dict[str, bytes] = {}
+        self.books: dict[str, Book] = {}
+        self.themes: dict[str, Theme] = {}
+        self.views: dict[str, BookView] = {}
 
     def name(self, edition: Edition) -> str:
         """The key of an edition's book: "" for a book without editions, whose default
         editions are all the book itself."""
         return edition.name if self.book.editions is not None else ""
 
-    @functools.cache
     def book_as(self, name: str) -> Book:
         """The book as the edition ``name`` ("": as the manifest gives it)."""
-        return self.book if not name else self.book.for_edition(
-            next(e for e in self.book.editions if e.name == name))
+        if name not in self.books:
+            self.books[name] = self.book.as_edition(name)
+        return self.books[name]
 
-    @functools.cache
     def theme(self, name: str) -> Theme:
-        return Theme(self.book_dir, self.book_as(name).theme)
+        if name not in self.themes:
+            self.themes[name] = Theme(self.book_dir, self.book_as(name).theme)
+        return self.themes[name]
 
-    @functools.cache
     def view(self, name: str) -> BookView:
-        return book_view(self.book_as(name))
+        if name not in self.views:
+            self.views[name] = book_view(self.book_as(name))
+        return self.views[name]
 
     def _named(self, name: str, what: str) -> str:
         return f"{what} ({name})" if name else what
@@ -143,63 +147,64 @@ class Editions:
                 lambda: self.cover_image(name), starts, self.cache, source_id)
         return self.epubs[name]
 
-    def _page_source_isbn(self) -> str | None:
-        source = self.page_list_source()
-        return source.isbn if source is not None else None
-
     def page_count(self, name: str) -> int:
         return self.pages(name).page_count
 
     def onix(self) -> bytes:
-        """The ONIX 3.0 record: one product per edition, its extent and each piece's pages
-        from the real layout, an ebook's accessibility from what its EPUB declares."""
+        """The ONIX 3.0 record: one product per edition (a book without editions: its
+        paperback and ebook), its extent and each piece's pages from the real layout, an
+        ebook's accessibility from what its EPUB declares."""
         from . import onix
+        from .cover import CoverGeometry
+        source = self.page_list_source()
         products = []
-        for edition in self.book.editions or DEFAULT_EDITIONS[:2]:  # not a proof PDF
+        for edition in self.book.editions or DEFAULT_EDITIONS[:2]:
             name = self.name(edition)
             book = self.book_as(name)
             laid = self.pages(name) if edition.printed else None
-            a11y, summary = (), None
-            if edition.format == "ebook":
-                a11y, summary = onix.accessibility_codes(_package_document(self.epub(name)))
+            pages = laid.page_count if laid else \
+                self.pages(name).page_count if edition.format == "pdf" else \
+                self.page_count(self.name(source)) if source else None
+            a11y, summary = onix.epub_accessibility(self.epub(name)) \
+                if edition.format == "ebook" else ((), None)
             products.append(onix.Product(
-                record=f"anthology:{book.slug}:{edition.name}", isbn=edition.isbn,
+                record=f"anthology:{book.slug}:{edition.name}",
+                isbn=edition.isbn or (book.isbn13 if edition.printed else None),
                 form=edition.format, large_print=edition.large_print,
-                title=_plain(book.title), subtitle=_plain(book.subtitle) if book.subtitle else None,
-                people=tuple(onix.Person("B01", name, None) for name in book.editors),
-                language=book.language,
-                page_count=laid.page_count if laid else None,
+                title=plain_title(book.title),
+                subtitle=plain_title(book.subtitle) if book.subtitle else None,
+                people=tuple(onix.Person("B01", person.name, person.sort_as)
+                             for person in map(People(book).person, book.editors)),
+                language=book.language, page_count=pages,
                 front_pages=laid.front_pages if laid else None,
                 keywords=tuple(book.keywords), publisher=book.publisher, date=book.date,
                 prices=tuple(sorted(edition.price.items())),
-                description=_plain(book.description) if book.description else None,
+                description=_plain(book.back_cover or book.description),
+                short_description=_plain(book.description) if book.back_cover else None,
                 pieces=tuple(_pieces(self.view(name), laid)),
                 accessibility=tuple(a11y), accessibility_summary=summary,
-                trim=book.print.trim[::-1] if edition.printed else None,
+                trim=book.print.trim[::-1] if laid else None,
+                thickness=CoverGeometry.for_book(book, laid.page_count).spine if laid else None,
                 epub_version="3" if edition.format == "ebook" else None,
-                page_source=self._page_source_isbn() if edition.format == "ebook" else None))
+                page_source=source.isbn if source and edition.format == "ebook" else None))
         return onix.message(products, self.book.publisher or "anthology", self.moment)
 
 
-def _plain(markdown: str) -> str:
-    from .text import plain_title
-    return plain_title(markdown)
-
-
-ONIX_ROLES = {"author": "A01", "translator": "B06", "illustrator": "A12", "editor": "B01"}
+def _plain(markdown: str | None) -> str | None:
+    """Markdown as plain text, paragraphs a blank line apart."""
+    if not markdown:
+        return None
+    return "\n\n".join(plain_title(" ".join(paragraph.split()))
+                       for paragraph in markdown.split("\n\n") if paragraph.strip())
 
 
 def _pieces(view: BookView, laid: RenderedPdf | None):
-    """The ONIX content items: each piece's title, people and, in print, its pages."""
+    """The ONIX content items: each piece's title (an untitled one's first line, as the
+    index of first lines names it), its people and, in print, its pages."""
     from . import onix
     ranges = laid.piece_pages(view) if laid else {}
     for story in view.stories:
-        people = tuple(onix.Person(ONIX_ROLES[role], person.name, person.sort_as)
+        people = tuple(onix.Person(onix.ROLE_CODES[role], person.name, person.sort_as)
                        for role, person in story.credits.roles())
-        yield onix.Piece(story.heading, people, ranges.get(story.id))
-
-
-def _package_document(epub_bytes: bytes) -> bytes:
-    with zipfile.ZipFile(io.BytesIO(epub_bytes)) as z:
-        name = next(n for n in z.namelist() if n.endswith(".opf"))
-        return z.read(name)
+        title = story.heading if story.story.title else story.first_line
+        yield onix.Piece(title, people, ranges.get(story.id))

@@ -1,8 +1,10 @@
 """ISBNs as the trade uses them: ISBN-13 (the 978 and 979 "Bookland" prefixes), checked and
 hyphenated with python-stdnum, whose registration-group ranges come from the International
-ISBN Agency."""
+ISBN Agency; and the 5-digit price code of a US book's barcode."""
 
 from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
 
 from stdnum import ean
 from stdnum import isbn as stdnum_isbn
@@ -37,3 +39,30 @@ def parse(value) -> str:
 def hyphenated(digits: str) -> str:
     """'9781402894626' -> '978-1-4028-9462-6', by the registration-group ranges."""
     return stdnum_isbn.format(digits)
+
+
+def digits13(text: str | None) -> str | None:
+    """The 13 digits of ``text`` if it is a valid ISBN-13, else None (an ISBN-10 too)."""
+    digits = stdnum_isbn.compact(text or "")
+    return digits if len(digits) == 13 and stdnum_isbn.is_valid(digits) else None
+
+
+def is_valid(text: str) -> bool:
+    """Whether ``text`` is an ISBN-13 or ISBN-10 (hyphens and spaces allowed), its check digit
+    right: what a book's ``identifier`` may print."""
+    return stdnum_isbn.is_valid(text)
+
+
+def price_code(usd_price) -> str:
+    """The 5-digit add-on for a US dollar price, by the BISG's Bookland EAN convention
+    (Machine-Readable Coding Guidelines for the U.S. Book Industry): "5" (US dollars) and the
+    price in cents in four digits, "59999" for $99.99 and above, "90000" for no price."""
+    if usd_price is None:
+        return "90000"
+    try:
+        price = Decimal(str(usd_price))
+    except InvalidOperation:
+        raise ValueError(f"not a price: {usd_price!r}") from None
+    if not price.is_finite() or price < 0 or price != price.quantize(Decimal("0.01")):
+        raise ValueError(f"not a price in dollars and cents: {usd_price!r}")
+    return "59999" if price >= Decimal("99.99") else f"5{int(price * 100):04d}"

@@ -250,7 +250,12 @@ class PrintSettings(_Entry):
     recto_starts: bool = False
     profile: Literal["kdp", "ingram"] = "kdp"
     pdf_x: Literal["x-4", "x-1a"] = "x-4"
-    binding: Literal["paperback", "hardcover"] = "paperback"  # an edition's format sets it
+    _binding: str = PrivateAttr(default="paperback")  # an edition's format: Book.for_edition
+
+    @property
+    def binding(self) -> str:
+        """paperback or hardcover."""
+        return self._binding
 
     @property
     def rules(self) -> profiles.Profile:
@@ -324,6 +329,7 @@ PRINT_FORMATS = ("paperback", "hardcover")
 # and APH's large-print guidelines: 18pt (UKAAF asks 16pt at least, APH 18pt), a plain sans
 # serif face, 1.5 line spacing, ragged right, no words broken across lines, no runs of
 # capitals or small capitals.
+LARGE_PRINT_MINIMUM = 16.0  # points: UKAAF's least large-print size
 LARGE_PRINT = {"body_font": "Noto Sans", "heading_font": None, "font_size": 18.0,
                "leading": 1.5, "justify": False, "hyphenate": False,
                "heading_case": "as-written", "small_caps_openings": False}
@@ -353,20 +359,36 @@ def _price_code(value) -> str:
     text = str(value).strip()
     if text != "auto" and not re.fullmatch(r"\d{5}", text):
         raise _Invalid(Code.BAD_PRICE_CODE, "expected the barcode's 5-digit add-on, like "
-                       f"'51995' for $19.95 or '90000' for no price (quoted), or auto, got "
-                       f"{value!r}")
+                       f"'51995' for $19.95 or '90000' for no price, or auto, got {value!r} "
+                       "(write it in quotes: YAML reads 01234 unquoted as another number)")
     return text
+
+
+def _prices(value):
+    if not isinstance(value, dict):
+        raise _Invalid(Code.BAD_PRICE, "expected prices by currency, like "
+                       f"price: {{USD: 19.95, GBP: 14.99}}, got {value!r}")
+    return value
+
+
+def _edition_name(value: str) -> str:
+    """A name that goes into the edition's file names."""
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", value):
+        raise _Invalid(Code.INVALID_VALUE, "expected a name of lowercase letters, digits and "
+                       f"hyphens, like 'paperback' or 'large-print', got {value!r}")
+    return value
 
 
 class Edition(_Entry):
     """One product of the book: its format, ISBN, prices, and the print and theme settings in
     which it differs from the book's."""
-    name: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+    name: Annotated[str, AfterValidator(_edition_name)]
     format: Literal["paperback", "hardcover", "ebook", "pdf"]
     isbn: Annotated[str | None, BeforeValidator(
         _coded(Code.BAD_ISBN, lambda v: None if v is None else isbns.parse(v)))] = None
-    price: dict[Annotated[str, AfterValidator(_currency)],
-                Annotated[decimal.Decimal, BeforeValidator(_amount)]] = {}
+    price: Annotated[dict[Annotated[str, AfterValidator(_currency)],
+                          Annotated[decimal.Decimal, BeforeValidator(_amount)]],
+                     BeforeValidator(_prices)] = {}
     price_code: Annotated[str | None, BeforeValidator(
         lambda v: None if v is None else _price_code(v))] = None
     large_print: bool = False
@@ -378,17 +400,11 @@ class Edition(_Entry):
         return self.format in PRINT_FORMATS
 
     @property
-    def label(self) -> str:
-        """How the copyright page and the cover name it: "paperback", "large print"."""
-        return "large print" if self.large_print else self.format
-
-    @property
     def addon(self) -> str | None:
         """The barcode's price add-on: given, or from the US price (``auto``)."""
         if self.price_code != "auto":
             return self.price_code
-        from .barcode import price_code
-        return price_code(self.price.get("USD"))
+        return isbns.price_code(self.price.get("USD"))
 
 
 # The editions a manifest without ``editions:`` makes: its print settings as a paperback,
@@ -502,23 +518,20 @@ class Book(_Entry):
         large-print edition's LARGE_PRINT type between them), its ISBN as the identifier."""
         theme = self.theme.model_copy(update=LARGE_PRINT if edition.large_print else {})
         theme = theme.model_copy(update=edition.theme.model_dump(exclude_unset=True))
-        printing = self.print.model_copy(update={
-            **edition.print.model_dump(exclude_unset=True),
-            **({"binding": edition.format} if edition.printed else {})})
-        copy = self.model_copy(update={
-            "theme": theme, "print": printing,
-            "identifier": f"urn:isbn:{edition.isbn}" if edition.isbn else self.identifier})
+        printing = self.print.model_copy(update=edition.print.model_dump(exclude_unset=True))
+        printing._binding = edition.format if edition.printed else "paperback"
+        # Each edition has its own identifier: its ISBN, else one derived from the book's.
+        identifier = f"urn:isbn:{edition.isbn}" if edition.isbn else \
+            f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{self.uid}#{edition.name}')}"
+        copy = self.model_copy(update={"theme": theme, "print": printing,
+                                       "identifier": identifier})
         copy._sources, copy._edition = self._sources, edition
         return copy
 
-    @property
-    def isbn_lines(self) -> list[str]:
-        """The copyright page's ISBNs: one per edition that has one ("ISBN 978-... (paperback)"),
-        or the identifier's ISBN of a book without editions."""
-        if self.editions:
-            return [f"ISBN {isbns.hyphenated(e.isbn)} ({e.label})" for e in self.editions
-                    if e.isbn]
-        return [f"ISBN {self.isbn}"] if self.isbn else []
+    def as_edition(self, name: str) -> Book:
+        """The book as its edition ``name``; "" for the book as the manifest gives it."""
+        return self.for_edition(next(e for e in self.editions if e.name == name)) \
+            if name else self
 
     @property
     def isbn(self) -> str | None:
@@ -526,22 +539,17 @@ class Book(_Entry):
         written, if its check digit is right; None for another identifier (a ``urn:uuid``
         is never printed)."""
         number = (self.identifier or "").removeprefix("urn:isbn:").strip()
-        return number if _is_isbn(re.sub(r"[- ]", "", number)) else None
+        return number if isbns.is_valid(number) else None
+
+    @property
+    def isbn13(self) -> str | None:
+        """The ISBN-13's digits: the edition's, else the identifier's (an ISBN-10 has none)."""
+        return self._edition.isbn if self._edition else isbns.digits13(self.isbn)
 
     @property
     def uid(self) -> str:
         """The manifest's identifier, or one derived from the title (stable across builds)."""
         return self.identifier or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'anthology:' + self.title)}"
-
-
-def _is_isbn(digits: str) -> bool:
-    """An ISBN-13 (978 or 979) or an ISBN-10, its check digit right."""
-    if re.fullmatch(r"97[89]\d{10}", digits):
-        return sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits)) % 10 == 0
-    if re.fullmatch(r"\d{9}[\dXx]", digits):
-        values = [10 if d in "Xx" else int(d) for d in digits]
-        return sum(v * (10 - i) for i, v in enumerate(values)) % 11 == 0
-    return False
 
 
 def slug(text: str, most: int = 80) -> str:
@@ -597,7 +605,10 @@ def _problem(data, error: dict) -> Problem:
     if kind == "extra_forbidden":
         key = loc[-1]
         close = difflib.get_close_matches(str(key), _fields_at(loc[:-1]), n=1, cutoff=0.6)
+        home = next((name for name in _fields_at(loc[:-1])
+                     if key in _fields_at((*loc[:-1], name))), None)
         hint = f" (did you mean '{close[0]}'?)" if close else \
+            f" (it belongs under '{home}:', as {home}: {{{key}: ...}})" if home else \
             f" (expected one of: {', '.join(_fields_at(loc[:-1]))})"
         file, line = locate(data, loc)
         return Problem(file, line, Code.UNKNOWN_KEY, dotted_path(loc[:-1]),
@@ -665,6 +676,7 @@ def load_book(path: str | Path) -> Book:
     problems += _text_problems(data, _matter_fields(book), root)
     problems += _span_problems(data, _title_fields(book))
     problems += _people_problems(data, book)
+    problems += _edition_setting_problems(data, book)
     if book.cover.image and (found := _image_problem(book.cover.image, "the cover", root)):
         problems.append(Problem(*locate(data, ("cover", "image")), found[0], "cover.image",
                                 found[1]))
@@ -805,7 +817,7 @@ def _edition_problems(data) -> list[Problem]:
         if not isinstance(entry, dict):
             continue
         for key in ("large_print", "price_code", "print"):
-            if key in entry and entry.get("format") in ("ebook", "pdf"):
+            if key in entry and entry.get("format") in {"ebook", "pdf"}:
                 where = ("editions", e, key)
                 problems.append(Problem(*locate(data, where), Code.NOT_FOR_FORMAT,
                                         dotted_path(where), f"'{key}' is for a paperback or "
@@ -828,6 +840,59 @@ def _edition_problems(data) -> list[Problem]:
                                         f"[{first[key, value]}]'s; expected each edition's "
                                         f"{what} once"))
             first.setdefault((key, value), e)
+    # A PDF edition's file (book-NAME.pdf) is a print edition's when NAME is its name and
+    # -print or -cover (book-NAME-print.pdf).
+    for e, entry in enumerate(editions if isinstance(editions, list) else ()):
+        if isinstance(entry, dict) and entry.get("format") == "pdf" and \
+                isinstance(entry.get("name"), str) and \
+                (other := first.get(("name", re.sub(r"-(print|cover)$", "", entry["name"])))) \
+                is not None and other != e:
+            where = ("editions", e, "name")
+            problems.append(Problem(*locate(data, where), Code.DUPLICATE_EDITION,
+                                    dotted_path(where), f"the PDF of '{entry['name']}' would "
+                                    f"have the name of editions[{other}]'s print file; expected "
+                                    "another name"))
+    return problems
+
+
+def _edition_setting_problems(data, book: Book) -> list[Problem]:
+    """What an edition's settings, merged with the book's, cannot make: a KDP hardcover in a
+    trim KDP does not bind, large print under 16pt, a price code that is not the US price;
+    and an ISBN as the book's identifier when each edition has its own."""
+    problems = []
+
+    def problem(where: tuple, code: Code, message: str) -> None:
+        problems.append(Problem(*locate(data, where), code, dotted_path(where), message))
+
+    if book.editions and book.isbn:
+        problem(("identifier",), Code.BAD_ISBN, "with editions, each edition's ISBN is its "
+                "own 'isbn:'; expected no ISBN as the book's identifier (move it to its "
+                "edition)")
+    for e, edition in enumerate(book.editions or ()):
+        printed = book.for_edition(edition)
+        settings = printed.print
+        if settings.binding == "hardcover" and settings.profile == "kdp" and not any(
+                abs(w - settings.trim[0]) < 0.01 and abs(h - settings.trim[1]) < 0.01
+                for w, h in profiles.CASE_LAMINATE.trims):
+            where = ("editions", e, "print", "trim") if "trim" in edition.print.model_fields_set \
+                else ("editions", e, "format")
+            problem(where, Code.BAD_TRIM, "KDP binds hardcovers only in " + ", ".join(
+                f"{w:g}x{h:g}" for w, h in profiles.CASE_LAMINATE.trims) + f", and this one "
+                f"is {settings.trim[0]:g}x{settings.trim[1]:g}; expected one of them as the "
+                "edition's print: {trim: ...}")
+        if edition.large_print and printed.theme.font_size < LARGE_PRINT_MINIMUM:
+            problem(("editions", e, "theme", "font_size"), Code.LARGE_PRINT_TOO_SMALL,
+                    f"large print is {LARGE_PRINT_MINIMUM:g}pt at least (UKAAF; APH asks "
+                    f"18pt), and this edition is {printed.theme.font_size:g}pt; expected "
+                    f"{LARGE_PRINT_MINIMUM:g}pt or more, or no large_print")
+        if edition.price_code not in (None, "auto") and edition.price_code.startswith("5") \
+                and "USD" in edition.price and \
+                edition.price_code != isbns.price_code(edition.price["USD"]):
+            problem(("editions", e, "price_code"), Code.BAD_PRICE_CODE,
+                    f"the price code {edition.price_code} says "
+                    f"${int(edition.price_code[1:]) / 100:.2f} and the US price is "
+                    f"${edition.price['USD']}; expected {isbns.price_code(edition.price['USD'])}"
+                    " (or auto)")
     return problems
 
 

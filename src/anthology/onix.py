@@ -12,7 +12,9 @@ The same inputs give the same bytes: nothing here reads the clock; ``sent`` is g
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -60,11 +62,13 @@ class Product:
     publisher: str | None
     date: dt.date | None             # publication date
     prices: tuple[tuple[str, Decimal], ...]   # (ISO 4217 currency, cover price incl. tax)
-    description: str | None          # plain text
+    description: str | None          # plain text: the back cover's copy, or the description
     pieces: tuple[Piece, ...]
     accessibility: tuple[str, ...] = ()       # List 196 codes (see ``accessibility_codes``)
     accessibility_summary: str | None = None
     trim: tuple[float, float] | None = None   # (height, width) in inches
+    thickness: float | None = None            # the spine, in inches
+    short_description: str | None = None      # plain text: the description, beside a longer one
     epub_version: str | None = None           # "3" for an EPUB 3
     page_source: str | None = None   # ebook: the ISBN of the print edition its page list follows
 
@@ -111,10 +115,12 @@ def _product(p: Product, everything: Sequence[Product], sender: str, sent: dt.da
         *_identifiers(p),
         _descriptive(p),
     ]
-    if p.description:
-        # List 153 03 Description; List 154 00 Unrestricted (any audience).
-        parts.append(E.CollateralDetail(E.TextContent(
-            E.TextType("03"), E.ContentAudience("00"), E.Text(p.description))))
+    # List 153 02 Short description, 03 Description (the back cover's copy, when there is
+    # one); List 154 00 Unrestricted (any audience).
+    texts = [E.TextContent(E.TextType(kind), E.ContentAudience("00"), E.Text(text))
+             for kind, text in (("02", p.short_description), ("03", p.description)) if text]
+    if texts:
+        parts.append(E.CollateralDetail(*texts))
     if p.pieces:
         parts.append(E.ContentDetail(*(_content_item(i, piece, p)
                                        for i, piece in enumerate(p.pieces, 1))))
@@ -150,8 +156,9 @@ def _descriptive(p: Product):
             parts.append(E.ProductFormFeature(E.ProductFormFeatureType("10"),
                                               E.ProductFormFeatureValue(p.epub_version)))
     if p.trim and not digital:
-        # List 48 01 Height, 02 Width; List 50 "in" Inches (US).
-        for kind, value in zip(("01", "02"), p.trim):
+        # List 48 01 Height, 02 Width, 03 Thickness (the spine); List 50 "in" Inches (US).
+        sizes = (*p.trim, p.thickness) if p.thickness else p.trim
+        for kind, value in zip(("01", "02", "03"), sizes):
             parts.append(E.Measure(E.MeasureType(kind), E.Measurement(_number(value)),
                                    E.MeasureUnitCode("in")))
     if digital:
@@ -164,7 +171,8 @@ def _descriptive(p: Product):
     parts += _contributors(p.people) or [E.NoContributor()]
     if p.large_print:
         parts.append(E.EditionType("LTE"))  # List 21 LTE Large type / large print edition
-    parts.append(_language(p.language))
+    if (language := _language(p.language)) is not None:
+        parts.append(language)
     parts += _extents(p)
     if p.keywords:
         # List 27 20 Keywords: several keywords go in one SubjectHeadingText, with "; ".
@@ -212,7 +220,7 @@ def _language(tag: str):
     primary = subtags[0].lower()
     found = pycountry.languages.get(**{"alpha_2" if len(primary) == 2 else "alpha_3": primary})
     if found is None:
-        raise ValueError(f"not an ISO 639 language: {tag!r}")
+        return None  # a tag ISO 639 lacks (x-..., a private use): no <Language>
     code = getattr(found, "bibliographic", None) or found.alpha_3
     parts = [E.LanguageRole("01"), E.LanguageCode(code)]
     region = next((s for s in subtags[1:] if re.fullmatch(r"[A-Za-z]{2}", s)), None)
@@ -227,9 +235,9 @@ def _extents(p: Product) -> list:
     A print edition sends 00 Main content page count (the pages after the front matter:
     the number retailers show as "pages") and 06 Production page count (every page printed,
     numbered or not: what printers and distributors work out spine width, weight and print
-    cost from). 07 Absolute page count is only for fixed-page digital products, so it is
-    not used for print. An ebook given a page count sends it as 08 Number of pages in print
-    counterpart.
+    cost from). 07 Absolute page count is for fixed-page digital products: a PDF edition's.
+    An ebook given a page count (its page-list's print edition's) sends it as 08 Number of
+    pages in print counterpart.
     """
     if p.page_count is None:
         return []
@@ -237,6 +245,8 @@ def _extents(p: Product) -> list:
     def extent(kind: str, value: int):
         return E.Extent(E.ExtentType(kind), E.ExtentValue(str(value)), E.ExtentUnit("03"))
 
+    if p.form == "pdf":
+        return [extent("07", p.page_count)]  # 07 Absolute page count: fixed pages
     if p.form in DIGITAL:
         return [extent("08", p.page_count)]
     main = p.page_count - (p.front_pages or 0)
@@ -302,15 +312,21 @@ def _supply(p: Product, sender: str, forthcoming: bool):
     if forthcoming:
         detail.append(E.SupplyDate(E.SupplyDateRole("08"), E.DateFormat("00"),
                                    E.Date(p.date.strftime("%Y%m%d"))))
-    # List 58 02 RRP including tax: the manifest's price is the cover price, the one printed
-    # on the book and in the barcode's price add-on, which is what a reader pays; where a
-    # VAT or GST applies that price includes it, and where none does (or, as in the US, it
-    # is added at the till) 02 and 01 carry the same figure.
+    # List 58: the manifest's price is the cover price, printed on the book and in the
+    # barcode's add-on. Where sales tax is added at the till (US and Canadian dollars) that
+    # is 01 RRP excluding tax; elsewhere a VAT or GST is in the price a reader pays, 02 RRP
+    # including tax.
     for currency, amount in p.prices:
-        detail.append(E.Price(E.PriceType("02"), E.PriceAmount(f"{amount:.2f}"),
+        kind = "01" if currency in SALES_TAX_CURRENCIES else "02"
+        detail.append(E.Price(E.PriceType(kind), E.PriceAmount(f"{amount:.2f}"),
                               E.CurrencyCode(currency)))
     return E.ProductSupply(
         E.Market(E.Territory(E.RegionsIncluded("WORLD"))), E.SupplyDetail(*detail))
+
+
+SALES_TAX_CURRENCIES = {"USD", "CAD"}
+# A piece's credits (people.ROLES) -> List 17.
+ROLE_CODES = {"author": "A01", "translator": "B06", "illustrator": "A12", "editor": "B01"}
 
 
 # --- what an EPUB declares -> List 196 ---------------------------------------------------
@@ -336,6 +352,12 @@ FEATURES = {
 # Accessibility Specification 1.1, 80/81/82 WCAG v2.0/2.1/2.2, 84/85/86 WCAG level A/AA/AAA.
 WCAG_VERSIONS = {"2.0": "80", "2.1": "81", "2.2": "82"}
 WCAG_LEVELS = {"A": "84", "AA": "85", "AAA": "86"}
+
+
+def epub_accessibility(epub: bytes) -> tuple[list[str], str | None]:
+    """``accessibility_codes`` of an EPUB's package document."""
+    with zipfile.ZipFile(io.BytesIO(epub)) as z:
+        return accessibility_codes(z.read(next(n for n in z.namelist() if n.endswith(".opf"))))
 
 
 def accessibility_codes(opf_xml: bytes) -> tuple[list[str], str | None]:

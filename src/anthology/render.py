@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import escape
 
+from . import isbn as isbns
 from .indexes import IndexEntry, index
 from .model import ROLES, Book, Part, Story
 from .people import Credits, People, Person, names
@@ -207,6 +208,15 @@ class BookView:
         return list(self.book.editors) or [entry.person.name for entry in self.contributors
                                            if any(r == "author" for _, r in entry.pieces)]
 
+    @property
+    def isbn_lines(self) -> list[str]:
+        """The copyright page's ISBNs: one per edition that has one ("ISBN 978-... (paperback)",
+        "(large print)"), or the identifier's ISBN of a book without editions."""
+        if not self.book.editions:
+            return [f"ISBN {self.book.isbn}"] if self.book.isbn else []
+        return [f"ISBN {isbns.hyphenated(e.isbn)} ({_edition_label(e)})"
+                for e in self.book.editions if e.isbn]
+
     @functools.cached_property
     def contributor(self) -> dict[str, ContributorView]:
         """Each person's entry by ``Person.key`` (its ``id`` is the bio's anchor)."""
@@ -238,6 +248,13 @@ class BookView:
                 if part.title else stories
         return out + [Entry(title_of(self.book, id_), id_, kind="back")
                       for id_ in back_matter(self.book)]
+
+
+def _edition_label(edition) -> str:
+    """'paperback', 'hardcover', 'ebook', 'large print', 'large print hardcover'."""
+    if edition.large_print:
+        return "large print" + (" hardcover" if edition.format == "hardcover" else "")
+    return edition.format
 
 
 def book_view(book: Book, image_prefix: str = "") -> BookView:

@@ -32,13 +32,17 @@ def run(args) -> int:
     book = load_book(args.manifest)
     checks = []
     for target in targets(book, args.out, ["print", "cover"], args.edition):
+        if not target.edition.printed:
+            continue
         paths = target.paths
         missing = [str(paths[k]) for k in ("print", "cover") if not paths[k].is_file()]
         if missing:
+            chosen = "".join(f" --edition {name}" for name in args.edition)
             raise InputError(f"nothing to check: {', '.join(missing)} not found; run "
-                             f"'anthology build {args.manifest} --format print,cover' first")
-        printed = book.for_edition(target.edition) if target.name else book
-        checks += check(printed, paths["print"], paths["cover"], edition=target.name)
+                             f"'anthology build {args.manifest}{chosen} --format print,cover' "
+                             "first")
+        checks += check(book.as_edition(target.name), paths["print"], paths["cover"],
+                        edition=target.name)
     if not checks:
         raise InputError("nothing to check: the chosen editions are not printed (preflight "
                          "checks paperback and hardcover editions)")
