@@ -189,3 +189,27 @@ def squash_text(path: Path) -> str:
     text = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True,
                           text=True, check=True).stdout
     return " ".join(text.split())
+
+
+@pytest.mark.parametrize("count, found", [(200, "into the barcode and imprint; shorten it"),
+                                          (400, "not all on the cover")])
+def test_a_back_cover_copy_too_long_is_found_by_preflight(count, found, make_book, tmp_path):
+    words = " ".join(f"word{n}" for n in range(count))
+    manifest = make_book(f"""\
+        title: Long Copy
+        identifier: urn:isbn:978-1-4028-9462-6
+        back_cover: {words}
+        stories:
+          - author: Someone
+            text: A story.
+        """)
+    book = load_book(manifest)
+    path = tmp_path / "cover.pdf"
+    path.write_bytes(lay_out(cover_job(book, Theme(manifest.parent, book.theme), 120,
+                                       manifest.parent)).pdf)
+    checks = {c.code: c for c in preflight.check_cover(book, path, 120)
+              + preflight.check_barcode(book, path, 120)}
+    copy = checks[Code.COVER_COPY]
+    assert not copy.ok and found in copy.detail, copy
+    assert not checks[Code.BARCODE_ZONE].ok  # it says what ran over: the copy's words
+    assert "text 'word" in checks[Code.BARCODE_ZONE].detail

@@ -11,6 +11,7 @@ import dataclasses
 import re
 import shutil
 import subprocess
+from html import unescape
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,10 +24,14 @@ from .errors import MissingGlyphs
 from .glyphs import missing_glyphs
 from .model import Book
 from .profiles import CASE_LAMINATE, gutter, is_recto
+from .text import plain_title
 
 TOLERANCE = 0.01  # inches
 _WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)"')
 _PAGE = re.compile(r"<page width=")
+_WORD_TEXT = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
+                        r'yMax="([\d.]+)">([^<]*)</word>')
+COPY_GAP = 0.25  # inches: the least space between the back cover's copy and the barcode
 
 
 @dataclass(frozen=True)
@@ -246,7 +251,50 @@ def check_cover(book: Book, path: Path, page_count: int) -> list[Check]:
               + f" ({page_count} pages; {book.print.rules.name} allows spine text from "
               f"{book.print.rules.spine_text_min_pages})"),
         check_safe_zone(expected, words),
+        *check_back_copy(book, path, expected),
     ]
+
+
+def check_back_copy(book: Book, path: Path, geometry: CoverGeometry) -> list[Check]:
+    """The back cover's copy is all drawn, and ends COPY_GAP above the barcode's zone (and
+    so above the imprint beside it): a copy too long runs into them, or off the cover."""
+    copy = book.back_cover or book.description
+    if not copy:
+        return []
+    wanted = _letters(plain_title(" ".join(copy.split())))
+    words = _drawn_words(path)
+    letters = [_letters(text) for text, _ in words]
+    found = None
+    for start, first in enumerate(letters):
+        got, end = "", start
+        while first and end < len(words) and wanted.startswith(got + letters[end]) \
+                and len(got) < len(wanted):
+            got, end = got + letters[end], end + 1
+        if got == wanted:
+            found = words[start:end]
+            break
+    if found is None:
+        return [Check(Code.COVER_COPY, False, "the back cover's copy is not all on the cover "
+                      "(a copy too long runs off it); shorten it")]
+    limit = geometry.barcode_zone.y - COPY_GAP
+    low = [text for text, box in found if box[3] / 72 > limit]
+    return [Check(Code.COVER_COPY, not low,
+                  f"its last {len(low)} of {len(found)} words, from '{low[0]}', run below "
+                  f"{limit:.2f}in, into the barcode and imprint; shorten it" if low else
+                  f"all {len(found)} words of the back cover's copy end above the barcode")]
+
+
+def _drawn_words(path: Path) -> list[tuple[str, tuple[float, ...]]]:
+    """Page 1's words in the order they are drawn, each with its box in points from the
+    MediaBox's top-left."""
+    html = subprocess.run(["pdftotext", "-raw", "-bbox", "-l", "1", str(path), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    return [(unescape(m[5]), tuple(map(float, m.groups()[:4]))) for m in _WORD_TEXT.finditer(html)]
+
+
+def _letters(text: str) -> str:
+    """Only letters and digits: a line's end, a hyphen or a curly quote does not count."""
+    return re.sub(r"[\W_]", "", text.casefold())
 
 
 def check_safe_zone(geometry: CoverGeometry, words) -> Check:
