@@ -130,4 +130,4 @@ class Code(StrEnum):
         "cover text 0.25in plus a 1/16in shift from the trim and the spine's folds"
     BARCODE = "P016", "barcode", "the barcode, read at 300 dpi, is the edition's ISBN (and add-on)"
     BARCODE_ZONE = "P017", "barcode zone clear", "nothing but the barcode in its 2in x 1.2in zone"
-    COVER_COPY = "P018", "back cover copy whole", "every word of the back cover's copy is on it"
+    COVER_COPY = "P018", "back cover copy whole", "the back cover's copy is all drawn, above the barcode"
