@@ -151,7 +151,7 @@ def _descriptive(p: Product):
         parts.append(E.ProductFormDetail(detail))
     if digital:
         parts += _accessibility(p)
-        if p.epub_version and p.form == "ebook":
+        if p.epub_version:
             # List 79 10 E-publication format version: the version as numbers with periods.
             parts.append(E.ProductFormFeature(E.ProductFormFeatureType("10"),
                                               E.ProductFormFeatureValue(p.epub_version)))

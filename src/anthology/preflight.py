@@ -103,7 +103,7 @@ def check_interior(book: Book, path: Path) -> list[Check]:
                          + (", BleedBox present" if bleed_box else "")))
     out += _check_margins(book, path, count, trim, media)
     out.append(_check_fonts(reader))
-    out.append(check_glyphs(path))
+    out.append(check_glyphs(path, "interior"))
     out.append(_check_pdfx(reader, settings.pdf_x))
     out.append(_check_black_text(reader))
     return out
@@ -178,12 +178,13 @@ def require_glyphs(path: Path, data: bytes) -> None:
         raise MissingGlyphs(path, missing, Code.GLYPHS_DRAWN)
 
 
-def check_glyphs(path: Path) -> Check:
-    """Every glyph drawn has an outline in its embedded font (glyphs.py)."""
+def check_glyphs(path: Path, what: str) -> Check:
+    """Every glyph drawn in ``what`` (the interior, the cover) has an outline in its
+    embedded font (glyphs.py)."""
     missing = missing_glyphs(path.read_bytes())
-    return Check(Code.GLYPHS_DRAWN, not missing,
-                 "; ".join(map(str, missing[:5])) + (" ..." if len(missing) > 5 else "")
-                 if missing else "each glyph has an outline in its embedded font")
+    return Check(Code.GLYPHS_DRAWN, not missing, f"{what}: " + (
+        "; ".join(map(str, missing[:5])) + (" ..." if len(missing) > 5 else "")
+        if missing else "each glyph has an outline in its embedded font"))
 
 
 def _check_pdfx(reader: PdfReader, variant: str) -> Check:
@@ -245,7 +246,7 @@ def check_cover(book: Book, path: Path, page_count: int) -> list[Check]:
         Check(Code.COVER_HEIGHT, abs(height - expected.height) < TOLERANCE,
               f"{height:.4f}in, expected {expected.height:.4f}in"),
         Check(Code.COVER_TRIM_BOX, trim is not None, f"TrimBox {_inches(trim)}"),
-        check_glyphs(path),
+        check_glyphs(path, "cover"),
         Check(Code.SPINE_TEXT, bool(on_spine) == expected.spine_text,
               (f"{len(on_spine)} words on the spine" if on_spine else "no spine text")
               + f" ({page_count} pages; {book.print.rules.name} allows spine text from "

@@ -80,7 +80,7 @@ HARDCOVER_PROFILES = {  # case laminate: the cover's allowances are CASE_LAMINAT
     # spine text. The interior's margins are the paperback's.
     "kdp": Profile("kdp", 75, 550, False, 0.25, 0.375, 0.0, 75, False),
     # IngramSpark: its paperback rules (its case-laminate page range was not found).
-    "ingram": Profile("ingram", 18, 1200, True, 0.5, 0.5, 0.5, 48, True),
+    "ingram": PROFILES["ingram"],
 }
 
 
