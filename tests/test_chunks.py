@@ -29,7 +29,7 @@ def _manifest(count: int) -> str:
 
 @pytest.mark.slow
 def test_chunked_layout_matches_a_single_pass(make_book, tmp_path):
-    path = make_book(_manifest(300))
+    path = make_book(_manifest(150))
     book = load_book(path)
     view, theme = book_view(book), Theme(path.parent)
 
@@ -42,7 +42,7 @@ def test_chunked_layout_matches_a_single_pass(make_book, tmp_path):
         return pdf, out
 
     single, single_path = render(1, 10_000)
-    chunked, chunked_path = render(2, 25)
+    chunked, chunked_path = render(2, 12)
     assert single.chunks == 3 and chunked.chunks >= 12  # parts always open a chunk
     assert chunked.page_count == single.page_count
     assert chunked.labels == single.labels  # every story's page number

@@ -45,6 +45,7 @@ def _check(checks, code):
     return next(c for c in checks if c.code == code)
 
 
+@pytest.mark.slow
 def test_hardcover_sheet_is_kdps_case_laminate(book, tmp_path):
     """wrap + board + hinge + spine + hinge + board + wrap; the spine is the book block
     and two 2mm boards (docs/hardcover.md)."""
@@ -80,6 +81,7 @@ def test_hardcover_barcode_zone_is_inside_the_board(book):
     assert geometry.spine_rect.x == pytest.approx(back.right + CASE_LAMINATE.hinge)
 
 
+@pytest.mark.slow
 def test_safe_zone_passes_on_the_default_cover_and_fails_near_the_trim(book, tmp_path):
     pages = 120  # with spine text
     good = preflight.check_cover(book, _cover(book, tmp_path, pages), pages)
@@ -104,6 +106,7 @@ def test_safe_zone_rules_by_panel(book):
     assert preflight.check_safe_zone(geometry, [back_ok]).ok
 
 
+@pytest.mark.slow
 def test_large_print_title_page_and_cover_say_so(book, tmp_path):
     large = book.for_edition(LARGE_PRINT)
     theme = Theme(BOOK.parent, large.theme)
@@ -119,6 +122,7 @@ def test_large_print_title_page_and_cover_say_so(book, tmp_path):
     assert "Large Print" in text
 
 
+@pytest.mark.slow
 def test_large_print_running_heads_and_folios_are_large(book, tmp_path):
     """The folio layer (folios.html, laid out as the stamp sheet is) at LARGE_PRINT's 18pt:
     heads and folios at the text's size, and the margins still hold them."""
@@ -145,6 +149,7 @@ def test_large_print_running_heads_and_folios_are_large(book, tmp_path):
     assert min(tops) / 72 >= 0.4 and (8.5 * 72 - max(bottoms)) / 72 >= 0.4
 
 
+@pytest.mark.slow
 def test_cover_picture_byline_back_copy_and_spine(make_book, tmp_path):
     from PIL import Image
     manifest = make_book("""\
@@ -191,6 +196,7 @@ def squash_text(path: Path) -> str:
     return " ".join(text.split())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("count, found", [(200, "into the barcode and imprint; shorten it"),
                                           (400, "not all on the cover")])
 def test_a_back_cover_copy_too_long_is_found_by_preflight(count, found, make_book, tmp_path):

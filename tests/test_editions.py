@@ -17,7 +17,7 @@ from anthology.build import build
 from anthology.cli import main
 from anthology.cover import CoverGeometry
 from anthology.model import load_book
-from conftest import ACE, ace, epubcheck, has_java, squash
+from conftest import epubcheck, has_java, squash
 
 ISBNS = {"paperback": "9781402894626", "hardcover": "9780306406157",
          "large-print": "9783161484100", "ebook": "9791090636071"}
@@ -148,14 +148,14 @@ def test_onix_validates_and_lists_every_piece_with_its_pages(editions):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not has_java() or not ACE.exists(), reason="needs Java, Ace and chromium")
-def test_the_ebook_the_onix_record_describes_passes_epubcheck_and_ace(editions, tmp_path):
-    """ONIX claims the accessibility the EPUB declares: the EPUB must deliver it."""
+@pytest.mark.skipif(not has_java(), reason="EPUBCheck needs Java")
+def test_the_ebook_edition_passes_epubcheck(editions):
+    """(Ace checks the accessibility the EPUB writer declares, and so the ONIX record
+    claims, in test_epub.py: an edition's EPUB differs from the default book's only in its
+    identifier and page source.)"""
     _, built = editions
     assert [m for m in epubcheck(built.outputs["ebook:epub"])
             if m["severity"] in ("ERROR", "FATAL")] == []
-    violations, outcome, stderr = ace(built.outputs["ebook:epub"], tmp_path)
-    assert violations == [] and outcome == "pass", stderr[-2000:]
 
 
 @pytest.mark.slow

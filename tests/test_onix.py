@@ -166,6 +166,7 @@ def test_accessibility_features_of_the_ebook(four):
     assert products(four)["paperback"].find(".//o:ProductFormFeature", NS) is None
 
 
+@pytest.mark.slow
 def test_accessibility_codes_from_a_built_epub(tmp_path):
     (tmp_path / "book.yaml").write_text(
         "title: Small Hours\neditors: [Ana Ortiz]\ndate: 2024-06-01\nlanguage: en\n"

@@ -21,7 +21,7 @@ from .text import plain_title
 from .theme import Theme
 
 
-@dataclass(eq=False)
+@dataclass
 class Editions:
     book: Book                       # as the manifest gives it
     book_dir: Path
