@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pikepdf
 import pypdfium2
@@ -84,3 +85,17 @@ def test_a_head_not_on_the_sheet_fails_loudly(laid_sheet):
     out.add_blank_page(page_size=(setup.width * 72, setup.height * 72))
     with pytest.raises(UnknownHead, match="The Window"):
         sheet.stamper(out, laid, setup).stamp(out.pages[0], 9, "The Window")
+
+
+def test_a_running_head_too_long_for_one_line_is_shortened_at_a_word():
+    from anthology.model import Edition
+    from anthology.paged.plan import PageSetup
+    from anthology.paged.stamps import head_length, shortened
+    book = load_book(Path(__file__).resolve().parents[2] / "book" / "book.yaml")
+    setup = PageSetup.for_book(book.print, 200, bleed=False)
+    large = book.for_edition(Edition(name="lp", format="paperback", large_print=True))
+    assert head_length(large, setup) < 30 < 50 < head_length(book, setup)
+    assert shortened("The Unaccountable Misunderstanding", 31) == "The Unaccountable…"
+    assert shortened("Short", 31) == "Short" and shortened("Short", None) == "Short"
+    assert shortened("Antidisestablishmentarianism forever", 12) == "Antidisesta…"
+    assert shortened("Rooms, Rivers and the Sea", 12) == "Rooms…"

@@ -135,8 +135,8 @@ class Pagination:
         body = BodyLayout.place(self.chunks, laid, self.view.book.print.recto_starts)
         sheet = StampSheet.for_book(body, [s.title for s in self.back_matter])
         sheet_pending = self.runner.submit(self.edition.job(
-            sheet.html(self.view, self.theme, self.timestamp), _numbered_from(0), setup=setup,
-            tagged=False)) if with_sheet else None
+            sheet.html(self.view, self.theme, self.timestamp, setup), _numbered_from(0),
+            setup=setup, tagged=False)) if with_sheet else None
         matter = _Matter(self, setup, body)
         *backs, front = self.runner.drive([*map(matter.back_matter_document, self.back_matter),
                                            matter.front_matter_document()])

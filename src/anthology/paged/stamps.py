@@ -17,10 +17,29 @@ from dataclasses import dataclass
 import pikepdf
 
 from ..render import BookView
+from ..text import plain_title
 from ..theme import Theme
 from .layout import Piece
 from ..profiles import is_recto
 from .plan import BodyLayout, PageSetup
+
+
+HEAD_SIZE = 9 / 11      # a running head's size in the theme's type size (book.css --head-size)
+FIGURE_WIDTH = 0.6      # the widest average character, in em, of the faces a head is set in
+
+
+def head_length(book, setup: PageSetup) -> int:
+    """How many characters of a running head surely fit on one line of the measure."""
+    size = book.theme.font_size * (1.0 if book.large_print else HEAD_SIZE)
+    return int((setup.width - setup.inside - setup.outside) * 72 / (FIGURE_WIDTH * size))
+
+
+def shortened(head: str, most: int | None) -> str:
+    """``head`` cut at its last word that fits in ``most`` characters, with an ellipsis."""
+    if most is None or len(head) <= most:
+        return head
+    cut = head[:most - 1].rsplit(" ", 1)[0].rstrip(" ,;:.–—")
+    return (cut or head[:most - 1]) + "…"
 
 
 @dataclass(frozen=True)
@@ -35,15 +54,19 @@ class StampSheet:
                  if is_recto(n) and body.kind(n) == "running")
         return cls(tuple(dict.fromkeys([*heads, *back_heads])))
 
-    def html(self, view: BookView, theme: Theme, timestamp: str) -> str:
+    def html(self, view: BookView, theme: Theme, timestamp: str,
+             setup: PageSetup | None = None) -> str:
         """The sheet's document (styles/folios.html: one div per page, with its kind and
-        head), to be laid out with page numbers from 0."""
+        head), to be laid out with page numbers from 0. A head longer than the measure
+        (``setup``'s) holds on one line is shortened at a word, with an ellipsis: a second
+        line would run into the top margin."""
+        most = head_length(view.book, setup) if setup else None
         pages = [("opener", "")] * 10
         for k, head in enumerate(self.recto_heads or ("",)):
-            pages += [("running" if head else "blank", head),
+            pages += [("running" if head else "blank", shortened(head, most)),
                       ("running" if k == 0 else "blank", "")]
         return theme.render("folios.html", book=view.book, view=view, timestamp=timestamp,
-                            pages=pages)
+                            pages=pages, verso=shortened(plain_title(view.book.title), most))
 
     def stamper(self, out: pikepdf.Pdf, laid: Piece, setup: PageSetup) -> Stamper:
         """The laid-out sheet cut into forms of ``out``, ready to stamp its pages."""
