@@ -67,11 +67,10 @@ def main() -> None:
         every = run(manifest, folder / "b", folder / "cache-b")
         hardcover = run(manifest, folder / "c", folder / "cache-a", "--edition", "hardcover",
                         "--format", "print,cover")
-        pages = {p.name: _pages(p) for p in sorted((folder / "b").glob("*-print.pdf"))}
+        pages = {e["name"]: _pages(next((folder / "b").glob(f"*-{e['name']}-print.pdf")))
+                 for e in EDITIONS if e["format"] != "ebook"}
         shutil.rmtree(folder / "b", ignore_errors=True)
-    print(f"{args.pieces} pieces; print pages: "
-          + ", ".join(f"{name.split('-', 5)[-1].removesuffix('-print.pdf')} {n}"
-                      for name, n in pages.items()))
+    print(f"{args.pieces} pieces; pages: " + ", ".join(f"{name} {n}" for name, n in pages.items()))
     print(f"{'build':<44} {'wall':>7} {'CPU':>7} {'wall/(a)':>9} {'CPU/(a)':>8}")
     for name, (wall, cpu) in [("(a) paperback alone, cold", paperback),
                               ("(b) all four editions + ONIX, cold", every),
