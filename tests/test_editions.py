@@ -39,6 +39,7 @@ def editions(tmp_path_factory):
     folder = tmp_path_factory.mktemp("editions")
     data = long_book.manifest(pieces=16)
     data.update(publisher="Quayside Press", keywords=["short fiction", "letters"],
+                subjects={"bisac": ["FIC029000"], "thema": ["FYB", "DNT"]},
                 description="Sixteen pieces written by a generator, in four editions.",
                 editions=EDITIONS)
     manifest = folder / "book.yaml"
@@ -137,6 +138,9 @@ def test_onix_validates_and_lists_every_piece_with_its_pages(editions):
             previous_last = last
     ebook = by_isbn[ISBNS["ebook"]]
     assert ebook.find(f".//{ONIX}PageRun") is None
+    main = [(s.findtext(f"{ONIX}SubjectSchemeIdentifier"), s.findtext(f"{ONIX}SubjectCode"))
+            for s in ebook.findall(f".//{ONIX}Subject") if s.find(f"{ONIX}MainSubject") is not None]
+    assert main == [("10", "FIC029000"), ("93", "FYB")]
     features = [f.findtext(f"{ONIX}ProductFormFeatureValue")
                 for f in ebook.findall(f".//{ONIX}ProductFormFeature")
                 if f.findtext(f"{ONIX}ProductFormFeatureType") == "09"]
@@ -257,3 +261,11 @@ def _poppler_pages(path: Path, last: int | None = None) -> list[str]:
 
 def _edition(book, name):
     return next(e for e in book.editions if e.name == name)
+
+
+def test_subject_codes_are_checked(make_book, capsys):
+    path = make_book("title: T\nsubjects: {bisac: [FIC029000, Fiction], thema: [FYB]}\n"
+                     "stories:\n  - author: A\n    text: Hello.\n")
+    assert main(["check", str(path)]) == 2
+    assert "book.yaml:2: M070 subjects.bisac[1]: expected a code like FIC029000, got 'Fiction'" \
+        in capsys.readouterr().err

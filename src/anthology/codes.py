@@ -100,6 +100,7 @@ class Code(StrEnum):
         "an edition setting its format has no use for (large_print on an ebook)"
     LARGE_PRINT_TOO_SMALL = "M069", "large print too small", \
         "a large-print edition set under 16pt"
+    BAD_SUBJECT = "M070", "bad subject code", "not a BISAC (FIC029000) or Thema (FYB) code"
     # Warnings of `anthology check` (lint.py): the book builds, but an editor should look
     CONTRIBUTOR_WITHOUT_PIECE = "W001", "contributor without a piece", \
         "a contributor of the register no piece credits"

@@ -178,6 +178,8 @@ class Editions:
                 language=book.language, page_count=pages,
                 front_pages=laid.front_pages if laid else None,
                 keywords=tuple(book.keywords), publisher=book.publisher, date=book.date,
+                subjects=tuple((scheme, code) for scheme in ("bisac", "thema")
+                               for code in getattr(book.subjects, scheme)),
                 prices=tuple(sorted(edition.price.items())),
                 description=_plain(book.back_cover or book.description),
                 short_description=_plain(book.description) if book.back_cover else None,

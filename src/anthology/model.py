@@ -413,6 +413,22 @@ DEFAULT_EDITIONS = (Edition(name="paperback", format="paperback"),
                     Edition(name="ebook", format="ebook"), Edition(name="pdf", format="pdf"))
 
 
+def _subject_codes(pattern: str, example: str):
+    def check(value: str) -> str:
+        code = str(value).strip().upper()
+        if not re.fullmatch(pattern, code):
+            raise _Invalid(Code.BAD_SUBJECT, f"expected a code like {example}, got {value!r}")
+        return code
+    return AfterValidator(check)
+
+
+class Subjects(_Entry):
+    """The book's subjects in the trade's schemes, for ONIX: the first of each is its main
+    subject."""
+    bisac: list[Annotated[str, _subject_codes(r"[A-Z]{3}\d{6}", "FIC029000")]] = []
+    thema: list[Annotated[str, _subject_codes(r"[0-9A-Z][0-9A-Z-]{0,15}", "FYB or DNT")]] = []
+
+
 class CoverSettings(_Entry):
     """The cover's own words and picture; the back's copy is ``back_cover`` (or the
     description)."""
@@ -439,6 +455,7 @@ class Book(_Entry):
     cover: CoverSettings = CoverSettings()
     editions: Annotated[list[Edition], Field(min_length=1)] | None = None
     keywords: Names = []
+    subjects: Subjects = Subjects()         # BISAC and Thema codes (ONIX)
     foreword: Foreword | None = None
     dedication: Text | None = None        # Markdown, on a page of its own after the copyright
     epigraph: Annotated[Epigraph | None, BeforeValidator(_text_block)] = None  # the book's

@@ -69,6 +69,7 @@ class Product:
     trim: tuple[float, float] | None = None   # (height, width) in inches
     thickness: float | None = None            # the spine, in inches
     short_description: str | None = None      # plain text: the description, beside a longer one
+    subjects: tuple[tuple[str, str], ...] = ()  # ("bisac" or "thema", code), each main first
     epub_version: str | None = None           # "3" for an EPUB 3
     page_source: str | None = None   # ebook: the ISBN of the print edition its page list follows
 
@@ -174,6 +175,14 @@ def _descriptive(p: Product):
     if (language := _language(p.language)) is not None:
         parts.append(language)
     parts += _extents(p)
+    seen = set()
+    for scheme, code in p.subjects:
+        # List 27 10 BISAC Subject Heading, 93 Thema subject category; the first of each
+        # scheme is the MainSubject.
+        parts.append(E.Subject(*([E.MainSubject()] if scheme not in seen else []),
+                               E.SubjectSchemeIdentifier(SUBJECT_SCHEMES[scheme]),
+                               E.SubjectCode(code)))
+        seen.add(scheme)
     if p.keywords:
         # List 27 20 Keywords: several keywords go in one SubjectHeadingText, with "; ".
         parts.append(E.Subject(E.SubjectSchemeIdentifier("20"),
@@ -325,6 +334,7 @@ def _supply(p: Product, sender: str, forthcoming: bool):
 
 
 SALES_TAX_CURRENCIES = {"USD", "CAD"}
+SUBJECT_SCHEMES = {"bisac": "10", "thema": "93"}  # List 27
 # A piece's credits (people.ROLES) -> List 17.
 ROLE_CODES = {"author": "A01", "translator": "B06", "illustrator": "A12", "editor": "B01"}
 
