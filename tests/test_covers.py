@@ -130,7 +130,7 @@ def test_large_print_running_heads_and_folios_are_large(book, tmp_path):
     theme = Theme(BOOK.parent, large.theme)
     pages = [("running", "Recto Head"), ("running", "")]
     html = theme.render("folios.html", book=large, view=book_view(large), timestamp="",
-                        pages=pages)
+                        pages=pages, verso="Share a Story in One Tweet")
     setup = PageSetup.for_book(large.print, 40, bleed=False, type_size=large.theme.font_size)
     pinned = fonts.pin(theme.stylesheet("book.css"))
     job = LayoutJob(html, ((pinned.css, ""), (setup.css(), "")),
