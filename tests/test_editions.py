@@ -70,7 +70,7 @@ def test_each_edition_has_its_own_pages_and_cover(editions):
     odd = book.for_edition(Edition(name="odd", format="hardcover", print={"trim": "5x8"}))
     trim = next(c for c in check_interior(odd, built.outputs["hardcover:print"])
                 if c.name == "trim size")
-    assert not trim.ok and "KDP makes hardcovers only in 5.5x8.5, 6x9" in trim.detail
+    assert not trim.ok and "KDP binds hardcovers only in 5.5x8.5, 6x9" in trim.detail
 
 
 @pytest.mark.slow

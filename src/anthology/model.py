@@ -888,15 +888,12 @@ def _edition_setting_problems(data, book: Book) -> list[Problem]:
     for e, edition in enumerate(book.editions or ()):
         printed = book.for_edition(edition)
         settings = printed.print
-        if settings.binding == "hardcover" and settings.profile == "kdp" and not any(
-                abs(w - settings.trim[0]) < 0.01 and abs(h - settings.trim[1]) < 0.01
-                for w, h in profiles.CASE_LAMINATE.trims):
+        if why := profiles.unbound_trim(settings.profile, settings.binding, settings.trim):
             where = ("editions", e, "print", "trim") if "trim" in edition.print.model_fields_set \
                 else ("editions", e, "format")
-            problem(where, Code.BAD_TRIM, "KDP binds hardcovers only in " + ", ".join(
-                f"{w:g}x{h:g}" for w, h in profiles.CASE_LAMINATE.trims) + f", and this one "
-                f"is {settings.trim[0]:g}x{settings.trim[1]:g}; expected one of them as the "
-                "edition's print: {trim: ...}")
+            problem(where, Code.BAD_TRIM, f"{why}, and this one is {settings.trim[0]:g}x"
+                    f"{settings.trim[1]:g}; expected one of them as the edition's "
+                    "print: {trim: ...}")
         if edition.large_print and printed.theme.font_size < LARGE_PRINT_MINIMUM:
             problem(("editions", e, "theme", "font_size"), Code.LARGE_PRINT_TOO_SMALL,
                     f"large print is {LARGE_PRINT_MINIMUM:g}pt at least (UKAAF; APH asks "

@@ -23,7 +23,7 @@ from .cover import SAFE, SPINE_SAFE, CoverGeometry, Rect
 from .errors import MissingGlyphs
 from .glyphs import missing_glyphs
 from .model import Book
-from .profiles import CASE_LAMINATE, gutter, is_recto
+from .profiles import gutter, is_recto, unbound_trim
 from .text import plain_title
 
 TOLERANCE = 0.01  # inches
@@ -86,12 +86,8 @@ def check_interior(book: Book, path: Path) -> list[Check]:
         abs((trim[3] - trim[1]) / 72 - height) < TOLERANCE
     detail = (f"TrimBox {_inches(trim)} on every page, expected {width}in x {height}in"
               if trim else "pages have no TrimBox or differing ones")
-    if settings.binding == "hardcover" and settings.profile == "kdp" and not any(
-            abs(w - width) < TOLERANCE and abs(h - height) < TOLERANCE
-            for w, h in CASE_LAMINATE.trims):
-        size_ok = False
-        detail += "; KDP makes hardcovers only in " + ", ".join(
-            f"{w:g}x{h:g}" for w, h in CASE_LAMINATE.trims)
+    if why := unbound_trim(settings.profile, settings.binding, settings.trim):
+        size_ok, detail = False, f"{detail}; {why}"
     out.append(Check(Code.TRIM_SIZE, size_ok, detail))
     media = _box(pages[0], "MediaBox")
     bleed_box = _box(pages[0], "BleedBox")

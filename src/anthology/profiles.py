@@ -84,6 +84,16 @@ HARDCOVER_PROFILES = {  # case laminate: the cover's allowances are CASE_LAMINAT
 }
 
 
+def unbound_trim(profile: str, binding: str, trim: tuple[float, float]) -> str | None:
+    """Why the printer will not bind ``trim`` in ``binding``, or None if it will: KDP makes
+    hardcovers only in its case-laminate trims."""
+    if binding != "hardcover" or profile != "kdp" or any(
+            abs(w - trim[0]) < 0.01 and abs(h - trim[1]) < 0.01 for w, h in CASE_LAMINATE.trims):
+        return None
+    return "KDP binds hardcovers only in " + ", ".join(f"{w:g}x{h:g}"
+                                                       for w, h in CASE_LAMINATE.trims)
+
+
 def rules(profile: str, binding: str = "paperback") -> Profile:
     """The printer's rules for a binding ("paperback" or "hardcover")."""
     return (HARDCOVER_PROFILES if binding == "hardcover" else PROFILES)[profile]
