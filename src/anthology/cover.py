@@ -134,14 +134,6 @@ class CoverGeometry:
                     self.panel_height)
 
     @property
-    def folds(self) -> tuple[float, ...]:
-        """The x of each vertical line where the sheet folds or is trimmed: the outer trims
-        (a hardcover's board edges), the board edges at the hinges, the spine's folds."""
-        lines = {self.back.x, self.back.right, self.spine_rect.x, self.spine_rect.right,
-                 self.front.x, self.front.right}
-        return tuple(sorted(lines))
-
-    @property
     def safe_areas(self) -> dict[str, Rect]:
         """Where each panel's words may go."""
         return {"back": self.back.inset(SAFE, SAFE),
