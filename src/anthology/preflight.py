@@ -27,10 +27,9 @@ from .profiles import gutter, is_recto, unbound_trim
 from .text import plain_title
 
 TOLERANCE = 0.01  # inches
-_WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)"')
+_WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
+                   r'([^<]*)</word>')
 _PAGE = re.compile(r"<page width=")
-_WORD_TEXT = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
-                        r'yMax="([\d.]+)">([^<]*)</word>')
 COPY_GAP = 0.25  # inches: the least space between the back cover's copy and the barcode
 
 
@@ -117,7 +116,7 @@ def _words_per_page(path: Path) -> list[list[tuple[float, float, float, float]]]
                                 "package poppler-utils")
     html = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True,
                           text=True, check=True).stdout
-    return [[tuple(map(float, m)) for m in _WORD.findall(chunk)]
+    return [[tuple(map(float, m[:4])) for m in _WORD.findall(chunk)]
             for chunk in _PAGE.split(html)[1:]]
 
 
@@ -226,7 +225,8 @@ def check_cover(book: Book, path: Path, page_count: int) -> list[Check]:
     page = PdfReader(path).pages[0]
     media, trim = _box(page, "MediaBox"), _box(page, "TrimBox")
     width, height = (media[2] - media[0]) / 72, (media[3] - media[1]) / 72
-    words = _words_per_page(path)[0]
+    drawn = _drawn_words(path)  # page 1's words, read once for the spine, safe zone and copy
+    words = [box for _, box in drawn]
     spine = expected.spine_rect
     on_spine = [w for w in words if w[0] >= spine.x * 72 - 1 and w[2] <= spine.right * 72 + 1]
     if expected.hardcover:
@@ -248,18 +248,19 @@ def check_cover(book: Book, path: Path, page_count: int) -> list[Check]:
               + f" ({page_count} pages; {book.print.rules.name} allows spine text from "
               f"{book.print.rules.spine_text_min_pages})"),
         check_safe_zone(expected, words),
-        *check_back_copy(book, path, expected),
+        *check_back_copy(book, drawn, expected),
     ]
 
 
-def check_back_copy(book: Book, path: Path, geometry: CoverGeometry) -> list[Check]:
-    """The back cover's copy is all drawn, and ends COPY_GAP above the barcode's zone (and
-    so above the imprint beside it): a copy too long runs into them, or off the cover."""
+def check_back_copy(book: Book, words: list[tuple[str, tuple[float, ...]]],
+                    geometry: CoverGeometry) -> list[Check]:
+    """The back cover's copy is all in the cover's drawn ``words`` (``_drawn_words``), and
+    ends COPY_GAP above the barcode's zone (and so above the imprint beside it): a copy too
+    long runs into them, or off the cover."""
     copy = book.back_cover or book.description
     if not copy:
         return []
     wanted = _letters(plain_title(" ".join(copy.split())))
-    words = _drawn_words(path)
     letters = [_letters(text) for text, _ in words]
     found = None
     for start, first in enumerate(letters):
@@ -286,7 +287,7 @@ def _drawn_words(path: Path) -> list[tuple[str, tuple[float, ...]]]:
     MediaBox's top-left."""
     html = subprocess.run(["pdftotext", "-raw", "-bbox", "-l", "1", str(path), "-"],
                           capture_output=True, text=True, check=True).stdout
-    return [(unescape(m[5]), tuple(map(float, m.groups()[:4]))) for m in _WORD_TEXT.finditer(html)]
+    return [(unescape(m[4]), tuple(map(float, m[:4]))) for m in _WORD.findall(html)]
 
 
 def _letters(text: str) -> str:
