@@ -76,9 +76,9 @@ class PageSetup:
         outside = max(0.6, floor)
         if not mirrored:
             inside = outside = (inside + outside) / 2
+        heads = round(0.69 + type_size * 1.36 / 72, 3)  # room for a head or folio that size
         return cls(width, height, settings.bleed if bleed else 0.0,
-                   top=max(0.9, floor, round(0.69 + type_size * 1.36 / 72, 3)),
-                   bottom=max(0.95, floor, round(0.69 + type_size * 1.36 / 72, 3)),
+                   top=max(0.9, floor, heads), bottom=max(0.95, floor, heads),
                    inside=inside, outside=outside)
 
     def css(self) -> str:
