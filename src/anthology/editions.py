@@ -162,9 +162,8 @@ class Editions:
             name = self.name(edition)
             book = self.book_as(name)
             laid = self.pages(name) if edition.printed else None
-            pages = laid.page_count if laid else \
-                self.pages(name).page_count if edition.format == "pdf" else \
-                self.page_count(self.name(source)) if source else None
+            counted = source if edition.format == "ebook" else edition  # an ebook: its print's
+            pages = self.page_count(self.name(counted)) if counted else None
             a11y, summary = onix.epub_accessibility(self.epub(name)) \
                 if edition.format == "ebook" else ((), None)
             products.append(onix.Product(
