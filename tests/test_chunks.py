@@ -33,10 +33,10 @@ def test_chunked_layout_matches_a_single_pass(make_book, tmp_path):
     book = load_book(path)
     view, theme = book_view(book), Theme(path.parent)
 
-    def render(jobs, chunk):  # chunk: stories per chunk, and entries per window of a list
+    def render(jobs, chunk):  # chunk: pages per chunk, and entries per window of a list
         with Runner(jobs) as runner:
             pdf = render_pdf(view, theme, path.parent, "2024-01-01T00:00:00Z", "screen",
-                             runner, chunk_stories=chunk, window_entries=chunk)
+                             runner, chunk_pages=chunk, window_entries=chunk)
         out = tmp_path / f"book-{jobs}-{chunk}.pdf"
         out.write_bytes(pdf.data)
         return pdf, out

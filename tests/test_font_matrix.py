@@ -53,7 +53,7 @@ def test_every_face_prints_every_glyph_and_the_join_keeps_the_pieces(face, make_
     view, theme = book_view(book), Theme(path.parent, book.theme)
     with Runner(2) as runner:
         rendered = render_pdf(view, theme, path.parent, "2024-01-01T00:00:00Z", "screen",
-                              runner, chunk_stories=40, window_entries=60)
+                              runner, chunk_pages=40, window_entries=60)
     assert rendered.chunks >= 4 and rendered.page_count >= 170
     assert missing_glyphs(rendered.data, limit=10) == []
     assert face.split()[0] in "".join(books.font_names(rendered.data))

@@ -98,7 +98,7 @@ def test_pieces_run_on_and_chunks_join_as_one_pass(make_book, tmp_path):
     def render(chunk: int):
         with Runner(2) as runner:
             pdf = render_pdf(view, theme, path.parent, "2024-01-01T00:00:00Z", "screen",
-                             runner, chunk_stories=chunk)
+                             runner, chunk_pages=chunk)
         out = tmp_path / f"book-{chunk}.pdf"
         out.write_bytes(pdf.data)
         return pdf, out

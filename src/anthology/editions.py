@@ -15,7 +15,7 @@ from .model import DEFAULT_EDITIONS, Book, Edition
 from .people import People
 from .paged.cache import Cache
 from .paged.runner import Runner
-from .pdf import RenderedPdf, render_pdf
+from .pdf import BookLayout, RenderedPdf, lay_out_book
 from .render import BookView, book_view
 from .text import plain_title
 from .theme import Theme
@@ -31,6 +31,7 @@ class Editions:
     stage: Callable[[str], None]
 
     def __post_init__(self):
+        self.laid: dict[str, BookLayout] = {}
         self.layouts: dict[tuple[str, str], RenderedPdf] = {}  # (name, variant) -> pages
         self.fronts: dict[str, tuple] = {}   # name -> the front panel's key and Pending
         self.epubs: dict[str, bytes] = {}
@@ -62,16 +63,25 @@ class Editions:
     def _named(self, name: str, what: str) -> str:
         return f"{what} ({name})" if name else what
 
+    def book_layout(self, name: str) -> BookLayout:
+        """The edition ``name``'s pages, laid out once per build: its screen PDF and its
+        print interior are both written from them."""
+        if name not in self.laid:
+            self.stage(self._named(name, "laying out the pages"))
+            self.laid[name] = lay_out_book(self.view(name), self.theme(name), self.book_dir,
+                                           self.moment.isoformat() + "Z", self.runner)
+        return self.laid[name]
+
     def layout(self, name: str, variant: str, join: bool = True) -> RenderedPdf:
-        """The edition ``name`` laid out as the ``screen`` or ``print`` PDF (without the
-        join, only its pagination), once per build."""
+        """The edition ``name`` as the ``screen`` or ``print`` PDF (without the join, only
+        its pagination), once per build."""
         known = self.layouts.get((name, variant))
         if known is None or join and not known.data:
-            self.stage(self._named(name, "laying out the screen PDF" if variant == "screen"
-                                   else "laying out the print interior"))
-            known = self.layouts[name, variant] = render_pdf(
-                self.view(name), self.theme(name), self.book_dir, self.moment.isoformat() + "Z",
-                variant, self.runner, join=join)
+            laid = self.book_layout(name)
+            if join:
+                self.stage(self._named(name, "writing the screen PDF" if variant == "screen"
+                                       else "writing the print interior"))
+            known = self.layouts[name, variant] = laid.rendered(variant, join)
         return known
 
     def pages(self, name: str) -> RenderedPdf:

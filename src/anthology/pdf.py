@@ -14,8 +14,8 @@ from . import fonts
 from .model import book_images
 from .paged.cache import files_digest
 from .paged.layout import Piece
-from .paged.pagination import WINDOW_ENTRIES, Edition, Pagination
-from .paged.plan import CHUNK_STORIES, PageSetup, BLANK
+from .paged.pagination import WINDOW_ENTRIES, Edition, Paginated, Pagination
+from .paged.plan import CHUNK_PAGES, PageSetup, BLANK
 from .paged.runner import Runner
 from .render import BookView
 from .theme import Theme
@@ -90,19 +90,49 @@ def edition_of(view: BookView, theme: Theme, book_dir: Path, edition: str) -> Ed
                    files_digest(images + theme.files + [Path(f.path) for f in pinned.faces]))
 
 
+@dataclass
+class BookLayout:
+    """A book laid out once, as its screen edition, and written as the screen PDF or as
+    the print interior (made from the screen's pages, not laid out again: the text block has
+    the same width, so lines and pages break alike; paged/printing.py)."""
+    view: BookView
+    theme: Theme
+    book_dir: Path
+    pagination: Pagination
+    paginated: Paginated
+
+    def rendered(self, edition: str = "screen", join: bool = True) -> RenderedPdf:
+        """The ``screen`` or ``print`` PDF (with ``join=False`` only its pagination)."""
+        paginated, printing = self.paginated, edition == "print"
+        data = b""
+        if join:
+            data = self.pagination.write(paginated, edition_of(
+                self.view, self.theme, self.book_dir, "print") if printing else None)
+        body_pages = [(paginated.pieces[p.chunk], p.page, paginated.front_count + p.number - 1)
+                      for p in paginated.body.placements if p.chunk != BLANK]
+        return RenderedPdf(data, self.pagination.setup(paginated.guess, printing),
+                           paginated.front_count, paginated.page_count,
+                           {anchor: str(number) for anchor, number in paginated.pages.items()},
+                           paginated.page_starts(), len(self.pagination.chunks), body_pages)
+
+
+def lay_out_book(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
+                 runner: Runner | None = None, chunk_pages: float = CHUNK_PAGES,
+                 window_entries: int = WINDOW_ENTRIES, with_sheet: bool = True) -> BookLayout:
+    """Lay the book out (its pieces found in the runner's cache where they can be);
+    ``with_sheet``: the stamp sheet of folios and running heads too, needed for a PDF (not
+    for a page list)."""
+    pagination = Pagination(view, theme, timestamp, edition_of(view, theme, book_dir, "screen"),
+                            runner or Runner(), chunk_pages, window_entries)
+    return BookLayout(view, theme, book_dir, pagination, pagination.run(with_sheet))
+
+
 def render_pdf(view: BookView, theme: Theme, book_dir: Path, timestamp: str,
                edition: str = "screen", runner: Runner | None = None,
-               chunk_stories: int = CHUNK_STORIES, join: bool = True,
+               chunk_pages: float = CHUNK_PAGES, join: bool = True,
                window_entries: int = WINDOW_ENTRIES) -> RenderedPdf:
     """The whole book as PDF, ``screen`` or ``print``. With ``join=False`` only the
     pagination is wanted (for the EPUB's page list): the pieces are laid out (or found in
     the cache) but not joined."""
-    pagination = Pagination(view, theme, timestamp, edition_of(view, theme, book_dir, edition),
-                            runner or Runner(), chunk_stories, window_entries)
-    paginated = pagination.run(with_sheet=join)
-    data = pagination.write(paginated) if join else b""
-    body_pages = [(paginated.pieces[p.chunk], p.page, paginated.front_count + p.number - 1)
-                  for p in paginated.body.placements if p.chunk != BLANK]
-    return RenderedPdf(data, paginated.setup, paginated.front_count, paginated.page_count,
-                       {anchor: str(number) for anchor, number in paginated.pages.items()},
-                       paginated.page_starts(), len(pagination.chunks), body_pages)
+    return lay_out_book(view, theme, book_dir, timestamp, runner, chunk_pages, window_entries,
+                        with_sheet=join).rendered(edition, join)

@@ -33,7 +33,7 @@ def test_only_sections_on_placed_pages_are_kept_shifted_and_the_later_wins():
         out.add_blank_page()
     destinations = Destinations({"story-1", "story-2", "story-3"})
     destinations.gather(first, {first.pages[0].objgen: out.pages[0].obj},
-                        {first.pages[0].objgen: -18.0})  # its page 1 is not placed
+                        {first.pages[0].objgen: (-18.0, 9.0)})  # its page 1 is not placed
     destinations.gather(second, {second.pages[0].objgen: out.pages[2].obj})
     destinations.write_into(out)
     data = io.BytesIO()
@@ -41,7 +41,8 @@ def test_only_sections_on_placed_pages_are_kept_shifted_and_the_later_wins():
     written = pikepdf.open(io.BytesIO(data.getvalue()))
     names = dict(pikepdf.NameTree(written.Root.Names.Dests).items())
     assert sorted(names) == ["story-1", "story-2"]  # not a paragraph's anchor
-    assert float(names["story-1"][2]) == 54.0  # shifted with its page
+    assert float(names["story-1"][2]) == 54.0  # moved with its page
+    assert float(names["story-1"][3]) == 709.0
     assert float(names["story-2"][3]) == 500  # the second piece's
 
 

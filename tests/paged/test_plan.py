@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from anthology.model import PrintSettings
 from anthology.paged.layout import Laid
-from anthology.paged.plan import (BLANK, BodyLayout, PageSetup, Placement, even, page_start,
-                                  plan_chunks, roman)
+from anthology.paged.plan import (BLANK, CHARS_PER_PAGE, LINES_PER_PAGE, BodyLayout, PageSetup,
+                                  Placement, estimated_pages, even, page_start, plan_chunks,
+                                  roman)
 from anthology.profiles import is_recto
 from anthology.render import Section, StoryView
 
@@ -90,10 +93,35 @@ def test_page_setup_keeps_the_text_width_on_either_side(pages):
     assert f"margin: {setup.top}in {setup.outside}in" in setup.css()
 
 
-def runon(n: int, new_page: str = "never") -> Section:
-    """A piece that runs on (``new_page`` never or when_needed)."""
-    item = StoryView(None, f"story-{n}", n, "", "en", "", "ltr", new_page=new_page)
+def piece(n: int, text: str, new_page: str = "always") -> Section:
+    """A piece of the given text (only its length and lines matter to the plan)."""
+    item = StoryView(SimpleNamespace(text=text), f"story-{n}", n, "", "en", "", "ltr",
+                     new_page=new_page)
     return Section(f"story-{n}", "story.html", f"Story {n}", {"item": item}, "en")
+
+
+def runon(n: int, new_page: str = "never") -> Section:
+    """A piece of about a page that runs on (``new_page`` never or when_needed)."""
+    return piece(n, "x" * CHARS_PER_PAGE, new_page)
+
+
+def test_a_piece_is_estimated_by_its_characters_or_its_lines():
+    assert estimated_pages(piece(1, "")) == 1  # the page it opens
+    assert estimated_pages(piece(1, "x" * 3 * CHARS_PER_PAGE)) == 4
+    assert estimated_pages(piece(1, "x" * 3 * CHARS_PER_PAGE, "never")) == 3
+    verse = "\n".join(["a short line"] * 2 * LINES_PER_PAGE)
+    assert estimated_pages(piece(1, verse, "never")) == pytest.approx(2, abs=0.1)
+    assert estimated_pages(part(1)) == 0
+
+
+def test_chunks_are_sized_by_pages_not_by_pieces():
+    long = [piece(n, "x" * 10 * CHARS_PER_PAGE) for n in range(10)]  # 11 pages each
+    assert [len(c) for c in plan_chunks(long, size=24)] == [3, 3, 3, 1]
+    short = [piece(n, "a few words") for n in range(100)]  # a page each
+    assert [len(c) for c in plan_chunks(short, size=24)] == [24, 24, 24, 24, 4]
+    # A piece longer than a chunk is one chunk of its own.
+    mixed = [piece(0, "x" * 40 * CHARS_PER_PAGE), piece(1, "x"), piece(2, "x")]
+    assert [len(c) for c in plan_chunks(mixed, size=24)] == [1, 2]
 
 
 def ids(chunks: list[list[Section]]) -> list[list[str]]:

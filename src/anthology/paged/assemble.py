@@ -23,6 +23,7 @@ from .destinations import Destinations, link_across_documents, write_outline
 from .fontmerge import FacePrograms
 from .join import BodyJoin
 from .layout import Piece
+from .printing import Press
 from .windows import Pages
 from .workers import release_memory
 from .writer import PdfWriter
@@ -39,14 +40,18 @@ class BackMatter:
 
 
 def assemble(view: BookView, front: Pages, body: BodyJoin, backs: list[BackMatter],
-             pages: dict[str, int], printing: bool, variant: str) -> bytes:
+             pages: dict[str, int], printing: bool, variant: str, base: bytes | None = None,
+             press: Press | None = None) -> bytes:
     """The book: ``front`` (its pages numbered in roman), the body, the ``backs``, each
     padded with the body's blank page to an even count; ``pages`` maps every anchor outside
-    the front matter to its page number."""
-    base = pikepdf.open(io.BytesIO(front.pages[0][0].pdf))
+    the front matter to its page number. The book's metadata, output intent and language
+    come from the PDF ``base`` (by default the front matter's first window); ``press``
+    makes every page a print page (printing.py)."""
+    base = pikepdf.open(io.BytesIO(base or front.pages[0][0].pdf))
     _describe(base, view)
     book = _Book(PdfWriter(base.pdf_version, object_streams=variant != "pdf/x-1a"),
-                 body.anchors, body.cache, tagged=structure.document_of(base) is not None)
+                 body.anchors, body.cache, tagged=structure.document_of(base) is not None,
+                 press=press)
     contents = _contents_pages(front)
     for laid, indices in _slices(front):
         book.add(laid.pdf, indices, contents=set(indices) & contents.get(id(laid), set()),
@@ -111,8 +116,8 @@ class _Book:
     time."""
 
     def __init__(self, writer: PdfWriter, anchors: frozenset[str], cache: Cache,
-                 tagged: bool = False):
-        self.writer = writer
+                 tagged: bool = False, press: Press | None = None):
+        self.writer, self.press = writer, press
         self.pages: list[int] = []
         self.destinations = Destinations(anchors)
         self.fonts = FacePrograms(writer, cache)
@@ -132,6 +137,7 @@ class _Book:
         indices = list(range(len(pdf.pages))) if indices is None else indices
         if prepare:
             prepare(pdf)
+        moved = self.press.press(pdf, indices, len(self.pages) + 1) if self.press else None
         chosen = [pdf.pages[i] for i in indices]
         link_across_documents(chosen)
         numbers: dict[int, int | None] = {}
@@ -150,7 +156,7 @@ class _Book:
             self.parents.append(b"%d %s" % (key, self.writer.copy(pdf, value.unparse(),
                                                                   numbers)))
         self.destinations.gather(pdf, {page.objgen: number
-                                       for page, number in zip(chosen, added)})
+                                       for page, number in zip(chosen, added)}, moved)
         self.pages += added
         pdf.close()
 

@@ -40,9 +40,9 @@ class Destinations:
         self.names: dict[bytes, tuple[object, float, object]] = {}
 
     def gather(self, pdf: pikepdf.Pdf, placed: dict[tuple, object],
-               shifts: dict[tuple, float] | None = None) -> None:
+               moved: dict[tuple, tuple[float, float]] | None = None) -> None:
         """The destinations of ``pdf`` on its pages that were placed: ``placed`` maps a
-        page's objgen to where it went, ``shifts`` to how far it moved sideways."""
+        page's objgen to where it went, ``moved`` to how far its content moved (x, y)."""
         if "/Names" not in pdf.Root or "/Dests" not in pdf.Root.Names:
             return
         for name, dest in pikepdf.NameTree(pdf.Root.Names.Dests).items():
@@ -50,8 +50,9 @@ class Destinations:
                 continue
             page = dest[0].objgen
             if page in placed:
-                left = float(dest[2]) if shifts is None else float(dest[2]) + shifts.get(page, 0.0)
-                self.names[name.encode()] = (placed[page], left, dest[3])
+                dx, dy = (moved or {}).get(page, (0.0, 0.0))
+                top = dest[3] if dest[3] is None or not dy else float(dest[3]) + dy
+                self.names[name.encode()] = (placed[page], float(dest[2]) + dx, top)
 
     def write_into(self, out: pikepdf.Pdf) -> None:
         """As ``out``'s name tree (``placed`` held its page objects)."""

@@ -89,7 +89,7 @@ class BodyJoin:
         chunk_pdfs = {c: pikepdf.open(io.BytesIO(self.chunks[c].pdf)) for c in used}
         stamper = self.sheet.stamper(out, self.sheet_laid, self.setup)
         placed: dict[int, dict[tuple, pikepdf.Dictionary]] = {}  # chunk -> its page -> ours
-        shifts: dict[int, dict[tuple, float]] = {}  # chunk -> its page -> how far it moved
+        shifts: dict[int, dict[tuple, tuple]] = {}  # chunk -> its page -> how far it moved
         tree = structure.Tree(out) if any(structure.document_of(pdf) is not None
                                           for pdf in chunk_pdfs.values()) else None
         for placement in placements:
@@ -111,7 +111,7 @@ class BodyJoin:
                 dx = self.setup.shift if placement.laid_recto else -self.setup.shift
                 _shift_page(out, page, dx)
             placed.setdefault(chunk, {})[source.objgen] = page.obj
-            shifts.setdefault(chunk, {})[source.objgen] = dx
+            shifts.setdefault(chunk, {})[source.objgen] = (dx, 0.0)
             if self.body.kind(number) != "blank":
                 stamper.stamp(page, number, self.body.head(number))
         destinations = Destinations(self.anchors)

@@ -71,15 +71,31 @@ class LayoutJob:
     identifier: bool = False                  # give the PDF an /ID (the cover)
 
     def key(self) -> str:
-        """The cache key: everything, where the book lies included."""
-        return Cache.key("layout", 5, self, weasyprint_version(), hyphenation.RULES,
-                         FIRST_LINE_FIX)
+        """The cache key: everything that goes into the layout, the book's folder written
+        as a placeholder, so that a book moved or renamed finds its layouts again (what a
+        layout makes never depends on where the book lies: see ``content_key``)."""
+        here = _in_book(self.base_url)
+        return Cache.key("layout", 6, here(self.html),
+                         tuple((here(css), here(base)) for css, base in self.stylesheets),
+                         tuple(map(here, self.roots)), here(self.base_url), self.variant,
+                         self.resources, self.identifier, weasyprint_version(),
+                         hyphenation.RULES, FIRST_LINE_FIX)
 
     def content_key(self) -> str:
         """What the layout shows, wherever the book lies: seeds the PDF's XMP IDs, so that
         the same book gives the same bytes in any folder."""
         return digest((self.html, [css for css, _ in self.stylesheets], self.variant,
                        self.resources, weasyprint_version()))
+
+
+def _in_book(base_url: str):
+    """A function writing the book's folder (``base_url``, as a URL or a path) in a text
+    as ``<book>``."""
+    folder = unquote(urlsplit(base_url).path).rstrip("/") if base_url else ""
+    url = base_url.rstrip("/")
+    if not folder:
+        return lambda text: text
+    return lambda text: text.replace(url, "<book>").replace(folder, "<book>")
 
 
 @lru_cache(maxsize=1)

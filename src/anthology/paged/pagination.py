@@ -28,8 +28,9 @@ from ..theme import Theme
 from .assemble import BackMatter, assemble
 from .join import BodyJoin, languages
 from .layout import LayoutJob, Piece
-from .plan import (CHUNK_STORIES, BodyLayout, PageSetup, even, first_guess, page_start,
+from .plan import (CHUNK_PAGES, BodyLayout, PageSetup, even, first_guess, page_start,
                    plan_chunks, roman)
+from .printing import Press
 from .runner import Pending, Runner
 from .stamps import StampSheet
 from .windows import CONTINUED_HEADS, NOT_YET, Layouts, NotYet, Pages, lay_out_in_windows
@@ -74,12 +75,13 @@ class Paginated:
     pieces: list[Piece]              # the body's chunks, laid out
     body: BodyLayout
     sheet: StampSheet
-    sheet_pending: Pending | None    # its layout; None when only the pagination is wanted
+    sheet_pending: Pending | None    # its layout; None when only the pagination was wanted
     front: Pages
     backs: list[BackMatter]
     pages: dict[str, int]            # anchor (outside the front matter) -> page number
     front_count: int                 # the front matter's pages, padded to even
     page_count: int
+    guess: int                       # the page count the setup's gutter was chosen for
 
     def page_starts(self) -> list[tuple[str, str, str]]:
         """(page label, page_start(...)) of every page that has one (the EPUB's page list)."""
@@ -99,7 +101,7 @@ class Pagination:
     timestamp: str
     edition: Edition
     runner: Runner
-    chunk_stories: int = CHUNK_STORIES
+    chunk_pages: float = CHUNK_PAGES
     window_entries: int = WINDOW_ENTRIES
     front_matter: list[Section] = field(init=False)
     body: list[Section] = field(init=False)
@@ -111,32 +113,33 @@ class Pagination:
         self.front_matter = [s for s in paged if s.id in FRONT_MATTER]
         self.back_matter = [s for s in paged if s.id in BACK_MATTER]
         self.body = [s for s in paged if s.id not in FRONT_MATTER and s.id not in BACK_MATTER]
-        self.chunks = plan_chunks(self.body, self.chunk_stories)
+        self.chunks = plan_chunks(self.body, self.chunk_pages)
 
     def run(self, with_sheet: bool = True) -> Paginated:
         """Lay the book out until its page count keeps the gutter it was laid out with
         (``with_sheet``: the stamp sheet too, which only ``write`` needs)."""
         guess = first_guess([len(story.story.text) for story in self.view.stories])
         for _ in range(GUTTER_TRIES):
-            paginated = self.paginate(PageSetup.for_book(self.view.book.print, guess,
-                                                         bleed=self.edition.printing,
-                                                         mirrored=self.edition.printing,
-                                                         type_size=self.theme.settings.font_size),
-                                      with_sheet)
+            paginated = self.paginate(guess, with_sheet)
             if gutter(paginated.page_count) == gutter(guess):
                 break
             guess = paginated.page_count
         return paginated
 
-    def paginate(self, setup: PageSetup, with_sheet: bool = True) -> Paginated:
-        """The whole book laid out once with ``setup``."""
+    def setup(self, guess: int, printed: bool) -> PageSetup:
+        """The page setup for a book of about ``guess`` pages: the print interior's
+        (``printed``: with its bleed and mirrored margins), else the screen's."""
+        return PageSetup.for_book(self.view.book.print, guess, bleed=printed, mirrored=printed,
+                                  type_size=self.theme.settings.font_size)
+
+    def paginate(self, guess: int, with_sheet: bool = True) -> Paginated:
+        """The whole book laid out once, with the setup for ``guess`` pages."""
+        setup = self.setup(guess, self.edition.printing)
         laid = self.runner.run((self.edition.job(self._html(chunk), _NO_MARGIN_BOXES, setup=setup)
                                 for chunk in self.chunks), len(self.chunks))
         body = BodyLayout.place(self.chunks, laid, self.view.book.print.recto_starts)
         sheet = StampSheet.for_book(body, [s.title for s in self.back_matter])
-        sheet_pending = self.runner.submit(self.edition.job(
-            sheet.html(self.view, self.theme, self.timestamp, setup), _numbered_from(0),
-            setup=setup, tagged=False)) if with_sheet else None
+        sheet_pending = self._lay_out_sheet(sheet, setup) if with_sheet else None
         matter = _Matter(self, setup, body)
         *backs, front = self.runner.drive([*map(matter.back_matter_document, self.back_matter),
                                            matter.front_matter_document()])
@@ -148,19 +151,32 @@ class Pagination:
         front_count = even(len(front.blanks))
         total = front_count + body.page_count + sum(even(len(b.blanks)) for b in backs)
         return Paginated(setup, laid, body, sheet, sheet_pending, front, back_matter, pages,
-                         front_count, total)
+                         front_count, total, guess)
 
-    def write(self, paginated: Paginated) -> bytes:
-        """The book's PDF, from its laid-out pieces."""
+    def write(self, paginated: Paginated, printing: Edition | None = None) -> bytes:
+        """The book's PDF, from its laid-out pieces; with ``printing`` (the print edition),
+        the print interior made from this edition's pages (printing.py)."""
         blank = self.runner.lay_out(self.edition.job(self._html([_BLANK]),
                                                      setup=paginated.setup))
-        sheet_laid = paginated.sheet_pending.result()
+        sheet_laid = (paginated.sheet_pending
+                      or self._lay_out_sheet(paginated.sheet, paginated.setup)).result()
+        press, base, variant = None, None, self.edition.variant
+        if printing is not None:
+            # Its metadata and output intent: those of a page laid out as print.
+            setup = self.setup(paginated.guess, printed=True)
+            press, variant = Press(paginated.setup, setup), printing.variant
+            base = self.runner.lay_out(printing.job(self._html([_BLANK]), setup=setup)).pdf
         self.runner.release()  # the workers' memory is not needed while the pieces are joined
         body = BodyJoin(paginated.body, paginated.pieces, paginated.sheet, sheet_laid, blank,
                         paginated.setup, self.section_ids(),
                         languages(self.view, paginated.body), self.runner.cache)
         return assemble(self.view, paginated.front, body, paginated.backs, paginated.pages,
-                        self.edition.printing, self.edition.variant)
+                        printing is not None, variant, base, press)
+
+    def _lay_out_sheet(self, sheet: StampSheet, setup: PageSetup) -> Pending:
+        return self.runner.submit(self.edition.job(
+            sheet.html(self.view, self.theme, self.timestamp, setup), _numbered_from(0),
+            setup=setup, tagged=False))
 
     def _html(self, chosen: list[Section], pages: dict[str, int] | None = None) -> str:
         return pdf_html(self.view, self.theme, chosen, self.timestamp, pages)
