@@ -177,7 +177,7 @@ def _job(book: Book, theme: Theme, geometry: CoverGeometry, panels: tuple[str, .
     files = theme.files + [Path(f.path) for f in pinned.faces] + ([image] if image else [])
     roots = tuple(map(str, theme.readable)) + ((str(image),) if image else ())
     return LayoutJob(html, ((pinned.css, ""), (page_css, "")), roots,
-                     book_dir.as_uri() + "/" if image else "", None, files_digest(files),
+                     book_dir.as_uri() + "/" if book_dir else "", None, files_digest(files),
                      identifier)
 
 

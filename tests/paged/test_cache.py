@@ -74,3 +74,39 @@ def test_entries_are_readable_by_their_owner_only(tmp_path):
     key = Cache.key("test", 1, "private")
     cache.put(key, b"pages")
     assert (tmp_path / key[:2] / key).stat().st_mode & 0o777 == 0o600
+
+
+def _layout_keys(book_dir) -> list[str]:
+    """The cache keys of a book's body chunks and its cover, as a build makes them."""
+    from anthology.cover import cover_job
+    from anthology.model import load_book
+    from anthology.pdf import edition_of
+    from anthology.paged.pagination import _NO_MARGIN_BOXES, Pagination
+    from anthology.paged.runner import Runner
+    from anthology.render import book_view
+    from anthology.theme import Theme
+    book = load_book(book_dir / "book.yaml")
+    view, theme = book_view(book), Theme(book_dir, book.theme)
+    pagination = Pagination(view, theme, "2024-01-01T00:00:00Z",
+                            edition_of(view, theme, book_dir, "screen"), Runner())
+    setup = pagination.setup(40, printed=False)
+    return [pagination.edition.job(pagination._html(chunk), _NO_MARGIN_BOXES, setup=setup).key()
+            for chunk in pagination.chunks] + [cover_job(book, theme, 40, book_dir).key()]
+
+
+def test_layout_keys_do_not_depend_on_where_the_book_lies(tmp_path):
+    import shutil
+    from pathlib import Path
+    from anthology.theme import Theme
+    here = tmp_path / "a" / "book"
+    shutil.copytree(Path(__file__).parents[2] / "book", here)
+    (here / "styles").mkdir()  # a theme file of the book's own, read by every layout
+    shutil.copy(Theme(here).path("book.css"), here / "styles" / "book.css")
+    keys = _layout_keys(here)
+    moved = tmp_path / "elsewhere, with spaces" / "renamed"
+    shutil.move(here, moved)
+    assert _layout_keys(moved) == keys
+    manifest = moved / "book.yaml"
+    manifest.write_text(manifest.read_text().replace("Christmas Eve", "New Year's Eve"))
+    changed = _layout_keys(moved)
+    assert changed != keys and len(set(changed) & set(keys)) >= 1  # one chunk changed
