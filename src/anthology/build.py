@@ -18,6 +18,7 @@ from .model import Book, Edition, book_images, load_book
 from .paged.cache import Cache, default_folder
 from .paged.runner import Runner
 from .paged.workers import default_jobs, release_memory
+from .progress import Callbacks, Progress
 from .theme import refuse_unread
 
 FORMATS = ("pdf", "print", "cover", "epub", "onix")
@@ -111,7 +112,8 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
           chunk_progress: Callable[[int, int], None] = lambda done, total: None,
           cache_dir: str | Path | None = None,
           cancel: threading.Event | None = None,
-          editions: Iterable[str] = ()) -> Built:
+          editions: Iterable[str] = (),
+          reporter: Progress | None = None) -> Built:
     """Validate the manifest and write the chosen formats of the chosen ``editions`` (default:
     all) into ``out_dir``.
 
@@ -119,12 +121,17 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
     failed or interrupted build leaves earlier outputs as they were. Laid-out pieces are
     kept in ``cache_dir`` (default: cache.default_folder()), which every edition shares.
     Once ``cancel`` is set, the build stops (KeyboardInterrupt) at the next stage, and at the
-    latest before writing.
+    latest before writing. ``reporter`` is told the stages, their counts and what the cache
+    held (else ``progress`` is called with each stage's name, and ``chunk_progress`` with
+    the body's chunks done of their total).
     """
+    if reporter is None:
+        reporter = Callbacks(progress, chunk_progress)
+
     def stage(name: str) -> None:
         if cancel is not None and cancel.is_set():
             raise KeyboardInterrupt
-        progress(name)
+        reporter.stage(name)
 
     if formats is not None:
         formats = list(formats)
@@ -133,7 +140,7 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
                              f"{', '.join(FORMATS)}")
     manifest = Path(manifest)
     out_dir = Path(out_dir)
-    with Runner(jobs or default_jobs(), None, chunk_progress) as runner:
+    with Runner(jobs or default_jobs(), None, reporter) as runner:
         runner.start()  # the workers import WeasyPrint while the manifest is read
         stage("checking the manifest")
         book = load_book(manifest)
@@ -190,6 +197,7 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
             report += preflight.check(made.book_as(target.name), target.paths.get("print"),
                                       target.paths.get("cover"), made.page_count(target.name),
                                       target.name)
+    reporter.finish()
     return Built(book, outputs, report, warnings)
 
 

@@ -6,7 +6,7 @@ import lxml.html
 import pytest
 
 from anthology.paged.layout import Laid, LayoutJob
-from anthology.paged.windows import NOT_YET, Entries, lay_out_in_windows
+from anthology.paged.windows import NOT_YET, Counted, Entries, lay_out_in_windows
 
 PER_PAGE = 4  # entries a page of the fake layout holds
 
@@ -41,14 +41,19 @@ def fake_layout(html: str) -> Laid:
                 firsts=[["", " | ".join(texts)] for _, texts in pages])
 
 
-def run(generator):
-    """Drive a windows.Layouts to its end, laying each job out with fake_layout."""
+def run(generator, counted: list | None = None):
+    """Drive a windows.Layouts to its end, laying each job out with fake_layout; what it
+    tells of its progress goes to ``counted``."""
     sent, jobs = None, 0
     while True:
         try:
             job = generator.send(sent)
         except StopIteration as done:
             return done.value, jobs
+        if isinstance(job, Counted):
+            (counted if counted is not None else []).append(job)
+            sent = None
+            continue
         jobs += 1
         sent = None if job is NOT_YET else fake_layout(job.html)
 
@@ -67,6 +72,22 @@ def test_windows_give_the_pages_of_one_pass(entries, size):
     assert not any(a.startswith("anthology-entry-") for page in pages.anchors for a in page)
     if entries > size:
         assert jobs > 1  # it was cut into windows
+
+
+def test_windows_tell_how_many_are_done_of_about_how_many():
+    counted = []
+    _, jobs = run(lay_out_in_windows(make_job, document(101), 1, 12, 12), counted)
+    assert {c.what for c in counted} == {"contents"}
+    assert counted[0].done == 0 and counted[0].total >= 101 // 12
+    assert counted[-1].done == counted[-1].total == jobs
+    assert [c.done for c in counted] == sorted(c.done for c in counted)
+    assert all(c.done <= c.total for c in counted)
+
+
+def test_a_document_of_one_window_tells_nothing():
+    counted = []
+    run(lay_out_in_windows(make_job, document(10), 1, 50, 50), counted)
+    assert counted == []
 
 
 def test_a_window_waits_while_its_job_cannot_be_made_yet():

@@ -48,10 +48,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args) -> int:
     if args.watch:
         return _watch(args)
-    with terminal.progress(args.quiet) as (say, chunks):
-        built = build(args.manifest, args.out, args.format, progress=say, jobs=args.jobs,
-                      chunk_progress=chunks, cache_dir=args.cache, cancel=terminal.INTERRUPTED,
-                      editions=args.edition)
+    with terminal.progress(args.quiet) as shown:
+        built = build(args.manifest, args.out, args.format, jobs=args.jobs,
+                      cache_dir=args.cache, cancel=terminal.INTERRUPTED,
+                      editions=args.edition, reporter=shown)
     terminal.warn(built.warnings)
     if not args.quiet:
         for path in built.outputs.values():

@@ -9,6 +9,7 @@ import threading
 from contextlib import contextmanager
 
 from ..errors import AnthologyError, ManifestError
+from ..progress import Progress, Stage, clock
 
 INTERRUPTED = threading.Event()
 
@@ -38,26 +39,89 @@ def describe(error: AnthologyError) -> str:
 
 @contextmanager
 def progress(quiet: bool):
-    """A progress bar on a terminal; one line per stage otherwise; nothing with --quiet.
-    Yields the build's two callbacks: the stage's name, and chunks done of a total."""
+    """Yields the build's Progress, shown: on a terminal, each stage's line with its time as
+    it ends and the current one live below (its counts, a bar, its clock and the build's);
+    otherwise each stage's name on a line as it starts. Then, if the build got to its end, a
+    line of the whole time and what came from the cache. Nothing with --quiet."""
     if quiet:
-        yield (lambda stage: None), (lambda done, total: None)
+        yield Progress()
         return
     if not sys.stderr.isatty():
-        yield (lambda stage: print(f"  {stage}", file=sys.stderr)), (lambda done, total: None)
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), transient=True) as bar:
-        task = bar.add_task("starting", total=None)
+        shown = _Lines()
+        yield shown
+    else:
+        from rich.console import Console
+        from rich.live import Live
+        shown = _Live(Console(stderr=True))
+        with Live(get_renderable=shown.render, console=shown.console, transient=True,
+                  refresh_per_second=8) as shown.live:  # rich's thread redraws it: the
+            yield shown                                   # clocks tick while the build waits
+    if shown.ended is not None:
+        print(f"  {ending(shown)}", file=sys.stderr)
 
-        def stage(name):
-            bar.update(task, description=name, completed=0, total=None)
 
-        def chunks(done, total):
-            bar.update(task, completed=done, total=total)
+def stage_line(stage: Stage, now: float) -> str:
+    """A stage as the summary shows it: "   4.2s  laying out ... · stories 40 chunks"."""
+    return " · ".join([f"{clock(stage.seconds(now)):>7}  {stage.name}",
+                       *(count.final() for count in stage.counts.values())])
 
-        yield stage, chunks
+
+def ending(shown: Progress) -> str:
+    """The last line: "built in 1:05 · from the cache: 38 of 40 layouts"."""
+    return " · ".join(filter(None, [f"built in {clock(shown.seconds())}", shown.reuse()]))
+
+
+class _Lines(Progress):
+    """Not a terminal: each stage's name on a line as it starts."""
+
+    def stage(self, name: str) -> None:
+        super().stage(name)
+        print(f"  {name}", file=sys.stderr)
+
+
+class _Live(Progress):
+    """A terminal: a stage's line stays, with its time, once it ends; ``render`` draws the
+    current one (called by rich's thread, also while the build waits)."""
+
+    def __init__(self, console):
+        from rich.spinner import Spinner
+        super().__init__()
+        self.console, self.spinner, self.live = console, Spinner("dots"), None
+
+    def stage(self, name: str) -> None:
+        self._ended(self.current)
+        super().stage(name)
+        if self.live is not None:
+            self.live.refresh()  # now, rather than the ended stage again until the next tick
+
+    def finish(self) -> None:
+        ended = self.current
+        super().finish()
+        self._ended(ended)
+
+    def _ended(self, stage: Stage | None) -> None:
+        if stage is not None:
+            self.console.print(stage_line(stage, self.clock()), highlight=False)
+
+    def render(self):
+        """The current stage, its clock and the build's; below, its counts and a bar for
+        the one counted last."""
+        from rich.progress_bar import ProgressBar
+        from rich.table import Table
+        now, stage, last = self.clock(), self.current, self.last
+        grid = Table.grid(padding=(0, 1), expand=True)
+        grid.add_column(no_wrap=True, min_width=1)
+        grid.add_column(no_wrap=True, overflow="ellipsis", ratio=1)
+        grid.add_column(no_wrap=True, justify="right")
+        if stage is None:
+            return grid
+        grid.add_row(self.spinner, stage.name,
+                     f"{clock(stage.seconds(now))} · {clock(now - self.started)} in all")
+        if counts := list(stage.counts.values()):
+            bar = ProgressBar(total=last.total, completed=last.done, width=24) \
+                if last is not None and last.total else ""
+            grid.add_row("", " · ".join(map(str, counts)), bar)
+        return grid
 
 
 def warn(warnings: list[str], prefix: str = "") -> None:

@@ -13,10 +13,11 @@ import functools
 import hashlib
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pikepdf
 
+from ..progress import Progress
 from ..render import BookView
 from . import structure
 from .cache import Cache
@@ -57,12 +58,22 @@ class BodyJoin:
     anchors: frozenset[str]     # the sections, which get named destinations
     languages: dict[int, str]   # see languages()
     cache: Cache
+    progress: Progress = field(default_factory=Progress)  # told the pages joined, and the groups found cached
 
     def groups(self) -> Iterator[bytes]:
         """Each group of body pages as a PDF, in order."""
-        for start in range(0, len(self.body.placements), BODY_GROUP_PAGES):
+        total = len(self.body.placements)
+        for start in range(0, total, BODY_GROUP_PAGES):
+            self.progress.count("body", start, total, "pages joined")
             part = self.body.placements[start:start + BODY_GROUP_PAGES]
-            yield self.cache.get_or_make(self._key(part), lambda part=part: self._join(part))
+            key = self._key(part)
+            joined = self.cache.get(key)
+            self.progress.cached("body groups", joined is not None)
+            if joined is None:
+                joined = self._join(part)
+                self.cache.put(key, joined)
+            yield joined
+        self.progress.count("body", total, total, "pages joined")
 
     @functools.cached_property
     def _stamps_digest(self) -> tuple[str, str]:

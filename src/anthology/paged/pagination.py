@@ -169,7 +169,8 @@ class Pagination:
         self.runner.release()  # the workers' memory is not needed while the pieces are joined
         body = BodyJoin(paginated.body, paginated.pieces, paginated.sheet, sheet_laid, blank,
                         paginated.setup, self.section_ids(),
-                        languages(self.view, paginated.body), self.runner.cache)
+                        languages(self.view, paginated.body), self.runner.cache,
+                        self.runner.progress)
         return assemble(self.view, paginated.front, body, paginated.backs, paginated.pages,
                         printing is not None, variant, base, press)
 

@@ -12,19 +12,21 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 
+from ..progress import Progress
 from .cache import Cache
 from .layout import Laid, LayoutJob, Piece, Stored, lay_out
-from .windows import NOT_YET, Layouts, Pages
+from .windows import NOT_YET, Counted, Layouts, Pages
 from .workers import Workers
 
 
 class Runner:
     """Lays out jobs: from the cache when it has them, else in ``jobs`` worker processes,
-    started on first need (use it as a context manager)."""
+    started on first need (use it as a context manager). Tells ``progress`` what it lays
+    out and what it finds in the cache."""
 
     def __init__(self, jobs: int = 1, cache: Cache | None = None,
-                 progress: Callable[[int, int], None] = lambda done, total: None):
-        self.jobs, self.progress = max(1, jobs), progress
+                 progress: Progress | None = None):
+        self.jobs, self.progress = max(1, jobs), progress or Progress()
         self.cache = cache or Cache.nowhere()
         self._workers: Workers | None = None
         self.refused: set[str] = set()  # URLs a layout could not read (see build)
@@ -54,9 +56,12 @@ class Runner:
         cached = self.cache.get(key)
         if cached is not None:
             try:
-                return Pending(self, key, done=Stored(self.cache, key, Laid.from_bytes(cached)))
+                found = Pending(self, key, done=Stored(self.cache, key, Laid.from_bytes(cached)))
+                self.progress.cached("layouts", True)
+                return found
             except ValueError:  # an entry of the right checksum but not a layout: rebuild
                 pass
+        self.progress.cached("layouts", False)
         if self.jobs == 1:
             return Pending(self, key, job=job)
         if self._workers is None:
@@ -67,24 +72,28 @@ class Runner:
         """Lay ``job`` out now, before anything queued."""
         return self.submit(job, urgent=True).result()
 
-    def run(self, jobs: Iterable[LayoutJob], count: int) -> list[Piece]:
+    def run(self, jobs: Iterable[LayoutJob], count: int,
+            what: tuple[str, str] = ("stories", "chunks")) -> list[Piece]:
         """Lay out ``count`` jobs, in order. A few are submitted ahead of the one awaited,
         enough to keep every worker busy: the rest are made (their HTML written) only when
-        their turn comes, so that the parent does not hold a big book's HTML all at once."""
+        their turn comes, so that the parent does not hold a big book's HTML all at once.
+        Counted as ``what``: ("stories", "chunks") says "stories 12/40 chunks"."""
         waiting: deque[Pending] = deque()
         results: list[Piece] = []
+        self.progress.count(what[0], 0, count, what[1])
         for job in itertools.chain(jobs, [None]):
             if job is not None:
                 waiting.append(self.submit(job))
             while waiting and (job is None or len(waiting) > 2 * self.jobs):
                 results.append(waiting.popleft().result())
-                self.progress(len(results), count)
+                self.progress.count(what[0], len(results), count, what[1])
         return results
 
     def drive(self, layouts: list[Layouts]) -> list[Pages]:
         """Run documents laid out in windows side by side: each yields a job, waits for its
         layout and yields the next, or yields NOT_YET until another's layout tells it what
-        it shows; the workers are kept busy with all of them at once."""
+        it shows; the workers are kept busy with all of them at once. A document may also
+        yield how far its windows have got (Counted), which goes to ``progress``."""
         results: list = [None] * len(layouts)
         waiting: dict[int, Pending | None] = {i: None for i in range(len(layouts))}
         while waiting:
@@ -94,6 +103,9 @@ class Runner:
                     continue
                 try:
                     job = layouts[i].send(pending.result() if pending is not None else None)
+                    while isinstance(job, Counted):
+                        self.progress.count(job.what, job.done, job.total, "windows")
+                        job = layouts[i].send(None)
                 except StopIteration as done:
                     results[i] = done.value
                     del waiting[i]

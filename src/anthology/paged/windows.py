@@ -74,6 +74,13 @@ class Entries:
             found.text = _slot(s)
             self.units += [(s, e) for e in range(len(entries))]
         self.position = {unit: u for u, unit in enumerate(self.units)}
+        self.name = ", ".join(self.skeleton.body[s].get("id") for s in self.items)
+
+    def windows_left(self, start: int, size: int) -> int:
+        """About how many windows of ``size`` entries the units from ``start`` take (a
+        window takes back its last page's entries, so it may be one or two more)."""
+        entries = sum(e is not None for _, e in self.units[start:])
+        return max(1, -(-entries // size))
 
     def end(self, start: int, size: int) -> int:
         """Where a window that starts at unit ``start`` ends: after ``size`` entries."""
@@ -152,9 +159,20 @@ class NotYet:
 
 NOT_YET = NotYet()
 
-# A document's layout as a coroutine: it yields the job of each window (or NOT_YET) and is
-# sent back each one's layout (None after NOT_YET); it returns the document's Pages.
-Layouts = Generator["LayoutJob | NotYet", "Piece | None", "Pages"]
+
+@dataclass(frozen=True)
+class Counted:
+    """What a document in windows yields as it goes (and is sent None for): ``done`` of
+    about ``total`` windows of its list ``what`` ("contents") laid out."""
+    what: str
+    done: int
+    total: int
+
+
+# A document's layout as a coroutine: it yields the job of each window (or NOT_YET, or how
+# far it has got: Counted) and is sent back each one's layout (None after NOT_YET or
+# Counted); it returns the document's Pages.
+Layouts = Generator["LayoutJob | NotYet | Counted", "Piece | None", "Pages"]
 
 
 def lay_out_in_windows(job: Callable[[str, int, bool], LayoutJob | NotYet],
@@ -172,20 +190,28 @@ def lay_out_in_windows(job: Callable[[str, int, bool], LayoutJob | NotYet],
         return Pages.of((yield from lay_out(html, first_page, False)))
     del html  # the entries hold it now
     release_memory()  # and what parsing it took, before the windows are laid out
-    pages, start = Pages(), 0
+    pages, start, done = Pages(), 0, 0
+    first_end = entries.end(0, max(1, first_size))
+    yield Counted(entries.name, 0, 1 + entries.windows_left(first_end, size)
+                  if first_end < len(entries.units) else 1)
     while start < len(entries.units):
         stop = entries.end(start, size if start else max(1, first_size))
         number = first_page + len(pages.blanks)
         laid = yield from lay_out(entries.html(start, stop), number, start > 0)
+        done += 1
         if stop == len(entries.units):
             pages.add(laid, len(laid.blanks))
             break
         opens_last = entries.unit_of(laid.anchors[-1])
         if opens_last is None or opens_last <= start or len(laid.blanks) < 2:
             # Cannot cut here: take the rest in one window.
+            yield Counted(entries.name, done, done + 1)
             laid = yield from lay_out(entries.html(start, len(entries.units)), number, start > 0)
+            done += 1
             pages.add(laid, len(laid.blanks))
             break
         pages.add(laid, len(laid.blanks) - 1)
         start = opens_last
+        yield Counted(entries.name, done, done + entries.windows_left(start, size))
+    yield Counted(entries.name, done, done)
     return pages

@@ -1,0 +1,125 @@
+"""What a build tells as it goes: the stage it is in, what that stage has counted so far
+("stories 12/40 chunks", "contents 3/7 windows"), how long each stage took, and how many
+layouts it found in the cache rather than made. The library only records and calls
+``changed()``; a display (commands/terminal.py) overrides that and reads the rest."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Count:
+    """How far a stage has got with one kind of thing: ``done`` of ``total`` (None: not
+    known) ``unit`` of ``what`` ("stories", 12, 40, "chunks")."""
+    what: str
+    done: int
+    total: int | None
+    unit: str
+
+    def __str__(self) -> str:
+        return f"{self.what} {self.done}{'' if self.total is None else f'/{self.total}'} " \
+               f"{self.unit}"
+
+    def final(self) -> str:
+        """As a finished stage shows it: "stories 40 chunks" (or "stories 12/40 chunks")."""
+        if self.done != self.total:
+            return str(self)
+        unit = self.unit if self.done != 1 else self.unit.replace("s", "", 1)  # 1 chunk
+        return f"{self.what} {self.done} {unit}"
+
+
+@dataclass
+class Stage:
+    name: str
+    started: float
+    ended: float | None = None
+    counts: dict[str, Count] = field(default_factory=dict)  # what -> its latest count
+
+    def seconds(self, now: float) -> float:
+        return (self.ended if self.ended is not None else now) - self.started
+
+
+class Progress:
+    """A build's progress, recorded; ``changed()`` is called after every change."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self.clock = clock
+        self.started = clock()
+        self.ended: float | None = None
+        self.stages: list[Stage] = []
+        self.cache: dict[str, list[int]] = {}  # what -> [found in the cache, made]
+        self.last: Count | None = None          # the count updated last
+
+    @property
+    def current(self) -> Stage | None:
+        return self.stages[-1] if self.stages and self.stages[-1].ended is None else None
+
+    def stage(self, name: str) -> None:
+        """A new stage starts (and the one before ends)."""
+        now = self.clock()
+        if self.current is not None:
+            self.current.ended = now
+        self.stages.append(Stage(name, now))
+        self.last = None
+        self.changed()
+
+    def count(self, what: str, done: int, total: int | None, unit: str) -> None:
+        """The current stage has done ``done`` of ``total`` ``unit`` of ``what``."""
+        self.last = Count(what, done, total, unit)
+        if self.current is not None:
+            self.current.counts[what] = self.last
+        self.changed()
+
+    def cached(self, what: str, found: bool) -> None:
+        """One of ``what`` ("layouts") was found in the cache, or had to be made."""
+        self.cache.setdefault(what, [0, 0])[0 if found else 1] += 1
+
+    def finish(self) -> None:
+        """The build is done: its last stage ends."""
+        self.ended = self.clock()
+        if self.current is not None:
+            self.current.ended = self.ended
+        self.changed()
+
+    def changed(self) -> None:
+        """Called after every change; a display overrides it."""
+
+    def seconds(self) -> float:
+        return (self.ended if self.ended is not None else self.clock()) - self.started
+
+    def reuse(self) -> str:
+        """What came from the cache: "from the cache: 38 of 40 layouts, 2 of 3 body groups"."""
+        if not self.cache:
+            return ""
+        return "from the cache: " + ", ".join(f"{found} of {found + made} {what}"
+                                              for what, (found, made) in self.cache.items())
+
+
+class Callbacks(Progress):
+    """The build's two callbacks of old as a Progress: ``stage(name)`` at each stage,
+    ``chunks(done, total)`` as the body's chunks are laid out."""
+
+    def __init__(self, stage: Callable[[str], None], chunks: Callable[[int, int], None]):
+        super().__init__()
+        self.on_stage, self.on_chunks = stage, chunks
+
+    def stage(self, name: str) -> None:
+        super().stage(name)
+        self.on_stage(name)
+
+    def count(self, what: str, done: int, total: int | None, unit: str) -> None:
+        super().count(what, done, total, unit)
+        if unit == "chunks":
+            self.on_chunks(done, total)
+
+
+def clock(seconds: float) -> str:
+    """Seconds as a clock: "4.2s" under a minute, else "1:05" (or "1:02:05")."""
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, second = divmod(int(seconds), 60)
+    hours, minute = divmod(minutes, 60)
+    return f"{hours}:{minute:02}:{second:02}" if hours else f"{minute}:{second:02}"
