@@ -81,7 +81,7 @@ class _Lines(Progress):
 
 class _Live(Progress):
     """A terminal: a stage's line stays, with its time, once it ends; ``render`` draws the
-    current one (called by rich's thread, also while the build waits)."""
+    current one and its counts (called by rich's thread, also while the build waits)."""
 
     def __init__(self, console):
         from rich.spinner import Spinner
@@ -104,11 +104,11 @@ class _Live(Progress):
             self.console.print(stage_line(stage, self.clock()), highlight=False)
 
     def render(self):
-        """The current stage, its clock and the build's; below, its counts and a bar for
-        the one counted last."""
+        """The current stage, its clock and the build's; below, each of its counts with a
+        bar."""
         from rich.progress_bar import ProgressBar
         from rich.table import Table
-        now, stage, last = self.clock(), self.current, self.last
+        now, stage = self.clock(), self.current
         grid = Table.grid(padding=(0, 1), expand=True)
         grid.add_column(no_wrap=True, min_width=1)
         grid.add_column(no_wrap=True, overflow="ellipsis", ratio=1)
@@ -117,10 +117,9 @@ class _Live(Progress):
             return grid
         grid.add_row(self.spinner, stage.name,
                      f"{clock(stage.seconds(now))} · {clock(now - self.started)} in all")
-        if counts := list(stage.counts.values()):
-            bar = ProgressBar(total=last.total, completed=last.done, width=24) \
-                if last is not None and last.total else ""
-            grid.add_row("", " · ".join(map(str, counts)), bar)
+        for count in list(stage.counts.values()):
+            grid.add_row("", f"  {count}", ProgressBar(total=count.total, completed=count.done,
+                                                       width=24) if count.total else "")
         return grid
 
 
