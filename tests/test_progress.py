@@ -62,6 +62,16 @@ def test_a_count_reads_as_what_it_counts():
     assert [clock(s) for s in (4.24, 65, 3725)] == ["4.2s", "1:05", "1:02:05"]
 
 
+def test_counting_again_from_fewer_is_another_pass():
+    progress = Progress()
+    progress.stage("laying out the print interior")
+    for done in (0, 1, 2, 0, 1):
+        progress.count("stories", done, 2, "chunks")
+    assert str(progress.last) == "stories 1/2 chunks (pass 2)"
+    progress.count("stories", 2, 2, "chunks")
+    assert progress.last.final() == "stories 2 chunks (2 passes)"
+
+
 def test_the_summary_lines():
     ticks = Ticks()
     progress = Progress(clock=ticks)

@@ -13,22 +13,27 @@ from dataclasses import dataclass, field
 @dataclass
 class Count:
     """How far a stage has got with one kind of thing: ``done`` of ``total`` (None: not
-    known) ``unit`` of ``what`` ("stories", 12, 40, "chunks")."""
+    known) ``unit`` of ``what`` ("stories", 12, 40, "chunks"), in its ``passes``-th pass
+    (the book is laid out again when its page count moves the gutter, the front matter
+    when the foreword's page moves)."""
     what: str
     done: int
     total: int | None
     unit: str
+    passes: int = 1
 
     def __str__(self) -> str:
-        return f"{self.what} {self.done}{'' if self.total is None else f'/{self.total}'} " \
-               f"{self.unit}"
+        total = "" if self.total is None else f"/{self.total}"
+        again = f" (pass {self.passes})" if self.passes > 1 else ""
+        return f"{self.what} {self.done}{total} {self.unit}{again}"
 
     def final(self) -> str:
         """As a finished stage shows it: "stories 40 chunks" (or "stories 12/40 chunks")."""
         if self.done != self.total:
             return str(self)
         unit = self.unit if self.done != 1 else self.unit.replace("s", "", 1)  # 1 chunk
-        return f"{self.what} {self.done} {unit}"
+        again = f" ({self.passes} passes)" if self.passes > 1 else ""
+        return f"{self.what} {self.done} {unit}{again}"
 
 
 @dataclass
@@ -67,10 +72,14 @@ class Progress:
         self.changed()
 
     def count(self, what: str, done: int, total: int | None, unit: str) -> None:
-        """The current stage has done ``done`` of ``total`` ``unit`` of ``what``."""
-        self.last = Count(what, done, total, unit)
-        if self.current is not None:
-            self.current.counts[what] = self.last
+        """The current stage has done ``done`` of ``total`` ``unit`` of ``what`` (fewer
+        than it had: another pass)."""
+        stage = self.current
+        before = stage.counts.get(what) if stage is not None else None
+        passes = before.passes + (done < before.done) if before is not None else 1
+        self.last = Count(what, done, total, unit, passes)
+        if stage is not None:
+            stage.counts[what] = self.last
         self.changed()
 
     def cached(self, what: str, found: bool) -> None:
