@@ -133,7 +133,7 @@ def test_on_a_terminal_the_ended_stages_stay_and_the_current_one_ticks():
     assert "0.0s · 2.0s in all" in first
     ticks.now += 30  # no progress meanwhile: the clocks still move
     assert "30.0s · 32.0s in all" in drawn()
-    assert "2.0s  checking the manifest" in console.export_text()
+    assert "   2.0s  checking the manifest\n" in console.export_text()
 
 
 def test_the_old_callbacks_still_hear_stages_and_chunks():

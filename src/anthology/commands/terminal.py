@@ -62,8 +62,12 @@ def progress(quiet: bool):
 
 def stage_line(stage: Stage, now: float) -> str:
     """A stage as the summary shows it: "   4.2s  laying out ... · stories 40 chunks"."""
-    return " · ".join([f"{clock(stage.seconds(now)):>7}  {stage.name}",
-                       *(count.final() for count in stage.counts.values())])
+    return "{:>7}  {}".format(*_stage_parts(stage, now))
+
+
+def _stage_parts(stage: Stage, now: float) -> tuple[str, str]:
+    return clock(stage.seconds(now)), " · ".join([stage.name, *(count.final() for count
+                                                                in stage.counts.values())])
 
 
 def ending(shown: Progress) -> str:
@@ -100,8 +104,15 @@ class _Live(Progress):
         self._ended(ended)
 
     def _ended(self, stage: Stage | None) -> None:
-        if stage is not None:
-            self.console.print(stage_line(stage, self.clock()), highlight=False)
+        """The stage's line, as stage_line, its counts wrapped under its name."""
+        from rich.table import Table
+        if stage is None:
+            return
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(no_wrap=True, justify="right", min_width=7)
+        grid.add_column()
+        grid.add_row(*_stage_parts(stage, self.clock()))
+        self.console.print(grid, highlight=False)
 
     def render(self):
         """The current stage, its clock and the build's; below, each of its counts with a
