@@ -58,7 +58,8 @@ class BodyJoin:
     anchors: frozenset[str]     # the sections, which get named destinations
     languages: dict[int, str]   # see languages()
     cache: Cache
-    progress: Progress = field(default_factory=Progress)  # told the pages joined, and the groups found cached
+    progress: Progress = field(default_factory=Progress)  # told the pages joined and the
+                                                          # groups found in the cache
 
     def groups(self) -> Iterator[bytes]:
         """Each group of body pages as a PDF, in order."""
