@@ -46,6 +46,24 @@ def write(folder: Path, count: int) -> Path:
     return path
 
 
+def edit_one_word(manifest: Path, word: str = "quillwort") -> str:
+    """Replace one word in the middle of the middle story with ``word`` (the one-edit
+    rebuild and the preview's latency); returns the word it replaced."""
+    text = manifest.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    starts = [i for i, line in enumerate(lines) if line.startswith("  - author: ")]
+    first = starts[len(starts) // 2]
+    last = next((i for i in starts if i > first), len(lines))
+    body = [i for i in range(first, last) if lines[i].startswith("      ") and lines[i].strip()]
+    row = body[len(body) // 2]
+    words = lines[row].split(" ")
+    at = next(i for i in range(len(words) // 2, len(words)) if words[i].isalpha())
+    old, words[at] = words[at], word
+    lines[row] = " ".join(words)
+    manifest.write_text("\n".join(lines), encoding="utf-8")
+    return old
+
+
 # The long stories' grammar: a sentence is a template whose slots are filled from these lists.
 NAMES = ("Mara", "Tobias", "Ines", "the ferryman", "old Petra", "the surveyor", "Jonah",
          "the innkeeper's daughter", "Anselm", "the widow Kell", "Ruth", "the boy from the mill")
