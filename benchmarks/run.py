@@ -370,6 +370,8 @@ def report(argv: list[str], loads: tuple, started: dt.datetime, results, long, p
         "of the PDF written (the screen PDF for `anthology build`). Ratios are to the plain pass "
         "(b) and to Typst (f) measured in the same run.", ""]
     lines += targets(results, long)
+    if FAILED:
+        lines += ["## Failed steps", ""] + [f"- {k}: {why}" for k, why in FAILED.items()] + [""]
     for count in sorted(results):
         lines += size_table(count, results[count])
     if long:
