@@ -18,8 +18,13 @@ test: $(READY) $(CHECKERS)
 test-fast: $(READY) $(CHECKERS)
 	$(BIN)/pytest -m "not slow"
 
+# What users run against a plain WeasyPrint pass, Pandoc and Typst; writes benchmarks/results.md.
+# Sizes and options: make bench BENCH_ARGS="100 1000 --long-pages 300 --no-preview".
+BENCH_ARGS ?=
 bench: $(READY)
-	$(BIN)/python benchmarks/run.py
+	bash scripts/setup-system.sh --bench
+	$(BIN)/python -m pip install -q -e '.[test,icu,word,bench]'
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 bench-check: $(READY)
 	$(BIN)/python benchmarks/check.py

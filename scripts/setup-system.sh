@@ -3,7 +3,8 @@
 # not root). Building needs the book face and its fallbacks, Pango (WeasyPrint), the CMYK ICC
 # profile (PDF/X) and poppler-utils (preflight). With --test it adds what the test suite
 # uses: the font matrix's faces, Java (EPUBCheck), Chromium and Node.js (Ace by DAISY, epub.js,
-# Playwright).
+# Playwright). With --bench it adds what `make bench` compares against: Pandoc (EPUB), and
+# Chromium for the preview's latency.
 set -euo pipefail
 packages=(
   fonts-ebgaramond fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji fontconfig
@@ -17,6 +18,9 @@ if [ "${1:-}" = "--test" ]; then
   command -v java >/dev/null 2>&1 || packages+=(default-jre-headless)
   command -v node >/dev/null 2>&1 || packages+=(nodejs)
   command -v npm >/dev/null 2>&1 || packages+=(npm)
+fi
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(pandoc chromium)
 fi
 missing=()
 for p in "${packages[@]}"; do
