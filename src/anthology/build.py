@@ -196,7 +196,7 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
         for target in printed:
             report += preflight.check(made.book_as(target.name), target.paths.get("print"),
                                       target.paths.get("cover"), made.page_count(target.name),
-                                      target.name)
+                                      target.name, cache)
     reporter.finish()
     return Built(book, outputs, report, warnings)
 

@@ -1,35 +1,35 @@
 """Reads the produced print files back and checks them against the printer's rules.
 
 Nothing here trusts the settings the files were made with: sizes and boxes come from the
-PDF (pypdf), text positions from poppler's ``pdftotext -bbox``, colours from the content
-streams.
+PDF (pypdf), the interior's text positions and colours from its pages (pageread.py: pdfium's
+text rects, the content streams), the cover's words from poppler's ``pdftotext -bbox``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-import shutil
 import subprocess
 from html import unescape
 from dataclasses import dataclass
 from pathlib import Path
 
+import pikepdf
 from pypdf import PdfReader
-from pypdf.generic import ContentStream
 
 from .codes import Code
 from .cover import SAFE, SPINE_SAFE, CoverGeometry, Rect
 from .errors import MissingGlyphs
 from .glyphs import missing_glyphs
 from .model import Book
+from .pageread import PageText, read_pages
+from .paged.cache import Cache
 from .profiles import gutter, is_recto, unbound_trim
 from .text import plain_title
 
 TOLERANCE = 0.01  # inches
 _WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
                    r'([^<]*)</word>')
-_PAGE = re.compile(r"<page width=")
 COPY_GAP = 0.25  # inches: the least space between the back cover's copy and the barcode
 
 
@@ -46,12 +46,15 @@ class Check:
 
 
 def check(book: Book, interior: Path | None, cover: Path | None,
-          page_count: int | None = None, edition: str = "") -> list[Check]:
+          page_count: int | None = None, edition: str = "",
+          cache: Cache | None = None) -> list[Check]:
     """Check the print interior and the cover of ``book`` (as the ``edition`` named). A
-    cover alone needs the interior's ``page_count`` (its spine depends on it)."""
+    cover alone needs the interior's ``page_count`` (its spine depends on it). With a
+    ``cache``, the interior's pages that the last check of this edition read are not read
+    again (pageread.py)."""
     checks: list[Check] = []
     if interior is not None:
-        checks += check_interior(book, interior)
+        checks += check_interior(book, interior, cache, f"{book.uid} {edition}")
         page_count = len(PdfReader(interior).pages)
     if cover is not None:
         if page_count is None:
@@ -66,10 +69,12 @@ def _box(page, name: str) -> tuple[float, float, float, float] | None:
     return tuple(float(v) for v in box) if box is not None else None
 
 
-def check_interior(book: Book, path: Path) -> list[Check]:
+def check_interior(book: Book, path: Path, cache: Cache | None = None,
+                   remember: str = "") -> list[Check]:
     settings, rules = book.print, book.print.rules
     reader = PdfReader(path)
     pages = reader.pages
+    read = read_pages(path, cache, remember)
     count = len(pages)
     out = [
         Check(Code.PAGE_COUNT, rules.min_pages <= count <= rules.max_pages,
@@ -96,11 +101,11 @@ def check_interior(book: Book, path: Path) -> list[Check]:
         out.append(Check(Code.BOXES, grown and (bleed == 0 or bleed_box is not None),
                          f"MediaBox {_inches(media)}, bleed {bleed}in"
                          + (", BleedBox present" if bleed_box else "")))
-    out += _check_margins(book, path, count, trim, media)
-    out.append(_check_fonts(reader))
+    out += _check_margins(book, read, trim, media)
+    out.append(_check_fonts(path))
     out.append(check_glyphs(path, "interior"))
     out.append(_check_pdfx(reader, settings.pdf_x))
-    out.append(_check_black_text(reader))
+    out.append(_check_black_text(read))
     return out
 
 
@@ -110,36 +115,26 @@ def _inches(box) -> str:
     return f"{(box[2] - box[0]) / 72:.3f}in x {(box[3] - box[1]) / 72:.3f}in"
 
 
-def _words_per_page(path: Path) -> list[list[tuple[float, float, float, float]]]:
-    if not shutil.which("pdftotext"):
-        raise FileNotFoundError("preflight measures text with pdftotext; install the Debian "
-                                "package poppler-utils")
-    html = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True,
-                          text=True, check=True).stdout
-    return [[tuple(map(float, m[:4])) for m in _WORD.findall(chunk)]
-            for chunk in _PAGE.split(html)[1:]]
-
-
-def _check_margins(book, path, count, trim, media) -> list[Check]:
+def _check_margins(book, pages: list[PageText], trim, media) -> list[Check]:
     """Measured distance from the trim to the nearest text on each side of every page."""
     if trim is None:
         return []
+    count = len(pages)
     floor = book.print.margin_floor
     need_gutter = max(gutter(count), book.print.rules.min_inside)
-    # pdftotext measures from the MediaBox's top-left corner.
+    # The text is measured from the MediaBox's top-left corner.
     left, top = trim[0] - media[0], media[3] - trim[3]
     right, bottom = left + trim[2] - trim[0], top + trim[3] - trim[1]
     inside = outside = top_m = bottom_m = float("inf")
-    for number, words in enumerate(_words_per_page(path), start=1):
-        if not words:
+    for number, page in enumerate(pages, start=1):
+        if page.box is None:
             continue
-        x0 = (min(w[0] for w in words) - left) / 72
-        x1 = (right - max(w[2] for w in words)) / 72
+        x0, y0, x1, y1 = page.box
         recto = is_recto(number)
-        inside = min(inside, x0 if recto else x1)
-        outside = min(outside, x1 if recto else x0)
-        top_m = min(top_m, (min(w[1] for w in words) - top) / 72)
-        bottom_m = min(bottom_m, (bottom - max(w[3] for w in words)) / 72)
+        inside = min(inside, (x0 - left) / 72 if recto else (right - x1) / 72)
+        outside = min(outside, (right - x1) / 72 if recto else (x0 - left) / 72)
+        top_m = min(top_m, (y0 - top) / 72)
+        bottom_m = min(bottom_m, (bottom - y1) / 72)
     return [
         Check(Code.GUTTER, inside >= need_gutter - TOLERANCE,
               f"inside margin {inside:.3f}in, needs {need_gutter}in for {count} pages"),
@@ -149,18 +144,22 @@ def _check_margins(book, path, count, trim, media) -> list[Check]:
     ]
 
 
-def _check_fonts(reader: PdfReader) -> Check:
-    names, missing = set(), set()
-    for page in reader.pages:
-        for font in page.get("/Resources", {}).get("/Font", {}).values():
-            font = font.get_object()
-            name = str(font.get("/BaseFont", "?")).split("+")[-1]
-            names.add(name)
-            descriptor = (font["/DescendantFonts"][0].get_object().get("/FontDescriptor")
-                          if "/DescendantFonts" in font else font.get("/FontDescriptor"))
-            descriptor = descriptor.get_object() if descriptor is not None else {}
-            if not any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
-                missing.add(name)
+def _check_fonts(path: Path) -> Check:
+    """Every font the pages use has its program embedded."""
+    names, missing, seen = set(), set(), set()
+    with pikepdf.open(path) as pdf:
+        for page in pdf.pages:
+            for font in page.obj.get("/Resources", {}).get("/Font", {}).values():
+                if font.objgen in seen:
+                    continue
+                seen.add(font.objgen)
+                name = str(font.get("/BaseFont", "?")).split("+")[-1]
+                names.add(name)
+                descriptor = (font.DescendantFonts[0].get("/FontDescriptor")
+                              if "/DescendantFonts" in font else font.get("/FontDescriptor"))
+                if descriptor is None or not any(
+                        k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+                    missing.add(name)
     return Check(Code.FONTS_EMBEDDED, not missing and bool(names),
                  f"not embedded: {', '.join(sorted(missing))}" if missing
                  else ", ".join(sorted(names)))
@@ -194,27 +193,9 @@ def _check_pdfx(reader: PdfReader, variant: str) -> Check:
                  f"XMP {'names ' + wanted if wanted in xmp_text else 'lacks ' + wanted}")
 
 
-_FILL = {b"g": 1, b"rg": 3, b"k": 4, b"sc": None, b"scn": None}
-
-
-def _check_black_text(reader: PdfReader) -> Check:
+def _check_black_text(pages: list[PageText]) -> Check:
     """Every text-showing operator runs with a K-only black fill."""
-    colours = set()
-    for page in reader.pages:
-        contents = page.get_contents()
-        if contents is None:
-            continue
-        fill: tuple = ()
-        stack = []
-        for operands, operator in ContentStream(contents, reader).operations:
-            if operator in _FILL:
-                fill = tuple(round(float(v), 3) for v in operands if not hasattr(v, "startswith"))
-            elif operator == b"q":
-                stack.append(fill)
-            elif operator == b"Q" and stack:
-                fill = stack.pop()
-            elif operator in (b"Tj", b"TJ", b"'", b'"'):
-                colours.add(fill)
+    colours = {fill for page in pages for fill in page.fills}
     bad = {c for c in colours if c != (0.0, 0.0, 0.0, 1.0)}
     return Check(Code.BLACK_TEXT, not bad and bool(colours),
                  f"text fills {sorted(bad)}" if bad else "all text 0/0/0/100 CMYK")
