@@ -128,3 +128,32 @@ def test_a_moved_book_lays_out_nothing_again_and_gives_the_same_bytes(built, mon
     assert sorted(p.name for p in cache.rglob("*") if p.is_file()) == entries
     for kind, path in first.outputs.items():
         assert path.read_bytes() == again.outputs[kind].read_bytes(), kind
+
+
+@pytest.mark.slow
+def test_preflight_reads_again_only_the_pages_that_changed_and_sees_a_broken_margin(
+        built, tmp_path, monkeypatch):
+    import pikepdf
+    from anthology import pageread
+    from anthology.model import load_book
+    from anthology.paged.cache import Cache
+    from anthology.preflight import check_interior
+    _, cache, manifest, result = built
+    book = load_book(manifest)
+    read = []
+    original = pageread._text_box
+    monkeypatch.setattr(pageread, "_text_box", lambda page: read.append(page) or original(page))
+    cache = Cache(cache)
+    assert all(c.ok for c in check_interior(book, result.outputs["print"], cache, "it"))
+    assert all(c.ok for c in check_interior(book, result.outputs["print"], cache, "it"))
+    pages = len(read)
+    assert pages >= 20  # read once, then remembered
+    # A join that moved page 9's text 40pt to the left, into its gutter.
+    broken = tmp_path / "broken.pdf"
+    with pikepdf.open(result.outputs["print"]) as pdf:
+        pdf.pages[8].contents_add(pikepdf.Stream(pdf, b"q 1 0 0 1 -40 0 cm"), prepend=True)
+        pdf.pages[8].contents_add(pikepdf.Stream(pdf, b"Q"))
+        pdf.save(broken)
+    checks = {c.code.value: c for c in check_interior(book, broken, cache, "it")}
+    assert len(read) == pages + 1  # only the changed page was read again
+    assert not checks["P005"].ok, checks["P005"]  # the gutter: page 9 is a recto
