@@ -180,7 +180,7 @@ def warm_up() -> None:
 
 def lay_out(job: LayoutJob) -> Laid:
     """Run WeasyPrint on one document (in a worker process, or in this one)."""
-    from weasyprint import CSS, HTML
+    from weasyprint import HTML
     _cache_page_references()
     _keep_notes_with_their_calls()
     hyphenation.install()
@@ -190,8 +190,11 @@ def lay_out(job: LayoutJob) -> Laid:
     fetcher = local_fetcher(job.roots)
     fonts = font_configuration()
     profiles: dict = {}  # print.css's @color-profile lands here; the PDF writer reads it
-    sheets = [CSS(string=text, base_url=base, url_fetcher=fetcher, color_profiles=profiles,
-                  font_config=fonts) for text, base in job.stylesheets]
+    sheets = []
+    for text, base in job.stylesheets:
+        sheet, found = _stylesheet(text, base, job.roots, fetcher, fonts)
+        sheets.append(sheet)
+        profiles.update(found)
     printing = (job.variant or "").startswith("pdf/x")
     options = {"pdf_variant": job.variant} if job.variant else {}
     if printing:
@@ -212,6 +215,28 @@ def lay_out(job: LayoutJob) -> Laid:
     with _stable_xmp_ids(job.content_key()):
         pdf = document.write_pdf(finisher=_drop_links if printing else None, **options)
     return Laid(pdf, anchors, blanks, sorted(set(fetcher.refused)), firsts)
+
+
+_SHEETS: dict[tuple, tuple] = {}  # (CSS text, base URL, roots) -> (CSS, its colour profiles)
+
+
+def _stylesheet(text: str, base: str, roots: tuple[str, ...], fetcher, fonts) -> tuple:
+    """A parsed stylesheet and the colour profiles it declares, parsed once per process:
+    every chunk of a book has the same theme, and parsing it (its @font-face rules loaded)
+    was a sixth of a chunk's layout. One that could not read a file is parsed again by each
+    job, so that each job lists what it could not read."""
+    from weasyprint import CSS
+    key = (text, base, roots)
+    if key in _SHEETS:
+        return _SHEETS[key]
+    refused, profiles = len(fetcher.refused), {}
+    sheet = CSS(string=text, base_url=base, url_fetcher=fetcher, color_profiles=profiles,
+                font_config=fonts)
+    if len(fetcher.refused) == refused:
+        _SHEETS[key] = sheet, profiles
+        while len(_SHEETS) > 32:
+            del _SHEETS[next(iter(_SHEETS))]
+    return sheet, profiles
 
 
 FIRST_WORDS = 12  # words that trace where a page begins (epub.py finds them in the text)

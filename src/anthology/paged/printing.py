@@ -11,6 +11,7 @@ heads move with the page: the screen centres them on the text block, as print do
 
 from __future__ import annotations
 
+import re
 import zlib
 from dataclasses import dataclass
 
@@ -19,8 +20,14 @@ import pikepdf
 from ..profiles import is_recto
 from .plan import PageSetup
 
-# The content's black in RGB (book.css: #000) as the printer's black, K only (print.css).
-_BLACK = {"rg": "k", "RG": "K"}
+# The content's black in RGB (book.css: #000) as the printer's black, K only (print.css): a
+# whole line of a content stream (WeasyPrint writes an operator a line, its strings of glyphs
+# in hex, and pikepdf an operation a line, strings escaped: no text ever is such a line).
+_BLACK = re.compile(rb"^0 0 0 (rg|RG)$", re.MULTILINE)
+
+
+def _in_black(data: bytes) -> bytes:
+    return _BLACK.sub(lambda m: b"0 0 0 1 k" if m[1] == b"rg" else b"0 0 0 1 K", data)
 
 
 @dataclass(frozen=True)
@@ -50,7 +57,7 @@ class Press:
         for k, i in enumerate(indices):
             page = pdf.pages[i]
             dx, dy = self.offset(is_recto(first + k))
-            data = _recoloured(pikepdf.parse_content_stream(page))
+            data = _in_black(b"\n".join(_contents(page.obj)))
             page.obj.Contents = _stream(pdf, b"q 1 0 0 1 %.4f %.4f cm\n%s\nQ\n" % (dx, dy, data))
             _recolour_forms(pdf, page.obj.get("/Resources"), forms)
             for key in ("/Annots", "/StructParents", "/Tabs", "/CropBox"):
@@ -61,14 +68,12 @@ class Press:
         return moved
 
 
-def _recoloured(operations) -> bytes:
-    out = []
-    for operands, operator in operations:
-        name = str(operator)
-        if name in _BLACK and len(operands) == 3 and all(float(v) == 0 for v in operands):
-            operands, operator = [0, 0, 0, 1], pikepdf.Operator(_BLACK[name])
-        out.append((operands, operator))
-    return pikepdf.unparse_content_stream(out)
+def _contents(page: pikepdf.Dictionary) -> list[bytes]:
+    contents = page.get("/Contents")
+    if contents is None:
+        return []
+    streams = contents if isinstance(contents, pikepdf.Array) else [contents]
+    return [stream.read_bytes() for stream in streams]
 
 
 def _recolour_forms(pdf: pikepdf.Pdf, resources, done: set[tuple]) -> None:
@@ -80,8 +85,7 @@ def _recolour_forms(pdf: pikepdf.Pdf, resources, done: set[tuple]) -> None:
         if form.get("/Subtype") != "/Form" or form.objgen in done:
             continue
         done.add(form.objgen)
-        data = _recoloured(pikepdf.parse_content_stream(form))
-        form.write(zlib.compress(data), filter=pikepdf.Name.FlateDecode)
+        form.write(zlib.compress(_in_black(form.read_bytes())), filter=pikepdf.Name.FlateDecode)
         _recolour_forms(pdf, form.get("/Resources"), done)
 
 
