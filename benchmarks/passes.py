@@ -2,15 +2,17 @@
 
     python benchmarks/passes.py baseline book.yaml out.pdf   (a: today's baseline)
     python benchmarks/passes.py plain    book.yaml out.pdf   (b: the plain pass, the reference)
+    python benchmarks/passes.py bare     book.yaml out.pdf   (b2: a bare pass, for reference)
     python benchmarks/passes.py typst    book.typ  out.pdf   (f: Typst, compiled in-process)
 
 ``write_markdown`` and ``write_typst`` prepare the inputs of Pandoc (e) and Typst (f) before
 they are timed; Pandoc itself runs as ``pandoc book.md -o book.epub``.
 
-The plain pass and the Typst template are the same minimal book: 5.5 x 8.5 in pages,
-EB Garamond 11 pt, a contents list with page numbers, each story on a new page under its
-title, the page number in the foot (and, in the plain pass, the story's title as running
-head). Nothing else: no indexes, no contributors' page references.
+The plain pass lays out anthology's own pages (its HTML and stylesheet) with only a contents
+list, running heads and folios. The bare pass and the Typst template are the same minimal
+book: 5.5 x 8.5 in pages, EB Garamond 11 pt, a contents list with page numbers, each story on
+a new page under its title, the page number in the foot (and, in the bare pass, the story's
+title as running head). Nothing else: no indexes, no contributors' page references.
 """
 
 from __future__ import annotations
@@ -78,6 +80,41 @@ def baseline(manifest: Path, out: Path) -> None:
 
 # --- b: the plain pass -----------------------------------------------------------------------
 
+PLAIN = r"""
+import collections, sys
+from pathlib import Path
+from anthology.model import load_book
+from anthology.outline import BACK_MATTER, FRONT_MATTER
+from anthology.paged.plan import PageSetup
+from anthology.render import book_view, pdf_html, sections
+from anthology.theme import Theme
+from weasyprint import CSS, HTML
+manifest = Path(sys.argv[1])
+book = load_book(manifest)
+view = book_view(book)
+theme = Theme(manifest.parent)
+chosen = [s for s in sections(view, paged=True)
+          if s.id == "contents" or (s.id not in FRONT_MATTER and s.id not in BACK_MATTER)]
+html = pdf_html(view, theme, chosen, "2024-01-01T00:00:00Z", collections.defaultdict(str))
+html = html.replace('href="anthology:', 'href="#')
+extra = (".contents a::after { content: leader(' ') target-counter(attr(href url), page); }"
+         ".story-heading { string-set: recto content(), verso content(); }")
+setup = PageSetup.for_book(book.print, len(view.stories), bleed=False)
+HTML(string=html, base_url=manifest.parent.as_uri() + "/").write_pdf(
+    sys.argv[2], stylesheets=[CSS(string=theme.stylesheet("book.css", emoji=True)),
+                              CSS(string=setup.css()), CSS(string=extra)])
+"""
+
+
+def plain(manifest: Path, out: Path) -> None:
+    """b: the plain pass, the reference of the issue's targets: one WeasyPrint pass over the
+    same stories in anthology's own HTML and stylesheet (so the same pages), with a contents
+    list (target-counter() and leader()), running heads (string-set of each story's title)
+    and folios, and nothing else: no other front or back matter, no tags, no indexes."""
+    sys.argv = ["plain", str(manifest), str(out)]
+    exec(compile(PLAIN, "plain", "exec"), {"__name__": "plain"})
+
+
 PLAIN_CSS = """
 @page { size: 5.5in 8.5in; margin: 0.75in 0.65in 0.8in 0.65in;
   @top-center { content: string(story); font-style: italic; font-size: 9pt; }
@@ -110,10 +147,10 @@ def plain_html(manifest: Path) -> str:
     return "\n".join(out) + "</body></html>"
 
 
-def plain(manifest: Path, out: Path) -> None:
-    """b: one WeasyPrint pass over the same stories with only a contents list
-    (target-counter() and leader()), running heads (string-set of the story's title) and
-    folios (counter(page)) in the page margins. The reference the issue's targets use."""
+def bare(manifest: Path, out: Path) -> None:
+    """b2: the same stories in a minimal HTML and stylesheet of its own (titles, paragraphs,
+    a contents list, running heads and folios): what a bare WeasyPrint pass costs, shown for
+    reference (lighter than the book's design, so not the reference of the targets)."""
     from weasyprint import CSS, HTML
     HTML(string=plain_html(manifest)).write_pdf(out, stylesheets=[CSS(string=PLAIN_CSS)])
 
@@ -169,4 +206,4 @@ def typst_pdf(source: Path, out: Path) -> None:
 
 if __name__ == "__main__":
     kind, source, target = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
-    {"baseline": baseline, "plain": plain, "typst": typst_pdf}[kind](source, target)
+    {"baseline": baseline, "plain": plain, "bare": bare, "typst": typst_pdf}[kind](source, target)

@@ -188,6 +188,8 @@ def bench_size(count: int, folder: Path) -> dict[str, Run | None]:
          folder / "a.pdf")
     step("b plain", [PYTHON, PASSES, "plain", str(manifest), str(folder / "b.pdf")],
          folder / "b.pdf")
+    step("b2 bare", [PYTHON, PASSES, "bare", str(manifest), str(folder / "b2.pdf")],
+         folder / "b2.pdf")
     epub_out, epub_cache = folder / "epub", folder / "epub-cache"
     step("d epub cold", anthology(manifest, epub_out, epub_cache, "--format", "epub"), ok=BUILD_OK)
     step("d epub warm", anthology(manifest, epub_out, epub_cache, "--format", "epub"), ok=BUILD_OK)
@@ -253,7 +255,8 @@ def bench_preview(count: int, folder: Path) -> dict:
 
 LABELS = {
     "a baseline": "a: baseline, one WeasyPrint pass with indexes (target-counter)",
-    "b plain": "b: plain pass (contents, running heads, folios)",
+    "b plain": "b: plain pass (the book's HTML and stylesheet: contents, running heads, folios)",
+    "b2 bare": "b2: bare pass (a minimal HTML and stylesheet, for reference)",
     "c cold": "c: `anthology build`, cold cache",
     "c warm": "c: `anthology build`, warm cache",
     "c one-edit": "c: `anthology build` after a one-word edit",

@@ -144,8 +144,10 @@ def test_preflight_reads_again_only_the_pages_that_changed_and_sees_a_broken_mar
     original = pageread._text_box
     monkeypatch.setattr(pageread, "_text_box", lambda page: read.append(page) or original(page))
     cache = Cache(cache)
-    assert all(c.ok for c in check_interior(book, result.outputs["print"], cache, "it"))
-    assert all(c.ok for c in check_interior(book, result.outputs["print"], cache, "it"))
+    def checked(path):
+        return check_interior(book, path, pageread.read_interior(path, cache, "it"))
+    assert all(c.ok for c in checked(result.outputs["print"]))
+    assert all(c.ok for c in checked(result.outputs["print"]))
     pages = len(read)
     assert pages >= 20  # read once, then remembered
     # A join that moved page 9's text 40pt to the left, into its gutter.
@@ -154,6 +156,6 @@ def test_preflight_reads_again_only_the_pages_that_changed_and_sees_a_broken_mar
         pdf.pages[8].contents_add(pikepdf.Stream(pdf, b"q 1 0 0 1 -40 0 cm"), prepend=True)
         pdf.pages[8].contents_add(pikepdf.Stream(pdf, b"Q"))
         pdf.save(broken)
-    checks = {c.code.value: c for c in check_interior(book, broken, cache, "it")}
+    checks = {c.code.value: c for c in checked(broken)}
     assert len(read) == pages + 1  # only the changed page was read again
     assert not checks["P005"].ok, checks["P005"]  # the gutter: page 9 is a recto

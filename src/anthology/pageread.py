@@ -23,6 +23,7 @@ from .paged.cache import Cache
 _VERSION = 1
 _FILL = {"g": 1, "rg": 3, "k": 4, "sc": None, "scn": None}
 _SHOW = {"Tj", "TJ", "'", '"'}
+_OPERATORS = " ".join([*_FILL, *_SHOW, "q", "Q"])  # the only ones parsed
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,22 @@ class PageText:
     box: tuple[float, float, float, float] | None  # the text's left, top, right, bottom in
                                                    # points from the MediaBox's top-left
     fills: tuple[tuple[float, ...], ...]           # the fill colours text is shown in
+    media: tuple[float, ...] | None = None         # its boxes, in points
+    trim: tuple[float, ...] | None = None
+    bleed: tuple[float, ...] | None = None
 
 
-def read_pages(path: Path, cache: Cache | None = None, remember: str = "") -> list[PageText]:
-    """Each page of the PDF at ``path``; pages read for the last file remembered under
+@dataclass(frozen=True)
+class Interior:
+    """What preflight reads of a print interior."""
+    pages: list[PageText]
+    fonts: dict[str, bool]   # each font's name (without its subset tag) -> embedded
+    intents: list[str]       # its output intents' kinds (/GTS_PDFX)
+    xmp: str                 # its XMP metadata
+
+
+def read_interior(path: Path, cache: Cache | None = None, remember: str = "") -> Interior:
+    """The PDF at ``path`` read back; the pages read for the last file remembered under
     ``remember`` (an edition's interior) are not read again."""
     cache = cache or Cache.nowhere()
     key = Cache.key("preflight pages", _VERSION, remember) if remember else ""
@@ -56,10 +69,38 @@ def read_pages(path: Path, cache: Cache | None = None, remember: str = "") -> li
                     known[digests[i]] = [_text_box(document[i]), _fills(pdf.pages[i])]
             finally:
                 document.close()
+        pages = [PageText(tuple(box) if box else None, tuple(map(tuple, fills)),
+                          *(_box(page.obj, name) for name in ("/MediaBox", "/TrimBox",
+                                                               "/BleedBox")))
+                 for page, (box, fills) in zip(pdf.pages, (known[d] for d in digests))]
+        intents = [str(i.get("/S")) for i in pdf.Root.get("/OutputIntents", [])]
+        xmp = pdf.Root.Metadata.read_bytes().decode("utf-8", "replace") \
+            if "/Metadata" in pdf.Root else ""
+        interior = Interior(pages, _fonts(pdf), intents, xmp)
     if key:
         cache.put(key, json.dumps({d: known[d] for d in digests}).encode())
-    return [PageText(tuple(box) if box else None, tuple(map(tuple, fills)))
-            for box, fills in (known[d] for d in digests)]
+    return interior
+
+
+def _box(page: pikepdf.Dictionary, name: str) -> tuple[float, ...] | None:
+    box = page.get(name)
+    return tuple(float(v) for v in box) if box is not None else None
+
+
+def _fonts(pdf: pikepdf.Pdf) -> dict[str, bool]:
+    out, seen = {}, set()
+    for page in pdf.pages:
+        for font in page.obj.get("/Resources", {}).get("/Font", {}).values():
+            if font.objgen in seen:
+                continue
+            seen.add(font.objgen)
+            descriptor = (font.DescendantFonts[0].get("/FontDescriptor")
+                          if "/DescendantFonts" in font else font.get("/FontDescriptor"))
+            embedded = descriptor is not None and any(
+                k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+            name = str(font.get("/BaseFont", "?")).split("+")[-1]
+            out[name] = out.get(name, True) and embedded
+    return out
 
 
 def _text_box(page) -> list[float] | None:
@@ -79,7 +120,7 @@ def _fills(page: pikepdf.Page) -> list[list[float]]:
     """The fill colours in effect where text is shown (q/Q kept track of)."""
     fill: tuple = ()
     stack, shown = [], set()
-    for operands, operator in pikepdf.parse_content_stream(page):
+    for operands, operator in pikepdf.parse_content_stream(page, _OPERATORS):
         name = str(operator)
         if name in _FILL:
             fill = tuple(round(float(v), 3) for v in operands

@@ -14,7 +14,6 @@ from html import unescape
 from dataclasses import dataclass
 from pathlib import Path
 
-import pikepdf
 from pypdf import PdfReader
 
 from .codes import Code
@@ -22,7 +21,7 @@ from .cover import SAFE, SPINE_SAFE, CoverGeometry, Rect
 from .errors import MissingGlyphs
 from .glyphs import missing_glyphs
 from .model import Book
-from .pageread import PageText, read_pages
+from .pageread import Interior, PageText, read_interior
 from .paged.cache import Cache
 from .profiles import gutter, is_recto, unbound_trim
 from .text import plain_title
@@ -54,8 +53,9 @@ def check(book: Book, interior: Path | None, cover: Path | None,
     again (pageread.py)."""
     checks: list[Check] = []
     if interior is not None:
-        checks += check_interior(book, interior, cache, f"{book.uid} {edition}")
-        page_count = len(PdfReader(interior).pages)
+        read = read_interior(interior, cache, f"{book.uid} {edition}")
+        checks += check_interior(book, interior, read)
+        page_count = len(read.pages)
     if cover is not None:
         if page_count is None:
             raise ValueError("checking a cover needs its interior (the spine depends on it)")
@@ -69,12 +69,12 @@ def _box(page, name: str) -> tuple[float, float, float, float] | None:
     return tuple(float(v) for v in box) if box is not None else None
 
 
-def check_interior(book: Book, path: Path, cache: Cache | None = None,
-                   remember: str = "") -> list[Check]:
+def check_interior(book: Book, path: Path, read: Interior | None = None) -> list[Check]:
+    """The print interior at ``path`` (``read``: as read_interior read it) against the
+    printer's rules."""
     settings, rules = book.print, book.print.rules
-    reader = PdfReader(path)
-    pages = reader.pages
-    read = read_pages(path, cache, remember)
+    read = read or read_interior(path)
+    pages = read.pages
     count = len(pages)
     out = [
         Check(Code.PAGE_COUNT, rules.min_pages <= count <= rules.max_pages,
@@ -83,7 +83,7 @@ def check_interior(book: Book, path: Path, cache: Cache | None = None,
               f"{count} pages" + (" (must be even)" if rules.even_pages else "")),
     ]
     width, height = settings.trim
-    trims = {_box(p, "TrimBox") for p in pages}
+    trims = {p.trim for p in pages}
     trim = next(iter(trims)) if len(trims) == 1 else None
     size_ok = trim is not None and None not in trims and \
         abs((trim[2] - trim[0]) / 72 - width) < TOLERANCE and \
@@ -93,19 +93,18 @@ def check_interior(book: Book, path: Path, cache: Cache | None = None,
     if why := unbound_trim(settings.profile, settings.binding, settings.trim):
         size_ok, detail = False, f"{detail}; {why}"
     out.append(Check(Code.TRIM_SIZE, size_ok, detail))
-    media = _box(pages[0], "MediaBox")
-    bleed_box = _box(pages[0], "BleedBox")
+    media, bleed_box = pages[0].media, pages[0].bleed
     bleed = settings.bleed
     if trim:
         grown = abs((media[2] - media[0]) / 72 - (width + 2 * bleed)) < TOLERANCE
         out.append(Check(Code.BOXES, grown and (bleed == 0 or bleed_box is not None),
                          f"MediaBox {_inches(media)}, bleed {bleed}in"
                          + (", BleedBox present" if bleed_box else "")))
-    out += _check_margins(book, read, trim, media)
-    out.append(_check_fonts(path))
+    out += _check_margins(book, pages, trim, media)
+    out.append(_check_fonts(read.fonts))
     out.append(check_glyphs(path, "interior"))
-    out.append(_check_pdfx(reader, settings.pdf_x))
-    out.append(_check_black_text(read))
+    out.append(_check_pdfx(read, settings.pdf_x))
+    out.append(_check_black_text(pages))
     return out
 
 
@@ -144,25 +143,12 @@ def _check_margins(book, pages: list[PageText], trim, media) -> list[Check]:
     ]
 
 
-def _check_fonts(path: Path) -> Check:
+def _check_fonts(fonts: dict[str, bool]) -> Check:
     """Every font the pages use has its program embedded."""
-    names, missing, seen = set(), set(), set()
-    with pikepdf.open(path) as pdf:
-        for page in pdf.pages:
-            for font in page.obj.get("/Resources", {}).get("/Font", {}).values():
-                if font.objgen in seen:
-                    continue
-                seen.add(font.objgen)
-                name = str(font.get("/BaseFont", "?")).split("+")[-1]
-                names.add(name)
-                descriptor = (font.DescendantFonts[0].get("/FontDescriptor")
-                              if "/DescendantFonts" in font else font.get("/FontDescriptor"))
-                if descriptor is None or not any(
-                        k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
-                    missing.add(name)
-    return Check(Code.FONTS_EMBEDDED, not missing and bool(names),
-                 f"not embedded: {', '.join(sorted(missing))}" if missing
-                 else ", ".join(sorted(names)))
+    missing = sorted(name for name, embedded in fonts.items() if not embedded)
+    return Check(Code.FONTS_EMBEDDED, not missing and bool(fonts),
+                 f"not embedded: {', '.join(missing)}" if missing
+                 else ", ".join(sorted(fonts)))
 
 
 def require_glyphs(path: Path, data: bytes) -> None:
@@ -181,16 +167,12 @@ def check_glyphs(path: Path, what: str) -> Check:
         if missing else "each glyph has an outline in its embedded font"))
 
 
-def _check_pdfx(reader: PdfReader, variant: str) -> Check:
-    intents = reader.trailer["/Root"].get("/OutputIntents")
-    kinds = [str(i.get_object().get("/S")) for i in intents] if intents else []
-    xmp = reader.trailer["/Root"].get("/Metadata")
-    xmp_text = xmp.get_object().get_data().decode("utf-8", "replace") if xmp else ""
+def _check_pdfx(read: Interior, variant: str) -> Check:
     wanted = {"x-4": "PDF/X-4", "x-1a": "PDF/X-1"}[variant]
-    ok = "/GTS_PDFX" in kinds and wanted in xmp_text
+    ok = "/GTS_PDFX" in read.intents and wanted in read.xmp
     return Check(Code.PDF_X, ok,
-                 f"{variant}: OutputIntent {', '.join(kinds) or 'missing'}, "
-                 f"XMP {'names ' + wanted if wanted in xmp_text else 'lacks ' + wanted}")
+                 f"{variant}: OutputIntent {', '.join(read.intents) or 'missing'}, "
+                 f"XMP {'names ' + wanted if wanted in read.xmp else 'lacks ' + wanted}")
 
 
 def _check_black_text(pages: list[PageText]) -> Check:
