@@ -63,13 +63,15 @@ class Editions:
     def _named(self, name: str, what: str) -> str:
         return f"{what} ({name})" if name else what
 
-    def book_layout(self, name: str) -> BookLayout:
+    def book_layout(self, name: str, with_sheet: bool = True) -> BookLayout:
         """The edition ``name``'s pages, laid out once per build: its screen PDF and its
-        print interior are both written from them."""
+        print interior are both written from them (``with_sheet``: a PDF will be, so its
+        stamp sheet is laid out beside the pages; else only when a PDF is written)."""
         if name not in self.laid:
             self.stage(self._named(name, "laying out the pages"))
             self.laid[name] = lay_out_book(self.view(name), self.theme(name), self.book_dir,
-                                           self.moment.isoformat() + "Z", self.runner)
+                                           self.moment.isoformat() + "Z", self.runner,
+                                           with_sheet=with_sheet)
         return self.laid[name]
 
     def layout(self, name: str, variant: str, join: bool = True) -> RenderedPdf:
@@ -77,7 +79,7 @@ class Editions:
         its pagination), once per build."""
         known = self.layouts.get((name, variant))
         if known is None or join and not known.data:
-            laid = self.book_layout(name)
+            laid = self.book_layout(name, with_sheet=join)
             if join:
                 self.stage(self._named(name, "writing the screen PDF" if variant == "screen"
                                        else "writing the print interior"))
