@@ -137,23 +137,22 @@ def screen_pdf(out: Path) -> Path:
 
 
 # TODO(pages laid out): the owner is adding a count of pages laid out vs found in the cache.
-# Two forms are recognised: "N pages laid out, M found in the cache" (a guess at the pages
-# count: adjust LAID_OUT to its words when it lands), and the build's closing line from the
-# progress work, "built in 1:05 · from the cache: 38 of 40 layouts, 2 of 3 body groups"
-# (layouts, not pages). Until either is printed the cells say "not reported".
-LAID_OUT = re.compile(r"(\d+)\s+(?:pages?\s+)?laid out\D{0,60}?(\d+)\s+(?:pages?\s+)?"
-                      r"(?:found\s+|taken\s+|reused\s+)?(?:in|from)\s+(?:the\s+)?cache", re.I)
-FROM_CACHE = re.compile(r"from the cache: (.*)$", re.M)
+# The build's closing line: "built in 1:05 · from the cache: 86 of 87 layouts, 7 of 8 body
+# groups; 24 pages laid out".
+PAGES_LAID_OUT = re.compile(r"(\d+) pages? laid out")
+FROM_CACHE = re.compile(r"from the cache: ([^;\n]*)")
 OF = re.compile(r"(\d+) of (\d+) ([\w ]+)")
 
 
 def laid_out(output: str) -> str:
-    if found := LAID_OUT.findall(output):
-        return " + ".join(f"{a} pages laid out, {b} from the cache" for a, b in found)
+    """What a rebuild laid out again, as the build's closing line says."""
+    said = []
+    if pages := PAGES_LAID_OUT.findall(output):
+        said.append(f"{pages[-1]} pages laid out again")
     if line := FROM_CACHE.findall(output):
-        return ", ".join(f"{int(total) - int(found)} of {total} {what.strip()} laid out again"
-                         for found, total, what in OF.findall(line[-1])) or line[-1]
-    return "not reported"
+        said += [f"{int(total) - int(found)} of {total} {what.strip()} made again"
+                 for found, total, what in OF.findall(line[-1])]
+    return ", ".join(said) or "not reported"
 
 
 def anthology(manifest: Path, out: Path, cache: Path, *extra: str) -> list[str]:

@@ -29,6 +29,7 @@ def _events(progress: Progress, ticks: Ticks) -> None:
     for done in range(3):
         progress.count("stories", done, 2, "chunks")
         progress.cached("layouts", found=done != 1)
+    progress.laid_out(23)
     progress.count("contents", 0, 7, "windows")
     progress.count("contents", 3, 7, "windows")
     ticks.now += 61
@@ -49,7 +50,8 @@ def test_stages_keep_their_times_and_last_counts():
     assert [str(c) for c in laid.counts.values()] == ["stories 2/2 chunks",
                                                        "contents 3/7 windows"]
     assert progress.seconds() == 62.5
-    assert progress.reuse() == "from the cache: 2 of 3 layouts, 0 of 1 body groups"
+    assert progress.reuse() == \
+        "from the cache: 2 of 3 layouts, 0 of 1 body groups; 23 pages laid out"
 
 
 def test_a_count_reads_as_what_it_counts():
@@ -82,7 +84,7 @@ def test_the_summary_lines():
         "contents 3/7 windows",
         "   1.0s  writing"]
     assert terminal.ending(progress) == \
-        "built in 1:02 · from the cache: 2 of 3 layouts, 0 of 1 body groups"
+        "built in 1:02 · from the cache: 2 of 3 layouts, 0 of 1 body groups; 23 pages laid out"
 
 
 def test_off_a_terminal_a_line_per_stage_then_the_ending(capsys):
@@ -94,7 +96,7 @@ def test_off_a_terminal_a_line_per_stage_then_the_ending(capsys):
     lines = capsys.readouterr().err.splitlines()
     assert lines[0] == "  checking the manifest"
     assert lines[1].startswith("  built in ") and lines[1].endswith(
-        " · from the cache: 1 of 1 layouts")
+        " · from the cache: 1 of 1 layouts; 0 pages laid out")
     assert len(lines) == 2
 
 

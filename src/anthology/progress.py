@@ -56,6 +56,7 @@ class Progress:
         self.ended: float | None = None
         self.stages: list[Stage] = []
         self.cache: dict[str, list[int]] = {}  # what -> [found in the cache, made]
+        self.pages_laid_out = 0                 # pages of the layouts made, not found
         self.last: Count | None = None          # the count updated last
 
     @property
@@ -86,6 +87,10 @@ class Progress:
         """One of ``what`` ("layouts") was found in the cache, or had to be made."""
         self.cache.setdefault(what, [0, 0])[0 if found else 1] += 1
 
+    def laid_out(self, pages: int) -> None:
+        """A layout of ``pages`` pages was made (not found in the cache)."""
+        self.pages_laid_out += pages
+
     def finish(self) -> None:
         """The build is done: its last stage ends."""
         self.ended = self.clock()
@@ -100,11 +105,13 @@ class Progress:
         return (self.ended if self.ended is not None else self.clock()) - self.started
 
     def reuse(self) -> str:
-        """What came from the cache: "from the cache: 38 of 40 layouts, 2 of 3 body groups"."""
+        """What came from the cache: "from the cache: 38 of 40 layouts, 2 of 3 body groups;
+        45 pages laid out"."""
         if not self.cache:
             return ""
-        return "from the cache: " + ", ".join(f"{found} of {found + made} {what}"
-                                              for what, (found, made) in self.cache.items())
+        return "from the cache: " + ", ".join(
+            f"{found} of {found + made} {what}" for what, (found, made) in self.cache.items()
+        ) + f"; {self.pages_laid_out} page{'s' if self.pages_laid_out != 1 else ''} laid out"
 
 
 class Callbacks(Progress):

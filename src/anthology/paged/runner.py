@@ -136,6 +136,7 @@ class Pending:
     def result(self) -> Piece:
         if self.done is None:
             self.done = self.running.result() if self.running is not None else lay_out(self.job)
+            self.runner.progress.laid_out(len(self.done.blanks))
             if self.runner.cache.put(self.key, self.done.to_bytes()):
                 self.done = Stored(self.runner.cache, self.key, self.done)
         self.runner.refused.update(self.done.refused)
