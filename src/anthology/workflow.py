@@ -15,7 +15,6 @@ import re
 import selectors
 import shutil
 import socket
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -67,75 +66,149 @@ def watch(book_dir: Path, on_change: Callable[[], None], stop: threading.Event,
         stop.wait(interval)
 
 
-class Preview:
-    """The latest rendering of the book: page images and text, or the manifest's problems."""
+FIRST_PIECES = 2  # laid out first, and shown while the rest of a longer book is
 
-    def __init__(self, manifest: Path):
-        self.manifest = manifest
-        self.out = Path(tempfile.mkdtemp(prefix="anthology-preview-"))
+
+class Preview:
+    """The latest pages of the book, or the manifest's problems. ``rebuild`` lays the book out
+    on a pool of workers kept between rebuilds (and the layout cache), so that an edit lays
+    out only its chunk. The first time, a long book's first pieces are laid out and shown
+    before the whole. ``report`` hears one line per layout: its time, or the error."""
+
+    def __init__(self, manifest: Path, report: Callable[[str], None] = lambda line: None,
+                 jobs: int | None = None, cache_dir: Path | None = None):
+        from .paged.cache import Cache, default_folder
+        from .paged.runner import Runner
+        from .paged.workers import default_jobs
+        from .pageimages import Store
+        self.manifest, self.report = manifest, report
+        self.cache = Cache(cache_dir or default_folder())
+        self.runner = Runner(jobs or default_jobs(), self.cache)
+        self.runner.start()  # the workers import WeasyPrint while the book is read
+        self.store = Store()
+        self.pages = None  # pageimages.Pages, once laid out
+        self.note = ""     # what the pages shown leave out
         self.version = 0
-        self.pages: list[tuple[str, bytes, str]] = []  # (label, PNG, text)
         self.error = ""
         self.lock = threading.Lock()
 
     def rebuild(self) -> None:
-        from .build import build
+        from .model import load_book
+        started = time.monotonic()
         try:
-            built = build(self.manifest, self.out, ["pdf"], jobs=1)
-            # the screen PDF: the book's, a PDF edition's, or the first print edition's proof
-            pages, error = _pages(next(iter(built.outputs.values()))), ""
-        except InputError as problem:
-            pages, error = self.pages, str(problem)
+            book = load_book(self.manifest)
+            count = len(book.all_stories)
+            if self.pages is None and count > FIRST_PIECES:
+                self._show(self._lay_out(first_pieces(book, FIRST_PIECES)),
+                           f"the first {FIRST_PIECES} of {count} pieces only: the rest is "
+                           "being laid out", started, f"first {FIRST_PIECES} pieces")
+            self._show(self._lay_out(book), "", started, f"{count} pieces")
         except Exception as failure:  # noqa: BLE001 - shown in the page, the server goes on
-            pages, error = self.pages, f"{type(failure).__name__}: {failure}"
+            if not isinstance(failure, InputError):
+                self.runner.release(failed=True)  # a layout may have been left running
+            error = str(failure) if isinstance(failure, InputError) else \
+                f"{type(failure).__name__}: {failure}"
+            with self.lock:
+                self.error, self.version = error, self.version + 1
+            self.report(f"error after {time.monotonic() - started:.1f} s: {error}")
+
+    def _lay_out(self, book):
+        """The book's screen PDF (a PDF edition's, or the first print edition's proof), as
+        pages: what ``build --format pdf`` writes first."""
+        from . import fonts
+        from .build import build_moment, targets
+        from .editions import Editions
+        from .pageimages import Pages
+        from .theme import refuse_unread
+        book_dir = self.manifest.resolve().parent
+        chosen = targets(book, book_dir, ["pdf"])
+        if not chosen:
+            raise InputError("nothing to preview: no edition makes a PDF or a print file")
+        fonts.remember_in(self.cache)
+        self.runner.refused.clear()
+        made = Editions(book, book_dir, build_moment(book), self.runner, self.cache,
+                        lambda stage: None)
+        data = made.layout(chosen[0].name, "screen").data
+        refuse_unread(self.runner.refused)
+        return Pages(data, self.store)
+
+    def _show(self, pages, note: str, started: float, what: str) -> None:
         with self.lock:
-            self.pages, self.error = pages, error
+            self.pages, self.note, self.error = pages, note, ""
             self.version += 1
+        self.report(f"laid out {what}, {len(pages.keys)} pages, in "
+                    f"{time.monotonic() - started:.1f} s")
+
+    def png(self, key: str) -> bytes | None:
+        pages = self.pages
+        return None if pages is None else pages.png(key)
+
+    def close(self) -> None:
+        self.runner.release()
+        self.cache.prune()
 
     def page_html(self) -> str:
         with self.lock:
-            version, pages, error = self.version, self.pages, self.error
-        figures = "".join(
-            f'<figure class="page"><div class="sheet"><img src="/page/{n}.png?v={version}" '
-            f'alt="page {html.escape(label)}"><div class="text">{html.escape(text)}</div></div>'
-            f'<figcaption>{html.escape(label)}</figcaption></figure>'
-            for n, (label, _, text) in enumerate(pages))
+            version, pages, error, note = self.version, self.pages, self.error, self.note
+        sheets = [] if pages is None else list(zip(pages.keys, pages.labels, pages.texts,
+                                                    pages.sizes))
         problem = f'<pre class="error">{html.escape(error)}</pre>' if error else ""
-        return PAGE.format(version=version, problem=problem, figures=figures,
+        if note:
+            problem += f'<p class="note">{html.escape(note)}</p>'
+        return PAGE.format(version=version, problem=problem, spreads=spreads(sheets),
                            title=html.escape(self.manifest.name))
 
 
-def _pages(pdf: Path) -> list[tuple[str, bytes, str]]:
-    import pypdfium2
-    from pypdf import PdfReader
-    reader = PdfReader(pdf)
-    labels = reader.page_labels
-    document = pypdfium2.PdfDocument(str(pdf))
-    out = []
-    for n, page in enumerate(reader.pages):
-        image = document[n].render(scale=1.25).to_pil()
-        png = io.BytesIO()
-        image.save(png, "PNG")
-        out.append((labels[n], png.getvalue(), page.extract_text() or ""))
-    return out
+def first_pieces(book, count: int):
+    """The book with only its first ``count`` pieces (and the rest of its matter)."""
+    if book.parts is None:
+        return book.model_copy(update={"stories": book.stories[:count]})
+    parts, left = [], count
+    for part in book.parts:
+        if left > 0:
+            parts.append(part.model_copy(update={"stories": part.stories[:left]}))
+            left -= len(part.stories)
+    return book.model_copy(update={"parts": parts})
+
+
+def spreads(sheets: list) -> str:
+    """Pages side by side as a printed book opens: the first alone on the right, then
+    verso|recto (2|3, 4|5, ...). Images load when scrolled near."""
+    from .pageimages import SCALE
+
+    def page(sheet, beside) -> str:
+        w, h = (round(length * SCALE) for length in (sheet or beside)[3])
+        if sheet is None:
+            return f'<div class="page blank" style="width:{w}px"></div>'
+        key, label, text, _ = sheet
+        return (f'<figure class="page"><div class="sheet" style="width:{w}px;height:{h}px">'
+                f'<img src="/page/{key}.png" loading="lazy" width="{w}" height="{h}" '
+                f'alt="page {html.escape(label)}"><div class="text">{html.escape(text)}</div>'
+                f'</div><figcaption>{html.escape(label)}</figcaption></figure>')
+    padded = [None, *sheets] + ([None] if len(sheets) % 2 == 0 else [])
+    return "".join(f'<div class="spread">{page(padded[n], padded[n + 1])}'
+                   f'{page(padded[n + 1], padded[n])}</div>'
+                   for n in range(0, len(padded), 2) if sheets)
 
 
 PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>{title}: preview</title><style>
 body {{ background: #777; margin: 0; padding: 1em; font-family: sans-serif; }}
 .error {{ background: #fee; color: #900; padding: 1em; white-space: pre-wrap; }}
-.pages {{ display: flex; flex-wrap: wrap; gap: 1.2em; justify-content: center; }}
+.note {{ background: #ffd; padding: 0.5em 1em; }}
+.spread {{ display: flex; justify-content: center; margin-bottom: 1.2em; }}
 .page {{ margin: 0; text-align: center; color: #fff; }}
-.sheet {{ position: relative; box-shadow: 0 2px 8px #0008; }}
+.blank {{ visibility: hidden; }}
+.sheet {{ position: relative; box-shadow: 0 2px 8px #0008; background: #fff; }}
 .sheet img {{ display: block; }}
 .text {{ position: absolute; inset: 0; color: transparent; font-size: 9px; overflow: hidden;
          white-space: pre-wrap; text-align: left; padding: 3em; }}
-</style></head><body data-version="{version}">{problem}<div class="pages">{figures}</div>
+</style></head><body data-version="{version}">{problem}<div class="pages">{spreads}</div>
 <script>
 setInterval(async () => {{
   const response = await fetch("/version", {{cache: "no-store"}}).catch(() => null);
   if (response && (await response.text()) !== document.body.dataset.version) location.reload();
-}}, 500);
+}}, 300);
 </script></body></html>"""
 
 
@@ -252,8 +325,10 @@ def allowed_host(host: str | None, port: int) -> bool:
 
 
 def serve(manifest: Path, port: int, ready: Callable[[str], None] = lambda url: None,
-          stop: threading.Event | None = None) -> None:
-    """Serve the preview on 127.0.0.1:port until ``stop`` is set (or forever)."""
+          stop: threading.Event | None = None,
+          report: Callable[[str], None] = lambda line: None) -> None:
+    """Serve the preview on 127.0.0.1:port until ``stop`` is set (or forever); ``report``
+    hears one line per layout (Preview)."""
     stop = stop or threading.Event()
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -270,20 +345,18 @@ def serve(manifest: Path, port: int, ready: Callable[[str], None] = lambda url: 
                 self._send(200, "text/html; charset=utf-8", preview.page_html().encode())
             elif path == "/version":
                 self._send(200, "text/plain", str(preview.version).encode())
-            elif page := re.fullmatch(r"/page/(\d{1,6})\.png", path):
-                pages = preview.pages
-                number = int(page[1])
-                if number >= len(pages):
-                    return self._send(404, "text/plain", b"no such page")
-                self._send(200, "image/png", pages[number][1])
+            elif (page := re.fullmatch(r"/page/([0-9a-f]{64})\.png", path)) and \
+                    (png := preview.png(page[1])) is not None:
+                # named by its content: the browser need not ask again
+                self._send(200, "image/png", png, "max-age=86400, immutable")
             else:
                 self._send(404, "text/plain", b"not found")
 
-        def _send(self, status, kind, body):
+        def _send(self, status, kind, body, caching="no-store"):
             self.send_response(status)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
+            self.send_header("Cache-Control", caching)
             self.end_headers()
             self.wfile.write(body)
 
@@ -295,9 +368,9 @@ def serve(manifest: Path, port: int, ready: Callable[[str], None] = lambda url: 
     except OSError as error:
         raise InputError(f"cannot listen on 127.0.0.1:{port}: {reason(error)}; choose another "
                          "--port") from None
-    preview = Preview(manifest)
+    preview = Preview(manifest, report)
     watcher = threading.Thread(target=watch, daemon=True, args=(
-        manifest.resolve().parent, preview.rebuild, stop, (preview.out,)))
+        manifest.resolve().parent, preview.rebuild, stop))
     watcher.start()
     serving = threading.Thread(target=server.serve_forever, daemon=True)
     serving.start()
@@ -309,4 +382,7 @@ def serve(manifest: Path, port: int, ready: Callable[[str], None] = lambda url: 
         server.shutdown()
         serving.join()
         server.server_close()
-        shutil.rmtree(preview.out, ignore_errors=True)
+        stop.set()
+        watcher.join(timeout=10)  # a layout under way ends first; past that, exiting ends it
+        if not watcher.is_alive():
+            preview.close()

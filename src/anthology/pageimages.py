@@ -1,0 +1,102 @@
+"""A PDF's pages for the preview: each page's label, text and PNG, each found again by a key
+of the page's content, so that a rebuild that changed one story makes (and the browser
+fetches) only that story's pages again.
+
+A page's key digests what draws it: its content stream and everything its resources reach
+(form XObjects, fonts, images), not where those objects sit in the file. Text is read when
+a page's key is new; a PNG is drawn only when the browser asks for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+from collections import OrderedDict
+
+import pikepdf
+
+SCALE = 1.25            # PNG pixels per PDF point
+KEPT_IMAGES = 400       # PNGs kept in memory, least recently used dropped
+_SKIPPED = {"/Parent", "/Annots", "/StructParents", "/Tabs"}  # not drawn, or another page
+_PDFIUM = threading.Lock()  # pdfium is not thread-safe
+
+
+def _digest(obj, memo: dict) -> bytes:
+    """A digest of ``obj`` and all it refers to; objects shared by pages (fonts) once each."""
+    shared = isinstance(obj, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream)) \
+        and obj.is_indirect
+    if shared and obj.objgen in memo:
+        return memo[obj.objgen]
+    h = hashlib.sha256()
+    if isinstance(obj, pikepdf.Stream):
+        h.update(b"stream" + obj.read_raw_bytes())
+        items = sorted(obj.stream_dict.items())
+    elif isinstance(obj, pikepdf.Dictionary):
+        items = sorted(obj.items())
+    elif isinstance(obj, pikepdf.Array):
+        items = list(enumerate(obj))
+    else:
+        h.update(repr(obj).encode())
+        items = []
+    for name, value in items:
+        if name not in _SKIPPED:
+            h.update(str(name).encode() + _digest(value, memo))
+    if shared:
+        memo[obj.objgen] = h.digest()
+    return h.digest()
+
+
+class Store:
+    """Text and PNGs by page key, kept across rebuilds."""
+
+    def __init__(self):
+        self.texts: dict[str, str] = {}
+        self.images: OrderedDict[str, bytes] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def image(self, key: str, draw) -> bytes:
+        with self.lock:
+            if key in self.images:
+                self.images.move_to_end(key)
+                return self.images[key]
+        png = draw()
+        with self.lock:
+            self.images[key] = png
+            while len(self.images) > KEPT_IMAGES:
+                self.images.popitem(last=False)
+        return png
+
+
+class Pages:
+    """One PDF's pages: ``labels``, ``keys``, ``texts``; ``png(key)`` draws on demand."""
+
+    def __init__(self, pdf: bytes, store: Store):
+        import pypdfium2
+        self.store = store
+        with pikepdf.open(io.BytesIO(pdf)) as document:
+            memo: dict = {}
+            self.labels = [page.label for page in document.pages]
+            self.keys = [_digest(page.obj, memo).hex() for page in document.pages]
+            self.sizes = [(float(page.mediabox[2]) - float(page.mediabox[0]),
+                           float(page.mediabox[3]) - float(page.mediabox[1]))
+                          for page in document.pages]
+        self.index = {key: n for n, key in enumerate(self.keys)}
+        with _PDFIUM:
+            self.document = pypdfium2.PdfDocument(pdf)
+            self.texts = [store.texts.get(key) or self.document[n].get_textpage().get_text_range()
+                          for n, key in enumerate(self.keys)]
+        store.texts = dict(zip(self.keys, self.texts))  # this version's: the last one's go
+
+    def png(self, key: str) -> bytes | None:
+        """The page of this key as PNG (None if no page of this PDF has it)."""
+        if key not in self.index:
+            return None
+        return self.store.image(key, lambda: self._draw(self.index[key]))
+
+    def _draw(self, n: int) -> bytes:
+        with _PDFIUM:
+            image = self.document[n].render(scale=SCALE).to_pil()
+        out = io.BytesIO()
+        image.save(out, "PNG")
+        return out.getvalue()
