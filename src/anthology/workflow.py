@@ -66,7 +66,7 @@ def watch(book_dir: Path, on_change: Callable[[], None], stop: threading.Event,
         stop.wait(interval)
 
 
-FIRST_PIECES = 2  # laid out first, and shown while the rest of a longer book is
+FIRST_PIECES = 3  # laid out first, and shown while the rest of a longer book is
 
 
 class Preview:
