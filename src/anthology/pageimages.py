@@ -9,6 +9,7 @@ a page's key is new; a PNG is drawn only when the browser asks for it.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import threading
@@ -69,7 +70,8 @@ class Store:
 
 
 class Pages:
-    """One PDF's pages: ``labels``, ``keys``, ``texts``; ``png(key)`` draws on demand."""
+    """A PDF's pages: ``labels``, ``keys``, ``texts``, ``sizes`` (points); ``png(key)`` draws
+    one on demand. ``spliced`` puts another PDF's pages in place of some."""
 
     def __init__(self, pdf: bytes, store: Store):
         import pypdfium2
@@ -81,22 +83,37 @@ class Pages:
             self.sizes = [(float(page.mediabox[2]) - float(page.mediabox[0]),
                            float(page.mediabox[3]) - float(page.mediabox[1]))
                           for page in document.pages]
-        self.index = {key: n for n, key in enumerate(self.keys)}
         with _PDFIUM:
-            self.document = pypdfium2.PdfDocument(pdf)
-            self.texts = [store.texts.get(key) or self.document[n].get_textpage().get_text_range()
+            drawn = pypdfium2.PdfDocument(pdf)
+            self.texts = [store.texts.get(key) or drawn[n].get_textpage().get_text_range()
                           for n, key in enumerate(self.keys)]
-        store.texts = dict(zip(self.keys, self.texts))  # this version's: the last one's go
+        if len(store.texts) > 2 * len(self.keys) + 1000:  # bounded: only this PDF's kept
+            store.texts = {}
+        store.texts.update(zip(self.keys, self.texts))
+        self.where = {key: (drawn, n) for n, key in enumerate(self.keys)}
+
+    def spliced(self, start: int, stop: int, other: Pages, first: int, last: int) -> Pages:
+        """These pages with [start, stop) replaced by ``other``'s [first, last), which keep
+        the labels of the pages they replace (a "+" on any more)."""
+        out = copy.copy(self)
+        labels = self.labels[start:stop] + [self.labels[stop - 1] + "+"] * (last - first)
+        for name in ("keys", "texts", "sizes"):
+            setattr(out, name, getattr(self, name)[:start] + getattr(other, name)[first:last]
+                    + getattr(self, name)[stop:])
+        out.labels = self.labels[:start] + labels[:last - first] + self.labels[stop:]
+        out.where = {**self.where, **other.where}
+        return out
 
     def png(self, key: str) -> bytes | None:
-        """The page of this key as PNG (None if no page of this PDF has it)."""
-        if key not in self.index:
+        """The page of this key as PNG (None if no page here has it)."""
+        if key not in self.where:
             return None
-        return self.store.image(key, lambda: self._draw(self.index[key]))
+        return self.store.image(key, lambda: self._draw(*self.where[key]))
 
-    def _draw(self, n: int) -> bytes:
+    @staticmethod
+    def _draw(document, n: int) -> bytes:
         with _PDFIUM:
-            image = self.document[n].render(scale=SCALE).to_pil()
+            image = document[n].render(scale=SCALE).to_pil()
         out = io.BytesIO()
         image.save(out, "PNG")
         return out.getvalue()

@@ -18,6 +18,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -66,7 +67,15 @@ def watch(book_dir: Path, on_change: Callable[[], None], stop: threading.Event,
         stop.wait(interval)
 
 
-FIRST_PIECES = 3  # laid out first, and shown while the rest of a longer book is
+FIRST_PIECES = 3   # laid out first, and shown while the rest of a longer book is
+EDITED_PIECES = 3  # at most this many edited pieces are laid out alone before the whole
+
+
+@dataclass
+class Laid:
+    book: object                          # model.Book
+    pages: object                         # pageimages.Pages
+    spans: dict[str, tuple[str, str]]     # each piece's first and last page label, by anchor
 
 
 class Preview:
@@ -78,15 +87,15 @@ class Preview:
     def __init__(self, manifest: Path, report: Callable[[str], None] = lambda line: None,
                  jobs: int | None = None, cache_dir: Path | None = None):
         from .paged.cache import Cache, default_folder
-        from .paged.runner import Runner
         from .paged.workers import default_jobs
         from .pageimages import Store
         self.manifest, self.report = manifest, report
         self.cache = Cache(cache_dir or default_folder())
-        self.runner = Runner(jobs or default_jobs(), self.cache)
+        self.runner = _kept_runner(jobs or default_jobs(), self.cache)
         self.runner.start()  # the workers import WeasyPrint while the book is read
         self.store = Store()
-        self.pages = None  # pageimages.Pages, once laid out
+        self.pages = None  # pageimages.Pages shown, once laid out
+        self.laid: Laid | None = None  # the last whole layout
         self.note = ""     # what the pages shown leave out
         self.version = 0
         self.error = ""
@@ -97,12 +106,18 @@ class Preview:
         started = time.monotonic()
         try:
             book = load_book(self.manifest)
-            count = len(book.all_stories)
-            if self.pages is None and count > FIRST_PIECES:
-                self._show(self._lay_out(first_pieces(book, FIRST_PIECES)),
-                           f"the first {FIRST_PIECES} of {count} pieces only: the rest is "
-                           "being laid out", started, f"first {FIRST_PIECES} pieces")
-            self._show(self._lay_out(book), "", started, f"{count} pieces")
+            pieces = book.all_stories
+            if self.laid is None and len(pieces) > FIRST_PIECES:
+                first = self._lay_out(with_pieces(book, pieces[:FIRST_PIECES]))
+                self._show(first.pages, f"The first {FIRST_PIECES} of {len(pieces)} pieces "
+                           "only: the rest is being laid out.", started,
+                           f"the first {FIRST_PIECES} pieces")
+            elif self.laid is not None and (changed := edited_pieces(self.laid.book, book)):
+                self._show(self._redraw(book, changed), "The edited piece laid out on its own "
+                           "(its page numbers may be off): the whole book is being laid out.",
+                           started, f"{len(changed)} edited piece(s) on their own")
+            self.laid = self._lay_out(book)
+            self._show(self.laid.pages, "", started, f"{len(pieces)} pieces")
         except Exception as failure:  # noqa: BLE001 - shown in the page, the server goes on
             if not isinstance(failure, InputError):
                 self.runner.release(failed=True)  # a layout may have been left running
@@ -112,7 +127,7 @@ class Preview:
                 self.error, self.version = error, self.version + 1
             self.report(f"error after {time.monotonic() - started:.1f} s: {error}")
 
-    def _lay_out(self, book):
+    def _lay_out(self, book) -> Laid:
         """The book's screen PDF (a PDF edition's, or the first print edition's proof), as
         pages: what ``build --format pdf`` writes first."""
         from . import fonts
@@ -128,9 +143,20 @@ class Preview:
         self.runner.refused.clear()
         made = Editions(book, book_dir, build_moment(book), self.runner, self.cache,
                         lambda stage: None)
-        data = made.layout(chosen[0].name, "screen").data
+        rendered = made.layout(chosen[0].name, "screen")
         refuse_unread(self.runner.refused)
-        return Pages(data, self.store)
+        return Laid(book, Pages(rendered.data, self.store),
+                    rendered.piece_pages(made.view(chosen[0].name)))
+
+    def _redraw(self, book, changed: list[int]):
+        """The last whole layout with the ``changed`` pieces (indexes) laid out alone in place
+        of their pages: quicker than the whole book, which follows."""
+        alone = self._lay_out(with_pieces(book, [book.all_stories[n] for n in changed]))
+        pages = self.laid.pages
+        for place, n in reversed(list(enumerate(changed, start=1))):  # from the end back
+            pages = pages.spliced(*_span(pages, self.laid.spans[f"story-{n + 1}"]),
+                                  alone.pages, *_span(alone.pages, alone.spans[f"story-{place}"]))
+        return pages
 
     def _show(self, pages, note: str, started: float, what: str) -> None:
         with self.lock:
@@ -144,7 +170,7 @@ class Preview:
         return None if pages is None else pages.png(key)
 
     def close(self) -> None:
-        self.runner.release()
+        self.runner.release(failed=True)
         self.cache.prune()
 
     def page_html(self) -> str:
@@ -159,16 +185,44 @@ class Preview:
                            title=html.escape(self.manifest.name))
 
 
-def first_pieces(book, count: int):
-    """The book with only its first ``count`` pieces (and the rest of its matter)."""
+def _kept_runner(jobs: int, cache):
+    """A paged.runner.Runner whose workers outlive each layout: the engine lets them go before
+    the join, to keep a build's memory down, but an edit's layout should not wait for new
+    workers to import WeasyPrint. They stop when the layout fails, or on ``release(True)``."""
+    from .paged.runner import Runner
+
+    class KeptRunner(Runner):
+        def release(self, failed: bool = False) -> None:
+            if failed:
+                super().release(failed=True)
+
+    return KeptRunner(jobs, cache)
+
+
+def with_pieces(book, pieces: list):
+    """The book with only ``pieces`` of its own (in its order; parts left empty go)."""
+    keep = {id(piece) for piece in pieces}
     if book.parts is None:
-        return book.model_copy(update={"stories": book.stories[:count]})
-    parts, left = [], count
-    for part in book.parts:
-        if left > 0:
-            parts.append(part.model_copy(update={"stories": part.stories[:left]}))
-            left -= len(part.stories)
-    return book.model_copy(update={"parts": parts})
+        return book.model_copy(update={"stories": [s for s in book.stories if id(s) in keep]})
+    parts = [part.model_copy(update={"stories": [s for s in part.stories if id(s) in keep]})
+             for part in book.parts]
+    return book.model_copy(update={"parts": [part for part in parts if part.stories]})
+
+
+def edited_pieces(old, new) -> list[int]:
+    """The indexes of the pieces that differ, if only a few pieces changed and nothing else
+    did; else none."""
+    before, after = old.all_stories, new.all_stories
+    changed = [n for n, (a, b) in enumerate(zip(before, after)) if a != b]
+    if len(before) != len(after) or not 0 < len(changed) <= EDITED_PIECES:
+        return []
+    unchanged = old.model_copy(update={"stories": new.stories, "parts": new.parts})
+    return changed if unchanged == new else []
+
+
+def _span(pages, labels: tuple[str, str]) -> tuple[int, int]:
+    """The indexes [start, stop) of the pages from label to label."""
+    return pages.labels.index(labels[0]), pages.labels.index(labels[1]) + 1
 
 
 def spreads(sheets: list) -> str:
