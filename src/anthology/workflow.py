@@ -96,6 +96,7 @@ class Preview:
         self.store = Store()
         self.pages = None  # pageimages.Pages shown, once laid out
         self.laid: Laid | None = None  # the last whole layout
+        self.theme = None  # (what it was made of, theme.Theme)
         self.note = ""     # what the pages shown leave out
         self.version = 0
         self.error = ""
@@ -143,10 +144,17 @@ class Preview:
         self.runner.refused.clear()
         made = Editions(book, book_dir, build_moment(book), self.runner, self.cache,
                         lambda stage: None)
-        rendered = made.layout(chosen[0].name, "screen")
+        name = chosen[0].name
+        # The theme is kept while its settings and the book's styles/ are unchanged: compiling
+        # its templates again would be a third of an edit's layout.
+        key = (name, repr(made.book_as(name).theme), snapshot(book_dir / "styles"))
+        if self.theme is None or self.theme[0] != key:
+            self.theme = key, made.theme(name)
+        made.themes[name] = self.theme[1]
+        rendered = made.layout(name, "screen")
         refuse_unread(self.runner.refused)
         return Laid(book, Pages(rendered.data, self.store),
-                    rendered.piece_pages(made.view(chosen[0].name)))
+                    rendered.piece_pages(made.view(name)))
 
     def _redraw(self, book, changed: list[int]):
         """The last whole layout with the ``changed`` pieces (indexes) laid out alone in place
@@ -262,7 +270,7 @@ body {{ background: #777; margin: 0; padding: 1em; font-family: sans-serif; }}
 setInterval(async () => {{
   const response = await fetch("/version", {{cache: "no-store"}}).catch(() => null);
   if (response && (await response.text()) !== document.body.dataset.version) location.reload();
-}}, 300);
+}}, 150);
 </script></body></html>"""
 
 
@@ -424,7 +432,7 @@ def serve(manifest: Path, port: int, ready: Callable[[str], None] = lambda url: 
                          "--port") from None
     preview = Preview(manifest, report)
     watcher = threading.Thread(target=watch, daemon=True, args=(
-        manifest.resolve().parent, preview.rebuild, stop))
+        manifest.resolve().parent, preview.rebuild, stop), kwargs={"interval": 0.15})
     watcher.start()
     serving = threading.Thread(target=server.serve_forever, daemon=True)
     serving.start()
