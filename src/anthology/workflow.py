@@ -113,10 +113,11 @@ class Preview:
                 self._show(first.pages, f"The first {FIRST_PIECES} of {len(pieces)} pieces "
                            "only: the rest is being laid out.", started,
                            f"the first {FIRST_PIECES} pieces")
-            elif self.laid is not None and (changed := edited_pieces(self.laid.book, book)):
-                self._show(self._redraw(book, changed), "The edited piece laid out on its own "
-                           "(its page numbers may be off): the whole book is being laid out.",
-                           started, f"{len(changed)} edited piece(s) on their own")
+            elif self.laid is not None and (changed := edited_pieces(self.laid.book, book)) \
+                    and (pages := self._redraw(book, changed)) is not None:
+                self._show(pages, "The edited piece laid out on its own (its page and piece "
+                           "numbers may be off): the whole book is being laid out.", started,
+                           f"{len(changed)} edited piece(s) on their own")
             self.laid = self._lay_out(book)
             self._show(self.laid.pages, "", started, f"{len(pieces)} pieces")
         except Exception as failure:  # noqa: BLE001 - shown in the page, the server goes on
@@ -158,12 +159,16 @@ class Preview:
 
     def _redraw(self, book, changed: list[int]):
         """The last whole layout with the ``changed`` pieces (indexes) laid out alone in place
-        of their pages: quicker than the whole book, which follows."""
+        of their pages: quicker than the whole book, which follows. None if a piece's pages
+        are not found (it shares them with another)."""
         alone = self._lay_out(with_pieces(book, [book.all_stories[n] for n in changed]))
         pages = self.laid.pages
         for place, n in reversed(list(enumerate(changed, start=1))):  # from the end back
-            pages = pages.spliced(*_span(pages, self.laid.spans[f"story-{n + 1}"]),
-                                  alone.pages, *_span(alone.pages, alone.spans[f"story-{place}"]))
+            old = _span(pages, self.laid.spans.get(f"story-{n + 1}"))
+            new = _span(alone.pages, alone.spans.get(f"story-{place}"))
+            if old is None or new is None:
+                return None
+            pages = pages.spliced(*old, alone.pages, *new)
         return pages
 
     def _show(self, pages, note: str, started: float, what: str) -> None:
@@ -228,8 +233,10 @@ def edited_pieces(old, new) -> list[int]:
     return changed if unchanged == new else []
 
 
-def _span(pages, labels: tuple[str, str]) -> tuple[int, int]:
-    """The indexes [start, stop) of the pages from label to label."""
+def _span(pages, labels: tuple[str, str] | None) -> tuple[int, int] | None:
+    """The indexes [start, stop) of the pages from label to label, if there are such."""
+    if labels is None or not set(labels) <= set(pages.labels):
+        return None
     return pages.labels.index(labels[0]), pages.labels.index(labels[1]) + 1
 
 
