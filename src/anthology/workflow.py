@@ -18,11 +18,16 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import InputError, reason
+
+if TYPE_CHECKING:  # imported when first needed: `new` and `build --watch` need neither
+    from .model import Book
+    from .pageimages import Pages
 
 SCAFFOLD = Path(__file__).resolve().parent / "scaffold"
 
@@ -73,9 +78,10 @@ EDITED_PIECES = 3  # at most this many edited pieces are laid out alone before t
 
 @dataclass
 class Laid:
-    book: object                          # model.Book
-    pages: object                         # pageimages.Pages
-    spans: dict[str, tuple[str, str]]     # each piece's first and last page label, by anchor
+    """A whole layout of the book."""
+    book: Book
+    pages: Pages
+    spans: dict[str, tuple[str, str]]  # each piece's first and last page label, by anchor
 
 
 class Preview:
@@ -183,7 +189,7 @@ class Preview:
         return None if pages is None else pages.png(key)
 
     def close(self) -> None:
-        self.runner.release(failed=True)
+        self.runner.close()
         self.cache.prune()
 
     def page_html(self) -> str:
@@ -201,13 +207,16 @@ class Preview:
 def _kept_runner(jobs: int, cache):
     """A paged.runner.Runner whose workers outlive each layout: the engine lets them go before
     the join, to keep a build's memory down, but an edit's layout should not wait for new
-    workers to import WeasyPrint. They stop when the layout fails, or on ``release(True)``."""
+    workers to import WeasyPrint. They stop when a layout fails, or on ``close``."""
     from .paged.runner import Runner
 
     class KeptRunner(Runner):
         def release(self, failed: bool = False) -> None:
             if failed:
                 super().release(failed=True)
+
+        def close(self) -> None:
+            super().release()
 
     return KeptRunner(jobs, cache)
 
