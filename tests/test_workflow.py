@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
@@ -29,6 +30,22 @@ def test_new_makes_a_valid_book_and_never_overwrites_one(tmp_path, capsys):
     assert book.foreword is not None
     assert main(["new", str(folder)]) == 2  # never overwrites a book
     assert "exists and is not empty" in capsys.readouterr().err
+
+
+def test_preview_pairs_pages_as_a_book_opens_and_knows_an_edit_of_one_piece(tmp_path):
+    from anthology.workflow import edited_pieces, spreads, with_pieces
+    sheets = [(f"{n:064x}", label, "", (396.0, 612.0))
+              for n, label in enumerate(["i", "ii", "iii", "iv"])]
+    pairs = [re.findall(r"<figcaption>(\w+)<|class=\"page blank\"", spread)
+             for spread in spreads(sheets).split('<div class="spread">')[1:]]
+    assert pairs == [["", "i"], ["ii", "iii"], ["iv", ""]]  # blank|i, ii|iii, iv|blank
+    main(["new", str(tmp_path / "book")])
+    book = load_book(tmp_path / "book" / "book.yaml")
+    story = book.stories[1].model_copy(update={"text": "Changed."})
+    edited = book.model_copy(update={"stories": [book.stories[0], story]})
+    assert edited_pieces(book, edited) == [1] and edited_pieces(book, book) == []
+    assert edited_pieces(book, edited.model_copy(update={"title": "Another"})) == []
+    assert with_pieces(edited, [story]).all_stories == [story]
 
 
 @pytest.mark.slow
