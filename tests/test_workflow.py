@@ -200,4 +200,5 @@ def test_preview_of_300_stories_shows_first_pages_then_edits_quickly(tmp_path):
     print(f"\n300 stories: first pages after {first_view:.1f} s, an edit shown after "
           f"{edit:.1f} s\n{output}")
     assert first_view < 20 and edit < 20
-    assert output.count("laid out") >= 3  # the first pieces, the book, the edit: one line each
+    assert output.count("laid out 342 pages") == 2  # a line per rebuild, with its times
+    assert "first 3 pieces shown after" in output and "edited piece shown after" in output

@@ -88,7 +88,7 @@ class Preview:
     """The latest pages of the book, or the manifest's problems. ``rebuild`` lays the book out
     on a pool of workers kept between rebuilds (and the layout cache), so that an edit lays
     out only its chunk. The first time, a long book's first pieces are laid out and shown
-    before the whole. ``report`` hears one line per layout: its time, or the error."""
+    before the whole. ``report`` hears one line per rebuild: its time, or the error."""
 
     def __init__(self, manifest: Path, report: Callable[[str], None] = lambda line: None,
                  jobs: int | None = None, cache_dir: Path | None = None):
@@ -110,22 +110,23 @@ class Preview:
 
     def rebuild(self) -> None:
         from .model import load_book
-        started = time.monotonic()
+        started, early = time.monotonic(), ""
         try:
             book = load_book(self.manifest)
             pieces = book.all_stories
             if self.laid is None and len(pieces) > FIRST_PIECES:
                 first = self._lay_out(with_pieces(book, pieces[:FIRST_PIECES]))
-                self._show(first.pages, f"The first {FIRST_PIECES} of {len(pieces)} pieces "
-                           "only: the rest is being laid out.", started,
-                           f"the first {FIRST_PIECES} pieces")
+                early = self._show(first.pages, f"The first {FIRST_PIECES} of {len(pieces)} "
+                                   "pieces only: the rest is being laid out.", started,
+                                   f"the first {FIRST_PIECES} pieces")
             elif self.laid is not None and (changed := edited_pieces(self.laid.book, book)) \
                     and (pages := self._redraw(book, changed)) is not None:
-                self._show(pages, "The edited piece laid out on its own (its page and piece "
-                           "numbers may be off): the whole book is being laid out.", started,
-                           f"{len(changed)} edited piece(s) on their own")
+                early = self._show(pages, "The edited piece laid out on its own (its page and "
+                                   "piece numbers may be off): the whole book is being laid "
+                                   "out.", started, "the edited piece" if len(changed) == 1
+                                   else f"the {len(changed)} edited pieces")
             self.laid = self._lay_out(book)
-            self._show(self.laid.pages, "", started, f"{len(pieces)} pieces")
+            self.report(self._show(self.laid.pages, "", started, "") + early)
         except Exception as failure:  # noqa: BLE001 - shown in the page, the server goes on
             if not isinstance(failure, InputError):
                 self.runner.release(failed=True)  # a layout may have been left running
@@ -177,12 +178,14 @@ class Preview:
             pages = pages.spliced(*old, alone.pages, *new)
         return pages
 
-    def _show(self, pages, note: str, started: float, what: str) -> None:
+    def _show(self, pages: Pages, note: str, started: float, what: str) -> str:
+        """Show ``pages``; what they are, and when, for the report."""
         with self.lock:
             self.pages, self.note, self.error = pages, note, ""
             self.version += 1
-        self.report(f"laid out {what}, {len(pages.keys)} pages, in "
-                    f"{time.monotonic() - started:.1f} s")
+        seconds = time.monotonic() - started
+        return f" ({what} shown after {seconds:.1f} s)" if what else \
+            f"laid out {len(pages.keys)} pages in {seconds:.1f} s"
 
     def png(self, key: str) -> bytes | None:
         pages = self.pages
@@ -406,7 +409,7 @@ def serve(manifest: Path, port: int, ready: Callable[[str], None] = lambda url: 
           stop: threading.Event | None = None,
           report: Callable[[str], None] = lambda line: None) -> None:
     """Serve the preview on 127.0.0.1:port until ``stop`` is set (or forever); ``report``
-    hears one line per layout (Preview)."""
+    hears one line per rebuild (Preview)."""
     stop = stop or threading.Event()
 
     class Handler(http.server.BaseHTTPRequestHandler):
