@@ -107,6 +107,7 @@ class Preview:
         self.version = 0
         self.error = ""
         self.lock = threading.Lock()
+        self.closed = False
 
     def rebuild(self) -> None:
         from .model import load_book
@@ -128,6 +129,8 @@ class Preview:
             self.laid = self._lay_out(book)
             self.report(self._show(self.laid.pages, "", started, "") + early)
         except Exception as failure:  # noqa: BLE001 - shown in the page, the server goes on
+            if self.closed:
+                return  # stopped with the preview: nothing to tell
             if not isinstance(failure, InputError):
                 self.runner.release(failed=True)  # a layout may have been left running
             error = str(failure) if isinstance(failure, InputError) else \
@@ -192,7 +195,9 @@ class Preview:
         return None if pages is None else pages.png(key)
 
     def close(self) -> None:
-        self.runner.close()
+        """Stop the workers, and with them a layout under way; trim the cache."""
+        self.closed = True
+        self.runner.release(failed=True)
         self.cache.prune()
 
     def page_html(self) -> str:
@@ -210,16 +215,13 @@ class Preview:
 def _kept_runner(jobs: int, cache):
     """A paged.runner.Runner whose workers outlive each layout: the engine lets them go before
     the join, to keep a build's memory down, but an edit's layout should not wait for new
-    workers to import WeasyPrint. They stop when a layout fails, or on ``close``."""
+    workers to import WeasyPrint. They stop when a layout fails, or on ``release(True)``."""
     from .paged.runner import Runner
 
     class KeptRunner(Runner):
         def release(self, failed: bool = False) -> None:
             if failed:
                 super().release(failed=True)
-
-        def close(self) -> None:
-            super().release()
 
     return KeptRunner(jobs, cache)
 
@@ -464,6 +466,4 @@ def serve(manifest: Path, port: int, ready: Callable[[str], None] = lambda url: 
         serving.join()
         server.server_close()
         stop.set()
-        watcher.join(timeout=10)  # a layout under way ends first; past that, exiting ends it
-        if not watcher.is_alive():
-            preview.close()
+        preview.close()
