@@ -2,50 +2,25 @@
 of the page's content, so that a rebuild that changed one story makes (and the browser
 fetches) only that story's pages again.
 
-A page's key digests what draws it: its content stream and everything its resources reach
-(form XObjects, fonts, images), not where those objects sit in the file. Text is read when
-a page's key is new; a PNG is drawn only when the browser asks for it.
+A page's key digests what draws it (pageread's digest: the page object and all it reaches,
+not where those objects sit in the file). Text is read when a page's key is new; a PNG is
+drawn only when the browser asks for it.
 """
 
 from __future__ import annotations
 
 import copy
-import hashlib
 import io
 import threading
 from collections import OrderedDict
 
 import pikepdf
 
+from .pageread import _digest  # what preflight keeps a page's reading by: all that draws it
+
 SCALE = 1.25            # PNG pixels per PDF point
 KEPT_IMAGES = 400       # PNGs kept in memory, least recently used dropped
-_SKIPPED = {"/Parent", "/Annots", "/StructParents", "/Tabs"}  # not drawn, or another page
 _PDFIUM = threading.Lock()  # pdfium is not thread-safe
-
-
-def _digest(obj, memo: dict) -> bytes:
-    """A digest of ``obj`` and all it refers to; objects shared by pages (fonts) once each."""
-    shared = isinstance(obj, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream)) \
-        and obj.is_indirect
-    if shared and obj.objgen in memo:
-        return memo[obj.objgen]
-    h = hashlib.sha256()
-    if isinstance(obj, pikepdf.Stream):
-        h.update(b"stream" + obj.read_raw_bytes())
-        items = sorted(obj.stream_dict.items())
-    elif isinstance(obj, pikepdf.Dictionary):
-        items = sorted(obj.items())
-    elif isinstance(obj, pikepdf.Array):
-        items = list(enumerate(obj))
-    else:
-        h.update(repr(obj).encode())
-        items = []
-    for name, value in items:
-        if name not in _SKIPPED:
-            h.update(str(name).encode() + _digest(value, memo))
-    if shared:
-        memo[obj.objgen] = h.digest()
-    return h.digest()
 
 
 class Store:
