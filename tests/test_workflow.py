@@ -193,6 +193,8 @@ def test_preview_of_300_stories_shows_first_pages_then_edits_quickly(tmp_path):
             page.wait_for_function("document.body.innerText.includes('Edited right now')",
                                    timeout=20_000)
             edit = time.monotonic() - written
+            page.wait_for_selector(".note", state="detached", timeout=30_000)  # then the book
+            assert "Edited right now" in page.inner_text("body")
             browser.close()
     finally:
         server.terminate()
