@@ -60,7 +60,8 @@ class Pages:
                           for page in document.pages]
         with _PDFIUM:
             drawn = pypdfium2.PdfDocument(pdf)
-            self.texts = [store.texts.get(key) or drawn[n].get_textpage().get_text_range()
+            self.texts = [store.texts[key] if key in store.texts
+                          else drawn[n].get_textpage().get_text_range()
                           for n, key in enumerate(self.keys)]
         if len(store.texts) > 2 * len(self.keys) + 1000:  # bounded: only this PDF's kept
             store.texts = {}
