@@ -23,6 +23,12 @@ KEPT_IMAGES = 400       # PNGs kept in memory, least recently used dropped
 _PDFIUM = threading.Lock()  # pdfium is not thread-safe
 
 
+def _searchable(text: str) -> str:
+    """A page's text with the words hyphenated at a line's end whole again (WeasyPrint
+    hyphenates with U+2010; an author's own hyphen is U+002D and stays)."""
+    return text.replace("\u2010\r\n", "").replace("\u2010\n", "")
+
+
 class Store:
     """Text and PNGs by page key, kept across rebuilds."""
 
@@ -58,14 +64,14 @@ class Pages:
             self.sizes = [(float(page.mediabox[2]) - float(page.mediabox[0]),
                            float(page.mediabox[3]) - float(page.mediabox[1]))
                           for page in document.pages]
-        with _PDFIUM:
+        with _PDFIUM, store.lock:
             drawn = pypdfium2.PdfDocument(pdf)
             self.texts = [store.texts[key] if key in store.texts
-                          else drawn[n].get_textpage().get_text_range()
+                          else _searchable(drawn[n].get_textpage().get_text_range())
                           for n, key in enumerate(self.keys)]
-        if len(store.texts) > 2 * len(self.keys) + 1000:  # bounded: only this PDF's kept
-            store.texts = {}
-        store.texts.update(zip(self.keys, self.texts))
+            if len(store.texts) > 2 * len(self.keys) + 1000:  # bounded: this PDF's kept
+                store.texts = {}
+            store.texts.update(zip(self.keys, self.texts))
         self.where = {key: (drawn, n) for n, key in enumerate(self.keys)}
 
     def spliced(self, start: int, stop: int, other: Pages, first: int, last: int) -> Pages:

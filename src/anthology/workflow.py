@@ -73,7 +73,7 @@ def watch(book_dir: Path, on_change: Callable[[], None], stop: threading.Event,
 
 
 FIRST_PIECES = 3   # laid out first, and shown while the rest of a longer book is
-EDITED_PIECES = 3  # at most this many edited pieces are laid out alone before the whole
+EDITED_PIECES = 8  # at most this many edited pieces are laid out alone before the whole
 
 
 @dataclass
@@ -85,10 +85,13 @@ class Laid:
 
 
 class Preview:
-    """The latest pages of the book, or the manifest's problems. ``rebuild`` lays the book out
-    on a pool of workers kept between rebuilds (and the layout cache), so that an edit lays
-    out only its chunk. The first time, a long book's first pieces are laid out and shown
-    before the whole. ``report`` hears one line per rebuild: its time, or the error."""
+    """The latest pages of the book, or the manifest's problems. ``rebuild`` (on every change)
+    shows at once what is quick to lay out: a long book's first pieces the first time, an
+    edited piece on its own in the last whole layout's pages after. The whole book is laid
+    out on a thread of its own, which starts again on the newest book when it is done, and is
+    shown unless newer pages are. Layouts run on a pool of workers kept between them, and
+    the layout cache, so that an edit lays out only its chunk. ``report`` hears one line per
+    whole layout (its time) or error."""
 
     def __init__(self, manifest: Path, report: Callable[[str], None] = lambda line: None,
                  jobs: int | None = None, cache_dir: Path | None = None):
@@ -101,43 +104,85 @@ class Preview:
         self.runner.start()  # the workers import WeasyPrint while the book is read
         self.store = Store()
         self.pages = None  # pageimages.Pages shown, once laid out
+        self.shown = 0     # the change (a count) the pages shown are of
         self.laid: Laid | None = None  # the last whole layout
         self.theme = None  # (what it was made of, theme.Theme)
         self.note = ""     # what the pages shown leave out
         self.version = 0
         self.error = ""
         self.lock = threading.Lock()
+        self.changes = 0
+        self.wanted = None  # (change, book, when it was read, what was shown early)
+        self.want = threading.Event()
         self.closed = False
+        threading.Thread(target=self._whole, daemon=True).start()
 
     def rebuild(self) -> None:
         from .model import load_book
         started, early = time.monotonic(), ""
+        self.changes += 1
+        change, laid = self.changes, self.laid
         try:
             book = load_book(self.manifest)
             pieces = book.all_stories
-            if self.laid is None and len(pieces) > FIRST_PIECES:
+            if self.pages is None and len(pieces) > FIRST_PIECES:
                 first = self._lay_out(with_pieces(book, pieces[:FIRST_PIECES]))
-                early = self._show(first.pages, f"The first {FIRST_PIECES} of {len(pieces)} "
-                                   "pieces only: the rest is being laid out.", started,
-                                   f"the first {FIRST_PIECES} pieces")
-            elif self.laid is not None and (changed := edited_pieces(self.laid.book, book)) \
-                    and (pages := self._redraw(book, changed)) is not None:
-                early = self._show(pages, "The edited piece laid out on its own (its page and "
-                                   "piece numbers may be off): the whole book is being laid "
-                                   "out.", started, "the edited piece" if len(changed) == 1
-                                   else f"the {len(changed)} edited pieces")
-            self.laid = self._lay_out(book)
-            self.report(self._show(self.laid.pages, "", started, "") + early)
+                early = self._show(first.pages, change, f"The first {FIRST_PIECES} of "
+                                   f"{len(pieces)} pieces only: the rest is being laid out.",
+                                   started, f"the first {FIRST_PIECES} pieces")
+            elif laid is not None:
+                early = self._edited(laid, change, book, started)
         except Exception as failure:  # noqa: BLE001 - shown in the page, the server goes on
-            if self.closed:
-                return  # stopped with the preview: nothing to tell
-            if not isinstance(failure, InputError):
-                self.runner.release(failed=True)  # a layout may have been left running
-            error = str(failure) if isinstance(failure, InputError) else \
-                f"{type(failure).__name__}: {failure}"
-            with self.lock:
-                self.error, self.version = error, self.version + 1
-            self.report(f"error after {time.monotonic() - started:.1f} s: {error}")
+            return self._failed(failure, change, started)
+        with self.lock:
+            self.wanted = change, book, started, early
+        self.want.set()
+
+    def _edited(self, laid: Laid, change: int, book, started: float) -> str:
+        """Show the pieces edited since ``laid`` laid out alone in its pages, if only a few
+        were; what was shown, for the report."""
+        changed = edited_pieces(laid.book, book)
+        pages = self._redraw(laid, book, changed) if changed else None
+        if pages is None:
+            return ""
+        return self._show(pages, change, "The edited piece laid out on its own (its numbers "
+                          "and line breaks may differ): the whole book is being laid out.",
+                          started, "the edited piece" if len(changed) == 1
+                          else f"the {len(changed)} edited pieces", if_newest=True)
+
+    def _whole(self) -> None:
+        """The layout thread: the whole of the newest book wanted, until closed."""
+        while self.want.wait() and not self.closed:
+            self.want.clear()
+            change, book, started, early = self.wanted
+            try:
+                self.laid = self._lay_out(book)
+            except Exception as failure:  # noqa: BLE001 - shown in the page
+                self._failed(failure, change, started)
+                continue
+            if shown := self._show(self.laid.pages, change, "", started, "", if_newest=True):
+                self.report(shown + early)  # else an edit made since shows on its own
+            newer, book, started, early = self.wanted
+            if self.want.is_set() and newer > change and not early:  # its edits, not shown yet
+                try:
+                    if shown := self._edited(self.laid, newer, book, started):
+                        with self.lock:
+                            if self.wanted[0] == newer:
+                                self.wanted = newer, book, started, shown
+                except Exception:  # noqa: BLE001 - its whole layout follows, and tells
+                    pass
+
+    def _failed(self, failure: Exception, change: int, started: float) -> None:
+        if self.closed:
+            return  # stopped with the preview: nothing to tell
+        if not isinstance(failure, InputError):
+            self.runner.release(failed=True)  # a layout may have been left running
+        error = str(failure) if isinstance(failure, InputError) else \
+            f"{type(failure).__name__}: {failure}"
+        with self.lock:
+            self.error, self.version = error, self.version + 1
+            self.shown = max(self.shown, change)
+        self.report(f"error after {time.monotonic() - started:.1f} s: {error}")
 
     def _lay_out(self, book) -> Laid:
         """The book's screen PDF (a PDF edition's, or the first print edition's proof), as
@@ -167,24 +212,28 @@ class Preview:
         return Laid(book, Pages(rendered.data, self.store),
                     rendered.piece_pages(made.view(name)))
 
-    def _redraw(self, book, changed: list[int]):
+    def _redraw(self, laid: Laid, book, changed: list[int]):
         """The last whole layout with the ``changed`` pieces (indexes) laid out alone in place
         of their pages: quicker than the whole book, which follows. None if a piece's pages
         are not found (it shares them with another)."""
         alone = self._lay_out(with_pieces(book, [book.all_stories[n] for n in changed]))
-        pages = self.laid.pages
+        pages = laid.pages
         for place, n in reversed(list(enumerate(changed, start=1))):  # from the end back
-            old = _span(pages, self.laid.spans.get(f"story-{n + 1}"))
+            old = _span(pages, laid.spans.get(f"story-{n + 1}"))
             new = _span(alone.pages, alone.spans.get(f"story-{place}"))
             if old is None or new is None:
                 return None
             pages = pages.spliced(*old, alone.pages, *new)
         return pages
 
-    def _show(self, pages: Pages, note: str, started: float, what: str) -> str:
-        """Show ``pages``; what they are, and when, for the report."""
+    def _show(self, pages: Pages, change: int, note: str, started: float, what: str,
+              if_newest: bool = False) -> str:
+        """Show ``pages`` of the ``change``-th book read (``if_newest``: unless those shown
+        are of a later one); what they are, and when, for the report ("" if not shown)."""
         with self.lock:
-            self.pages, self.note, self.error = pages, note, ""
+            if if_newest and self.shown > change:
+                return ""
+            self.pages, self.shown, self.note, self.error = pages, change, note, ""
             self.version += 1
         seconds = time.monotonic() - started
         return f" ({what} shown after {seconds:.1f} s)" if what else \
@@ -197,6 +246,7 @@ class Preview:
     def close(self) -> None:
         """Stop the workers, and with them a layout under way; trim the cache."""
         self.closed = True
+        self.want.set()
         self.runner.release(failed=True)
         self.cache.prune()
 
