@@ -15,14 +15,19 @@ import re
 import selectors
 import shutil
 import socket
-import tempfile
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import InputError, reason
+
+if TYPE_CHECKING:  # imported when first needed: `new` and `build --watch` need neither
+    from .model import Book
+    from .pageimages import Pages
 
 SCAFFOLD = Path(__file__).resolve().parent / "scaffold"
 
@@ -67,75 +72,276 @@ def watch(book_dir: Path, on_change: Callable[[], None], stop: threading.Event,
         stop.wait(interval)
 
 
-class Preview:
-    """The latest rendering of the book: page images and text, or the manifest's problems."""
+FIRST_PIECES = 3   # laid out first, and shown while the rest of a longer book is
+EDITED_PIECES = 8  # at most this many edited pieces are laid out alone before the whole
 
-    def __init__(self, manifest: Path):
-        self.manifest = manifest
-        self.out = Path(tempfile.mkdtemp(prefix="anthology-preview-"))
+
+@dataclass
+class Laid:
+    """A whole layout of the book."""
+    book: Book
+    pages: Pages
+    spans: dict[str, tuple[str, str]]  # each piece's first and last page label, by anchor
+
+
+class Preview:
+    """The latest pages of the book, or the manifest's problems. ``rebuild`` (on every change)
+    shows at once what is quick to lay out: a long book's first pieces the first time, an
+    edited piece on its own in the last whole layout's pages after. The whole book is laid
+    out on a thread of its own, which starts again on the newest book when it is done, and is
+    shown unless newer pages are. Layouts run on a pool of workers kept between them, and
+    the layout cache, so that an edit lays out only its chunk. ``report`` hears one line per
+    whole layout (its time) or error."""
+
+    def __init__(self, manifest: Path, report: Callable[[str], None] = lambda line: None,
+                 jobs: int | None = None, cache_dir: Path | None = None):
+        from .paged.cache import Cache, default_folder
+        from .paged.workers import default_jobs
+        from .pageimages import Store
+        self.manifest, self.report = manifest, report
+        self.cache = Cache(cache_dir or default_folder())
+        self.runner = _kept_runner(jobs or default_jobs(), self.cache)
+        self.runner.start()  # the workers import WeasyPrint while the book is read
+        self.store = Store()
+        self.pages = None  # pageimages.Pages shown, once laid out
+        self.shown = 0     # the change (a count) the pages shown are of
+        self.laid: Laid | None = None  # the last whole layout
+        self.theme = None  # (what it was made of, theme.Theme)
+        self.note = ""     # what the pages shown leave out
         self.version = 0
-        self.pages: list[tuple[str, bytes, str]] = []  # (label, PNG, text)
         self.error = ""
         self.lock = threading.Lock()
+        self.changes = 0
+        self.wanted = None  # (change, book, when it was read, what was shown early)
+        self.want = threading.Event()
+        self.closed = False
+        threading.Thread(target=self._whole, daemon=True).start()
 
     def rebuild(self) -> None:
-        from .build import build
+        from .model import load_book
+        started, early = time.monotonic(), ""
+        self.changes += 1
+        change, laid = self.changes, self.laid
         try:
-            built = build(self.manifest, self.out, ["pdf"], jobs=1)
-            # the screen PDF: the book's, a PDF edition's, or the first print edition's proof
-            pages, error = _pages(next(iter(built.outputs.values()))), ""
-        except InputError as problem:
-            pages, error = self.pages, str(problem)
+            book = load_book(self.manifest)
+            pieces = book.all_stories
+            if self.pages is None and len(pieces) > FIRST_PIECES:
+                first = self._lay_out(with_pieces(book, pieces[:FIRST_PIECES]))
+                early = self._show(first.pages, change, f"The first {FIRST_PIECES} of "
+                                   f"{len(pieces)} pieces only: the rest is being laid out.",
+                                   started, f"the first {FIRST_PIECES} pieces")
+            elif laid is not None:
+                early = self._edited(laid, change, book, started)
         except Exception as failure:  # noqa: BLE001 - shown in the page, the server goes on
-            pages, error = self.pages, f"{type(failure).__name__}: {failure}"
+            return self._failed(failure, change, started)
         with self.lock:
-            self.pages, self.error = pages, error
+            self.wanted = change, book, started, early
+        self.want.set()
+
+    def _edited(self, laid: Laid, change: int, book, started: float) -> str:
+        """Show the pieces edited since ``laid`` laid out alone in its pages, if only a few
+        were; what was shown, for the report."""
+        changed = edited_pieces(laid.book, book)
+        pages = self._redraw(laid, book, changed) if changed else None
+        if pages is None:
+            return ""
+        return self._show(pages, change, "The edited piece laid out on its own (its numbers "
+                          "and line breaks may differ): the whole book is being laid out.",
+                          started, "the edited piece" if len(changed) == 1
+                          else f"the {len(changed)} edited pieces", if_newest=True)
+
+    def _whole(self) -> None:
+        """The layout thread: the whole of the newest book wanted, until closed."""
+        while self.want.wait() and not self.closed:
+            self.want.clear()
+            change, book, started, early = self.wanted
+            try:
+                self.laid = self._lay_out(book)
+            except Exception as failure:  # noqa: BLE001 - shown in the page
+                self._failed(failure, change, started)
+                continue
+            if shown := self._show(self.laid.pages, change, "", started, "", if_newest=True):
+                self.report(shown + early)  # else an edit made since shows on its own
+            newer, book, started, early = self.wanted
+            if self.want.is_set() and newer > change and not early:  # its edits, not shown yet
+                try:
+                    if shown := self._edited(self.laid, newer, book, started):
+                        with self.lock:
+                            if self.wanted[0] == newer:
+                                self.wanted = newer, book, started, shown
+                except Exception:  # noqa: BLE001 - its whole layout follows, and tells
+                    pass
+
+    def _failed(self, failure: Exception, change: int, started: float) -> None:
+        if self.closed:
+            return  # stopped with the preview: nothing to tell
+        if not isinstance(failure, InputError):
+            self.runner.release(failed=True)  # a layout may have been left running
+        error = str(failure) if isinstance(failure, InputError) else \
+            f"{type(failure).__name__}: {failure}"
+        with self.lock:
+            self.error, self.version = error, self.version + 1
+            self.shown = max(self.shown, change)
+        self.report(f"error after {time.monotonic() - started:.1f} s: {error}")
+
+    def _lay_out(self, book) -> Laid:
+        """The book's screen PDF (a PDF edition's, or the first print edition's proof), as
+        pages: what ``build --format pdf`` writes first."""
+        from . import fonts
+        from .build import build_moment, targets
+        from .editions import Editions
+        from .pageimages import Pages
+        from .theme import refuse_unread
+        book_dir = self.manifest.resolve().parent
+        chosen = targets(book, book_dir, ["pdf"])
+        if not chosen:
+            raise InputError("nothing to preview: no edition makes a PDF or a print file")
+        fonts.remember_in(self.cache)
+        self.runner.refused.clear()
+        made = Editions(book, book_dir, build_moment(book), self.runner, self.cache,
+                        lambda stage: None)
+        name = chosen[0].name
+        # The theme is kept while its settings and the book's styles/ are unchanged: compiling
+        # its templates again would be a third of an edit's layout.
+        key = (name, repr(made.book_as(name).theme), snapshot(book_dir / "styles"))
+        if self.theme is None or self.theme[0] != key:
+            self.theme = key, made.theme(name)
+        made.themes[name] = self.theme[1]
+        rendered = made.layout(name, "screen")
+        refuse_unread(self.runner.refused)
+        return Laid(book, Pages(rendered.data, self.store),
+                    rendered.piece_pages(made.view(name)))
+
+    def _redraw(self, laid: Laid, book, changed: list[int]):
+        """The last whole layout with the ``changed`` pieces (indexes) laid out alone in place
+        of their pages: quicker than the whole book, which follows. None if a piece's pages
+        are not found (it shares them with another)."""
+        alone = self._lay_out(with_pieces(book, [book.all_stories[n] for n in changed]))
+        pages = laid.pages
+        for place, n in reversed(list(enumerate(changed, start=1))):  # from the end back
+            old = _span(pages, laid.spans.get(f"story-{n + 1}"))
+            new = _span(alone.pages, alone.spans.get(f"story-{place}"))
+            if old is None or new is None:
+                return None
+            pages = pages.spliced(*old, alone.pages, *new)
+        return pages
+
+    def _show(self, pages: Pages, change: int, note: str, started: float, what: str,
+              if_newest: bool = False) -> str:
+        """Show ``pages`` of the ``change``-th book read (``if_newest``: unless those shown
+        are of a later one); what they are, and when, for the report ("" if not shown)."""
+        with self.lock:
+            if if_newest and self.shown > change:
+                return ""
+            self.pages, self.shown, self.note, self.error = pages, change, note, ""
             self.version += 1
+        seconds = time.monotonic() - started
+        return f" ({what} shown after {seconds:.1f} s)" if what else \
+            f"laid out {len(pages.keys)} pages in {seconds:.1f} s"
+
+    def png(self, key: str) -> bytes | None:
+        pages = self.pages
+        return None if pages is None else pages.png(key)
+
+    def close(self) -> None:
+        """Stop the workers, and with them a layout under way; trim the cache."""
+        self.closed = True
+        self.want.set()
+        self.runner.release(failed=True)
+        self.cache.prune()
 
     def page_html(self) -> str:
         with self.lock:
-            version, pages, error = self.version, self.pages, self.error
-        figures = "".join(
-            f'<figure class="page"><div class="sheet"><img src="/page/{n}.png?v={version}" '
-            f'alt="page {html.escape(label)}"><div class="text">{html.escape(text)}</div></div>'
-            f'<figcaption>{html.escape(label)}</figcaption></figure>'
-            for n, (label, _, text) in enumerate(pages))
+            version, pages, error, note = self.version, self.pages, self.error, self.note
+        sheets = [] if pages is None else list(zip(pages.keys, pages.labels, pages.texts,
+                                                    pages.sizes))
         problem = f'<pre class="error">{html.escape(error)}</pre>' if error else ""
-        return PAGE.format(version=version, problem=problem, figures=figures,
+        if note:
+            problem += f'<p class="note">{html.escape(note)}</p>'
+        return PAGE.format(version=version, problem=problem, spreads=spreads(sheets),
                            title=html.escape(self.manifest.name))
 
 
-def _pages(pdf: Path) -> list[tuple[str, bytes, str]]:
-    import pypdfium2
-    from pypdf import PdfReader
-    reader = PdfReader(pdf)
-    labels = reader.page_labels
-    document = pypdfium2.PdfDocument(str(pdf))
-    out = []
-    for n, page in enumerate(reader.pages):
-        image = document[n].render(scale=1.25).to_pil()
-        png = io.BytesIO()
-        image.save(png, "PNG")
-        out.append((labels[n], png.getvalue(), page.extract_text() or ""))
-    return out
+def _kept_runner(jobs: int, cache):
+    """A paged.runner.Runner whose workers outlive each layout: the engine lets them go before
+    the join, to keep a build's memory down, but an edit's layout should not wait for new
+    workers to import WeasyPrint. They stop when a layout fails, or on ``release(True)``."""
+    from .paged.runner import Runner
+
+    class KeptRunner(Runner):
+        def release(self, failed: bool = False) -> None:
+            if failed:
+                super().release(failed=True)
+
+    return KeptRunner(jobs, cache)
+
+
+def with_pieces(book, pieces: list):
+    """The book with only ``pieces`` of its own (in its order; parts left empty go)."""
+    keep = {id(piece) for piece in pieces}
+    if book.parts is None:
+        return book.model_copy(update={"stories": [s for s in book.stories if id(s) in keep]})
+    parts = [part.model_copy(update={"stories": [s for s in part.stories if id(s) in keep]})
+             for part in book.parts]
+    return book.model_copy(update={"parts": [part for part in parts if part.stories]})
+
+
+def edited_pieces(old, new) -> list[int]:
+    """The indexes of the pieces that differ, if only a few pieces changed and nothing else
+    did; else none."""
+    before, after = old.all_stories, new.all_stories
+    changed = [n for n, (a, b) in enumerate(zip(before, after)) if a != b]
+    if len(before) != len(after) or not 0 < len(changed) <= EDITED_PIECES:
+        return []
+    unchanged = old.model_copy(update={"stories": new.stories, "parts": new.parts})
+    return changed if unchanged == new else []
+
+
+def _span(pages, labels: tuple[str, str] | None) -> tuple[int, int] | None:
+    """The indexes [start, stop) of the pages from label to label, if there are such."""
+    if labels is None or not set(labels) <= set(pages.labels):
+        return None
+    return pages.labels.index(labels[0]), pages.labels.index(labels[1]) + 1
+
+
+def spreads(sheets: list) -> str:
+    """Pages side by side as a printed book opens: the first alone on the right, then
+    verso|recto (2|3, 4|5, ...). Images load when scrolled near."""
+    from .pageimages import SCALE
+
+    def page(sheet, beside) -> str:
+        w, h = (round(length * SCALE) for length in (sheet or beside)[3])
+        if sheet is None:
+            return f'<div class="page blank" style="width:{w}px"></div>'
+        key, label, text, _ = sheet
+        return (f'<figure class="page"><div class="sheet" style="width:{w}px;height:{h}px">'
+                f'<img src="/page/{key}.png" loading="lazy" width="{w}" height="{h}" '
+                f'alt="page {html.escape(label)}"><div class="text">{html.escape(text)}</div>'
+                f'</div><figcaption>{html.escape(label)}</figcaption></figure>')
+    padded = [None, *sheets] + ([None] if len(sheets) % 2 == 0 else [])
+    return "".join(f'<div class="spread">{page(padded[n], padded[n + 1])}'
+                   f'{page(padded[n + 1], padded[n])}</div>'
+                   for n in range(0, len(padded), 2) if sheets)
 
 
 PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>{title}: preview</title><style>
 body {{ background: #777; margin: 0; padding: 1em; font-family: sans-serif; }}
 .error {{ background: #fee; color: #900; padding: 1em; white-space: pre-wrap; }}
-.pages {{ display: flex; flex-wrap: wrap; gap: 1.2em; justify-content: center; }}
+.note {{ background: #ffd; padding: 0.5em 1em; }}
+.spread {{ display: flex; justify-content: center; margin-bottom: 1.2em; }}
 .page {{ margin: 0; text-align: center; color: #fff; }}
-.sheet {{ position: relative; box-shadow: 0 2px 8px #0008; }}
+.blank {{ visibility: hidden; }}
+.sheet {{ position: relative; box-shadow: 0 2px 8px #0008; background: #fff; }}
 .sheet img {{ display: block; }}
 .text {{ position: absolute; inset: 0; color: transparent; font-size: 9px; overflow: hidden;
          white-space: pre-wrap; text-align: left; padding: 3em; }}
-</style></head><body data-version="{version}">{problem}<div class="pages">{figures}</div>
+</style></head><body data-version="{version}">{problem}<div class="pages">{spreads}</div>
 <script>
 setInterval(async () => {{
   const response = await fetch("/version", {{cache: "no-store"}}).catch(() => null);
   if (response && (await response.text()) !== document.body.dataset.version) location.reload();
-}}, 500);
+}}, 150);
 </script></body></html>"""
 
 
@@ -252,8 +458,10 @@ def allowed_host(host: str | None, port: int) -> bool:
 
 
 def serve(manifest: Path, port: int, ready: Callable[[str], None] = lambda url: None,
-          stop: threading.Event | None = None) -> None:
-    """Serve the preview on 127.0.0.1:port until ``stop`` is set (or forever)."""
+          stop: threading.Event | None = None,
+          report: Callable[[str], None] = lambda line: None) -> None:
+    """Serve the preview on 127.0.0.1:port until ``stop`` is set (or forever); ``report``
+    hears one line per rebuild (Preview)."""
     stop = stop or threading.Event()
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -270,20 +478,18 @@ def serve(manifest: Path, port: int, ready: Callable[[str], None] = lambda url: 
                 self._send(200, "text/html; charset=utf-8", preview.page_html().encode())
             elif path == "/version":
                 self._send(200, "text/plain", str(preview.version).encode())
-            elif page := re.fullmatch(r"/page/(\d{1,6})\.png", path):
-                pages = preview.pages
-                number = int(page[1])
-                if number >= len(pages):
-                    return self._send(404, "text/plain", b"no such page")
-                self._send(200, "image/png", pages[number][1])
+            elif (page := re.fullmatch(r"/page/([0-9a-f]{64})\.png", path)) and \
+                    (png := preview.png(page[1])) is not None:
+                # named by its content: the browser need not ask again
+                self._send(200, "image/png", png, "max-age=86400, immutable")
             else:
                 self._send(404, "text/plain", b"not found")
 
-        def _send(self, status, kind, body):
+        def _send(self, status, kind, body, caching="no-store"):
             self.send_response(status)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
+            self.send_header("Cache-Control", caching)
             self.end_headers()
             self.wfile.write(body)
 
@@ -295,9 +501,9 @@ def serve(manifest: Path, port: int, ready: Callable[[str], None] = lambda url: 
     except OSError as error:
         raise InputError(f"cannot listen on 127.0.0.1:{port}: {reason(error)}; choose another "
                          "--port") from None
-    preview = Preview(manifest)
+    preview = Preview(manifest, report)
     watcher = threading.Thread(target=watch, daemon=True, args=(
-        manifest.resolve().parent, preview.rebuild, stop, (preview.out,)))
+        manifest.resolve().parent, preview.rebuild, stop), kwargs={"interval": 0.15})
     watcher.start()
     serving = threading.Thread(target=server.serve_forever, daemon=True)
     serving.start()
@@ -309,4 +515,5 @@ def serve(manifest: Path, port: int, ready: Callable[[str], None] = lambda url: 
         server.shutdown()
         serving.join()
         server.server_close()
-        shutil.rmtree(preview.out, ignore_errors=True)
+        stop.set()
+        preview.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 
 from ..errors import InputError
@@ -23,5 +24,6 @@ def run(args) -> int:
         raise InputError(f"{args.manifest}: no such manifest file")
     serve(args.manifest, args.port,
           ready=lambda url: print(f"Previewing {args.manifest} at {url} (Ctrl-C stops)",
-                                  flush=True))
+                                  flush=True),
+          report=lambda line: print(f"{time.strftime('%H:%M:%S')} {line}", flush=True))
     return 0
