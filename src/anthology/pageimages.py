@@ -16,7 +16,7 @@ from collections import OrderedDict
 
 import pikepdf
 
-from .pageread import _digest  # what preflight keeps a page's reading by: all that draws it
+from .pageread import page_digest  # what preflight keeps a page's reading by
 
 SCALE = 1.25            # PNG pixels per PDF point
 KEPT_IMAGES = 400       # PNGs kept in memory, least recently used dropped
@@ -60,7 +60,7 @@ class Pages:
         with pikepdf.open(io.BytesIO(pdf)) as document:
             memo: dict = {}
             self.labels = [page.label for page in document.pages]
-            self.keys = [_digest(page.obj, memo).hex() for page in document.pages]
+            self.keys = [page_digest(page.obj, memo).hex() for page in document.pages]
             self.sizes = [(float(page.mediabox[2]) - float(page.mediabox[0]),
                            float(page.mediabox[3]) - float(page.mediabox[1]))
                           for page in document.pages]

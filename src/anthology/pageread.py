@@ -59,7 +59,7 @@ def read_interior(path: Path, cache: Cache | None = None, remember: str = "") ->
             known = {}
     with pikepdf.open(path) as pdf:
         memo: dict[tuple, bytes] = {}
-        digests = [_digest(page.obj, memo).hex() for page in pdf.pages]
+        digests = [page_digest(page.obj, memo).hex() for page in pdf.pages]
         todo = [i for i, d in enumerate(digests) if d not in known]
         if todo:
             import pypdfium2
@@ -134,7 +134,7 @@ def _fills(page: pikepdf.Page) -> list[list[float]]:
     return sorted(map(list, shown))
 
 
-def _digest(obj, memo: dict[tuple, bytes]) -> bytes:
+def page_digest(obj, memo: dict[tuple, bytes]) -> bytes:
     """A digest of ``obj`` and everything it reaches but its page tree parent."""
     indirect = getattr(obj, "is_indirect", False)
     if indirect and obj.objgen in memo:
@@ -149,11 +149,11 @@ def _digest(obj, memo: dict[tuple, bytes]) -> bytes:
         for name in sorted(obj.keys()):
             if name != "/Parent":
                 h.update(name.encode())
-                h.update(_digest(obj[name], memo))
+                h.update(page_digest(obj[name], memo))
     elif isinstance(obj, pikepdf.Array):
         h.update(b"[")
         for item in obj:
-            h.update(_digest(item, memo))
+            h.update(page_digest(item, memo))
     else:
         h.update(repr(obj).encode())
     value = h.digest()

@@ -116,8 +116,8 @@ def test_a_piece_is_estimated_by_its_characters_or_its_lines():
 
 def test_chunks_are_sized_by_pages_not_by_pieces():
     long = [piece(n, "x" * 10 * CHARS_PER_PAGE) for n in range(10)]  # 11 pages each
-    assert [len(c) for c in plan_chunks(long, size=24)] == [3, 3, 3, 1]
-    short = [piece(n, "a few words") for n in range(100)]  # a page each
+    assert [len(c) for c in plan_chunks(long, size=24)] == [2, 2, 2, 2, 2]
+    short = [piece(n, "") for n in range(100)]  # a page each
     assert [len(c) for c in plan_chunks(short, size=24)] == [24, 24, 24, 24, 4]
     # A piece longer than a chunk is one chunk of its own.
     mixed = [piece(0, "x" * 40 * CHARS_PER_PAGE), piece(1, "x"), piece(2, "x")]

@@ -120,10 +120,10 @@ def estimated_pages(section: Section) -> float:
 
 
 def plan_chunks(body: list[Section], size: float) -> list[list[Section]]:
-    """Split the body's sections into chunks of about ``size`` estimated pages
-    (``estimated_pages``), so that a chunk costs about the same to lay out, and one
-    edit lays out about ``size`` pages again, whatever the pieces' lengths. A chunk only ever
-    opens where a page start is forced, so that its layout is the one a single pass gives:
+    """Split the body's sections into chunks of at most ``size`` estimated pages
+    (``estimated_pages``), so that a chunk costs about the same to lay out, and one edit
+    lays out at most about ``size`` pages again, whatever the pieces' lengths. A chunk only
+    ever opens where a page start is forced, so that its layout is the one a single pass gives:
     at a part's opener (which breaks to a right-hand page, and always opens a chunk) or at a
     piece that always starts a new page. Then a chunk that starts with a story holds no
     right-hand break (unless every story has one, ``recto_starts``, and then the chunk itself
@@ -139,11 +139,13 @@ def plan_chunks(body: list[Section], size: float) -> list[list[Section]]:
     chunks: list[list[Section]] = []
     pages = 0.0
     for section in body:
-        if not chunks or (section.is_part and chunks[-1]) or (pages >= size and section.forced):
+        weight = estimated_pages(section)
+        if not chunks or (section.is_part and chunks[-1]) or \
+                (pages and pages + weight > size and section.forced):
             chunks.append([])
             pages = 0.0
         chunks[-1].append(section)
-        pages += estimated_pages(section)
+        pages += weight
     return chunks
 
 
