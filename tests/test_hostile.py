@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from anthology.build import build
 from anthology.cli import main
-from anthology.preflight import _words_per_page
+from anthology.pageread import read_interior
 from conftest import epubcheck, pdf_pages, squash
 
 
@@ -202,8 +202,8 @@ def test_odd_text_builds(make_book, tmp_path):
     for key in ("cjk", "hebrew"):
         assert squash(ODD[key][:6]) in squash(text), key
     width = float(PdfReader(built.outputs["pdf"]).pages[0].mediabox.width)
-    for page in _words_per_page(built.outputs["pdf"]):
-        assert all(w[2] <= width - 0.5 * 72 for w in page)  # nothing runs off the page
+    for page in read_interior(built.outputs["pdf"]).pages:
+        assert page.box is None or page.box[2] <= width - 0.5 * 72  # nothing runs off the page
     assert epubcheck(built.outputs["epub"]) == []
     with zipfile.ZipFile(built.outputs["epub"]) as z:
         assert 'dir="rtl"' in z.read(f"EPUB/story-{len(ODD) + 2}.xhtml").decode()

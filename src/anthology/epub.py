@@ -7,6 +7,7 @@ fixed timestamps so the same inputs give the same bytes.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import html
 import io
@@ -226,25 +227,31 @@ _PAGE_SPAN = 50_000  # characters of markup and text a page's first words are lo
 def _word_at(body: str, start: int, words: str) -> int | None:
     """Where in ``body``, from ``start``, the word that ``words`` begin in starts (markup
     skipped), or None."""
-    text, offsets = [], []
-    position, end = start, min(len(body), start + _PAGE_SPAN)
+    pieces: list[str] = []
+    segments: list[tuple[int, int, bool]] = []  # (start in the text, in the body, an entity)
+    length, position, end = 0, start, min(len(body), start + _PAGE_SPAN)
     for match in [*_MARKUP.finditer(body, start, end), None]:
-        for i in range(position, match.start() if match else end):
-            text.append(body[i])
-            offsets.append(i)
+        stop = match.start() if match else end
+        if stop > position:
+            pieces.append(body[position:stop])
+            segments.append((length, position, False))
+            length += stop - position
         if match is None:
             break
         if match.group().startswith("&"):
-            text.append(html.unescape(match.group()))
-            offsets.append(match.start())
+            pieces.append(html.unescape(match.group()))
+            segments.append((length, match.start(), True))
+            length += len(pieces[-1])
         position = match.end()
-    found = re.search(r"\s+".join(map(re.escape, words.split())), "".join(text))
+    text = "".join(pieces)
+    found = re.search(r"\s+".join(map(re.escape, words.split())), text)
     if found is None:
         return None
     k = found.start()
     while k > 0 and not text[k - 1].isspace():
         k -= 1  # the page may begin with the end of a word broken across pages
-    return offsets[k]
+    at, where, entity = segments[bisect.bisect_right(segments, (k, float("inf"))) - 1]
+    return where if entity else where + k - at
 
 
 def _accessibility_metadata(out, book, has_pages: bool, has_cover: bool) -> None:
