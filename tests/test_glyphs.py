@@ -69,6 +69,24 @@ def test_an_emptied_glyph_is_found_by_font_page_and_character(family):
     assert "U+0048 LATIN CAPITAL LETTER H" in str(broken[0])
 
 
+def test_pages_drawn_alike_are_read_once_and_a_changed_font_is_read_again(tmp_path,
+                                                                          monkeypatch):
+    from anthology import glyphs
+    from anthology.paged.cache import Cache
+    cache, reads = Cache(tmp_path), []
+    original = glyphs._Reader.page
+    monkeypatch.setattr(glyphs._Reader, "page",
+                        lambda self, page: reads.append(1) or original(self, page))
+    intact = _pdf("Noto Serif")
+    glyphs._checked.clear()  # the same file, checked by another test
+    assert missing_glyphs(intact, cache=cache, remember="book") == [] and len(reads) == 2
+    glyphs._checked.clear()
+    assert missing_glyphs(intact, cache=cache, remember="book") == [] and len(reads) == 2
+    broken = missing_glyphs(_empty_glyph(intact, "H"), cache=cache, remember="book")
+    assert [(m.page, m.text) for m in broken] == [(1, "H")]  # its font program changed
+    assert len(reads) == 4
+
+
 def test_the_build_stops_before_writing_a_glyph_that_would_print_blank(tmp_path):
     from anthology.errors import MissingGlyphs
     from anthology.preflight import require_glyphs

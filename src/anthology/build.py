@@ -180,7 +180,7 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
         from .preflight import require_glyphs
         for path, data in rendered.items():
             if path.suffix == ".pdf":
-                require_glyphs(path, data)
+                require_glyphs(path, data, cache, f"{book.uid} {path.name}")
 
     cache.prune()
     warnings = list(dict.fromkeys(warnings + cache.warnings))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 import sys
 import unicodedata
@@ -21,6 +22,9 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import pikepdf
+
+from .pageread import page_digest
+from .paged.cache import Cache
 
 _SHOW = {"Tj", "TJ", "'", '"'}
 _OPERATORS = "q Q Tf Tj TJ ' \" Do"
@@ -41,20 +45,37 @@ class MissingGlyph:
                 f"{self.font} (glyph {self.glyph})")
 
 
-def missing_glyphs(data: bytes, limit: int = 50) -> list[MissingGlyph]:
+def missing_glyphs(data: bytes, limit: int = 50, cache: Cache | None = None,
+                   remember: str = "") -> list[MissingGlyph]:
     """The first ``limit`` glyphs drawn without an outline, one per (font, glyph). A build
     checks each PDF before writing it and preflight reads the written file back: the second
-    look is found here, by the file's digest."""
+    look is found here, by the file's digest. With a ``cache``, what each page of the last
+    file remembered under ``remember`` showed is kept by the page's digest (pageread's: all
+    that draws it, its fonts' programs too), and a page with the same digest is not read
+    again."""
     key = (hashlib.sha256(data).digest(), limit)
     if key not in _checked:
+        memo = Cache.key("glyph pages", 1, remember) if cache and remember else ""
+        known = _remembered(cache, memo) if memo else None
         pdf = pikepdf.open(io.BytesIO(data))
         try:
-            _checked[key] = tuple(_Reader().read(pdf, limit))
+            found, pages = _Reader().read(pdf, limit, known)
         finally:
             pdf.close()
+        if memo:
+            cache.put(memo, json.dumps(pages).encode())
+        _checked[key] = tuple(found)
         while len(_checked) > 8:  # the files of the last build or two
             del _checked[next(iter(_checked))]
     return list(_checked[key])
+
+
+def _remembered(cache: Cache, key: str) -> dict[str, list]:
+    stored = cache.get(key)
+    try:
+        return dict(json.loads(stored)) if stored is not None else {}
+    except ValueError:
+        return {}
 
 
 _checked: dict[tuple[bytes, int], tuple[MissingGlyph, ...]] = {}  # by the file's digest
@@ -81,7 +102,7 @@ class _Font:
         if isinstance(cid_map, pikepdf.Stream):
             raw = cid_map.read_bytes()
             self.cid_to_gid = [int.from_bytes(raw[i:i + 2], "big") for i in range(0, len(raw), 2)]
-        self.seen: set[int] = set()  # codes already looked up
+        self.seen: set[int] = set()  # codes already looked up on the page being read
 
     def empty(self, code: int) -> bool:
         """Whether the glyph for ``code`` draws nothing where it should draw something."""
@@ -197,29 +218,51 @@ def _shown(operand) -> bytes:
 
 
 class _Reader:
+    """Reads a PDF a page at a time. What a page shows depends on that page alone (and what
+    it reaches), so it can be remembered by the page's digest."""
+
     def __init__(self):
         self.fonts: dict[tuple, _Font | None] = {}
-        self.found: dict[tuple[str, int], MissingGlyph] = {}
-        self.forms: set[tuple] = set()
         self.programs: dict[tuple, _Program] = {}  # font file stream -> its program
-        self.pictured: list[tuple[_Font, int]] = []  # this page's colour-font glyphs
-        self.imaged = False  # whether this page draws an image
 
-    def read(self, pdf: pikepdf.Pdf, limit: int) -> list[MissingGlyph]:
+    def read(self, pdf: pikepdf.Pdf, limit: int,
+             known: dict[str, list] | None = None) -> tuple[list[MissingGlyph], dict]:
+        """The missing glyphs, and what each page read showed, by its digest (when ``known``
+        holds what pages read before showed, by theirs)."""
+        found: dict[tuple[str, int], MissingGlyph] = {}
+        pages: dict[str, list] = {}
+        memo: dict[tuple, bytes] = {}
         for number, page in enumerate(pdf.pages, 1):
-            # A colour font's glyphs are empty: WeasyPrint draws each as an image beside it.
-            # A page showing such glyphs and no image at all prints blanks there.
-            self.pictured, self.imaged = [], False
-            self._stream(page.obj, page.obj.get("/Resources", pikepdf.Dictionary()), number)
-            for font, code in [] if self.imaged else self.pictured:
-                self._missing(font, code, number)
-            if len(self.found) >= limit:
+            digest = page_digest(page.obj, memo).hex() if known is not None else ""
+            shown = known.get(digest) if digest else None
+            if shown is None:
+                shown = self.page(page.obj)
+            if digest:
+                pages[digest] = shown
+            for name, text, code in shown:
+                found.setdefault((name, code), MissingGlyph(number, name, text, code))
+            if len(found) >= limit:
                 break
-        return list(self.found.values())[:limit]
+        return list(found.values())[:limit], pages
 
-    def _missing(self, font: _Font, code: int, page: int) -> None:
-        self.found.setdefault((font.name, code), MissingGlyph(
-            page, font.name, font.text.get(code, ""), code))
+    def page(self, page: pikepdf.Dictionary) -> list[list]:
+        """[font, text, glyph] of each glyph the page draws without an outline."""
+        self.missing: dict[tuple[str, int], list] = {}
+        self.forms: set[tuple] = set()
+        # A colour font's glyphs are empty: WeasyPrint draws each as an image beside it.
+        # A page showing such glyphs and no image at all prints blanks there.
+        self.pictured: list[tuple[_Font, int]] = []
+        self.imaged = False  # whether this page draws an image
+        for font in self.fonts.values():
+            if font is not None:
+                font.seen.clear()
+        self._stream(page, page.get("/Resources", pikepdf.Dictionary()))
+        for font, code in [] if self.imaged else self.pictured:
+            self._missing(font, code)
+        return list(self.missing.values())
+
+    def _missing(self, font: _Font, code: int) -> None:
+        self.missing.setdefault((font.name, code), [font.name, font.text.get(code, ""), code])
 
     def _font(self, resources, name) -> _Font | None:
         font = resources.get("/Font", {}).get(name)
@@ -231,7 +274,7 @@ class _Reader:
                 if font.get("/Subtype") == "/Type0" else None
         return self.fonts[key]
 
-    def _stream(self, stream, resources, page: int) -> None:
+    def _stream(self, stream, resources) -> None:
         font, stack = None, []
         for operands, operator in pikepdf.parse_content_stream(stream, _OPERATORS):
             op = str(operator)
@@ -250,7 +293,7 @@ class _Reader:
                     if font.program is not None and font.program.images:
                         self.pictured.append((font, code))
                     elif font.empty(code):
-                        self._missing(font, code, page)
+                        self._missing(font, code)
             elif op == "Do":
                 xobject = resources.get("/XObject", {}).get(operands[0])
                 if xobject is not None and xobject.get("/Subtype") == "/Image":
@@ -258,4 +301,4 @@ class _Reader:
                 if xobject is not None and xobject.get("/Subtype") == "/Form" \
                         and xobject.objgen not in self.forms:
                     self.forms.add(xobject.objgen)
-                    self._stream(xobject, xobject.get("/Resources", resources), page)
+                    self._stream(xobject, xobject.get("/Resources", resources))

@@ -151,10 +151,12 @@ def _check_fonts(fonts: dict[str, bool]) -> Check:
                  else ", ".join(sorted(fonts)))
 
 
-def require_glyphs(path: Path, data: bytes) -> None:
+def require_glyphs(path: Path, data: bytes, cache: Cache | None = None,
+                   remember: str = "") -> None:
     """Stop before ``data`` is written to ``path`` if one of its glyphs would print blank
-    (MissingGlyphs, naming each character)."""
-    if missing := missing_glyphs(data):
+    (MissingGlyphs, naming each character). With a ``cache``, the pages of the last file
+    remembered under ``remember`` that are drawn the same are not read again."""
+    if missing := missing_glyphs(data, cache=cache, remember=remember):
         raise MissingGlyphs(path, missing, Code.GLYPHS_DRAWN)
 
 
