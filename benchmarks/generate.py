@@ -39,10 +39,11 @@ def manifest(count: int, seed: int = 1) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(folder: Path, count: int) -> Path:
+def write(folder: Path, count: int, text: str | None = None) -> Path:
+    """``folder``/book.yaml: the anthology of ``count`` stories, or the manifest ``text``."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "book.yaml"
-    path.write_text(manifest(count), encoding="utf-8")
+    path.write_text(manifest(count) if text is None else text, encoding="utf-8")
     return path
 
 
@@ -142,10 +143,7 @@ def long_manifest(pages: int, seed: int = 2) -> str:
 
 
 def write_long(folder: Path, pages: int) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "book.yaml"
-    path.write_text(long_manifest(pages), encoding="utf-8")
-    return path
+    return write(folder, 0, long_manifest(pages))
 
 
 if __name__ == "__main__":
