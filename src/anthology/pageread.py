@@ -154,6 +154,8 @@ def page_digest(obj, memo: dict[tuple, bytes]) -> bytes:
         h.update(b"[")
         for item in obj:
             h.update(page_digest(item, memo))
+    elif isinstance(obj, pikepdf.String):
+        h.update(b"(" + bytes(obj))
     else:
         h.update(repr(obj).encode())
     value = h.digest()

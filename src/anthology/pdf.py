@@ -7,7 +7,7 @@ the files a layout may read, the PDF variant); ``paged.pagination`` lays it out 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import fonts
@@ -18,7 +18,7 @@ from .paged.pagination import WINDOW_ENTRIES, Edition, Paginated, Pagination
 from .paged.plan import CHUNK_PAGES, PageSetup, BLANK
 from .paged.runner import Runner
 from .render import BookView
-from .theme import Theme
+from .theme import BUILTIN, Theme
 
 ICC_PROFILES = (Path("/usr/share/color/icc/ghostscript/default_cmyk.icc"),
                 Path("/usr/share/color/icc/ghostscript/ps_cmyk.icc"))
@@ -102,18 +102,22 @@ class BookLayout:
     paginated: Paginated
 
     def rendered(self, edition: str = "screen", join: bool = True) -> RenderedPdf:
-        """The ``screen`` or ``print`` PDF (with ``join=False`` only its pagination)."""
-        paginated, printing = self.paginated, edition == "print"
-        data = b""
-        if join:
-            data = self.pagination.write(paginated, edition_of(
-                self.view, self.theme, self.book_dir, "print") if printing else None)
+        """The ``screen`` or ``print`` PDF (with ``join=False`` only its pagination). A
+        theme with a ``print.css`` of its own may change more than the black: its print
+        interior is laid out as print, not made from the screen's pages."""
+        pagination, paginated, printing = self.pagination, self.paginated, edition == "print"
+        print_edition = edition_of(self.view, self.theme, self.book_dir, "print") \
+            if printing else None
+        if printing and self.theme.path("print.css").parent != BUILTIN:
+            pagination = replace(pagination, edition=print_edition)
+            paginated, print_edition = pagination.run(with_sheet=join), None
+        data = pagination.write(paginated, print_edition) if join else b""
         body_pages = [(paginated.pieces[p.chunk], p.page, paginated.front_count + p.number - 1)
                       for p in paginated.body.placements if p.chunk != BLANK]
-        return RenderedPdf(data, self.pagination.setup(paginated.guess, printing),
+        return RenderedPdf(data, pagination.setup(paginated.guess, printing),
                            paginated.front_count, paginated.page_count,
                            {anchor: str(number) for anchor, number in paginated.pages.items()},
-                           paginated.page_starts(), len(self.pagination.chunks), body_pages)
+                           paginated.page_starts(), len(pagination.chunks), body_pages)
 
 
 def lay_out_book(view: BookView, theme: Theme, book_dir: Path, timestamp: str,

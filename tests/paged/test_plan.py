@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from types import SimpleNamespace
 
 import pytest
@@ -38,7 +39,7 @@ def test_page_sides_and_padding():
 
 def test_chunks_hold_at_most_size_stories_and_a_part_always_opens_one():
     body = [part(1), story(1), story(2), story(3), part(2), story(4), story(5)]
-    chunks = plan_chunks(body, size=2)
+    chunks = plan_chunks(body, size=2, gap=NONE)
     assert [[s.id for s in c] for c in chunks] == [
         ["part-1", "story-1", "story-2"], ["story-3"], ["part-2", "story-4", "story-5"]]
 
@@ -116,12 +117,40 @@ def test_a_piece_is_estimated_by_its_characters_or_its_lines():
 
 def test_chunks_are_sized_by_pages_not_by_pieces():
     long = [piece(n, "x" * 10 * CHARS_PER_PAGE) for n in range(10)]  # 11 pages each
-    assert [len(c) for c in plan_chunks(long, size=24)] == [2, 2, 2, 2, 2]
+    assert [len(c) for c in plan_chunks(long, size=24, gap=NONE)] == [2, 2, 2, 2, 2]
     short = [piece(n, "") for n in range(100)]  # a page each
-    assert [len(c) for c in plan_chunks(short, size=24)] == [24, 24, 24, 24, 4]
+    assert [len(c) for c in plan_chunks(short, size=24, gap=NONE)] == [24, 24, 24, 24, 4]
     # A piece longer than a chunk is one chunk of its own.
     mixed = [piece(0, "x" * 40 * CHARS_PER_PAGE), piece(1, "x"), piece(2, "x")]
-    assert [len(c) for c in plan_chunks(mixed, size=24)] == [1, 2]
+    assert [len(c) for c in plan_chunks(mixed, size=24, gap=NONE)] == [1, 2]
+
+
+@pytest.mark.parametrize("shortest, longest", [(100, 400), (300, 9000), (15000, 40000)])
+def test_one_edit_moves_the_bounds_of_its_own_chunk_and_few_others(shortest, longest):
+    """Content-defined bounds: a piece made longer or shorter re-plans its own chunk and at
+    most the few after it up to the next chosen piece, never the rest of the book (filled
+    greedily, one shortened piece re-planned 27 of 57 chunks)."""
+    rng = random.Random(7)
+    lengths = [rng.randint(shortest, longest) for _ in range(300)]
+
+    def planned(lengths):
+        return {tuple(s.id for s in chunk): sum(map(estimated_pages, chunk)) for chunk in
+                plan_chunks([piece(n, "x" * size) for n, size in enumerate(lengths)], 28)}
+    before = planned(lengths)
+    assert all(pages <= 28 or len(ids) == 1 for ids, pages in before.items())
+    again = []
+    for edited in range(0, 300, 7):
+        for change in (1500, -250, 3000):
+            after = planned([max(1, size + change * (n == edited))
+                             for n, size in enumerate(lengths)])
+            again.append(sum(pages for ids, pages in after.items()
+                             if ids not in before or f"story-{edited}" in ids))
+    again.sort()
+    assert again[len(again) // 2] <= 30  # pages laid out again: the median edit's
+    assert again[-1] <= 80               # the worst's
+
+
+NONE = float("inf")  # no piece chosen to end a chunk: chunks bounded by size alone
 
 
 def ids(chunks: list[list[Section]]) -> list[list[str]]:
@@ -133,25 +162,25 @@ def test_only_parts_and_pieces_that_always_start_a_page_open_a_chunk():
     assert not runon(1).forced and not runon(1, "when_needed").forced
     body = [part(1), runon(1), runon(2), runon(3, "when_needed"), story(4), runon(5), story(6),
             story(7), part(2), runon(8), runon(9)]
-    assert ids(plan_chunks(body, size=1)) == [
+    assert ids(plan_chunks(body, size=1, gap=NONE)) == [
         ["part-1", "story-1", "story-2", "story-3"], ["story-4", "story-5"], ["story-6"],
         ["story-7"], ["part-2", "story-8", "story-9"]]
     # With room for more, the chunks fill up to the next forced start past ``size``.
-    assert ids(plan_chunks(body, size=3)) == [
+    assert ids(plan_chunks(body, size=3, gap=NONE)) == [
         ["part-1", "story-1", "story-2", "story-3"], ["story-4", "story-5", "story-6"],
         ["story-7"], ["part-2", "story-8", "story-9"]]
 
 
 def test_a_run_longer_than_a_chunk_stays_one_chunk():
     body = [runon(n) for n in range(1, 101)]
-    assert ids(plan_chunks(body, size=40)) == [[f"story-{n}" for n in range(1, 101)]]
+    assert ids(plan_chunks(body, size=40, gap=NONE)) == [[f"story-{n}" for n in range(1, 101)]]
     body = [story(0), *body, story(101)]
-    assert [len(c) for c in plan_chunks(body, size=40)] == [101, 1]
+    assert [len(c) for c in plan_chunks(body, size=40, gap=NONE)] == [101, 1]
 
 
 def test_an_always_book_is_chunked_as_before():
     body = [part(1), *[story(n) for n in range(1, 8)], part(2), story(8)]
-    assert ids(plan_chunks(body, size=3)) == [
+    assert ids(plan_chunks(body, size=3, gap=NONE)) == [
         ["part-1", "story-1", "story-2", "story-3"], ["story-4", "story-5", "story-6"],
         ["story-7"], ["part-2", "story-8"]]
 

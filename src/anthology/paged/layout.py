@@ -192,7 +192,7 @@ def lay_out(job: LayoutJob) -> Laid:
     profiles: dict = {}  # print.css's @color-profile lands here; the PDF writer reads it
     sheets = []
     for text, base in job.stylesheets:
-        sheet, found = _stylesheet(text, base, job.roots, fetcher, fonts)
+        sheet, found = _stylesheet(text, base, job.roots, job.resources, fetcher, fonts)
         sheets.append(sheet)
         profiles.update(found)
     printing = (job.variant or "").startswith("pdf/x")
@@ -217,16 +217,18 @@ def lay_out(job: LayoutJob) -> Laid:
     return Laid(pdf, anchors, blanks, sorted(set(fetcher.refused)), firsts)
 
 
-_SHEETS: dict[tuple, tuple] = {}  # (CSS text, base URL, roots) -> (CSS, its colour profiles)
+_SHEETS: dict[tuple, tuple] = {}  # (CSS text, base URL, roots, resources) -> (CSS, profiles)
 
 
-def _stylesheet(text: str, base: str, roots: tuple[str, ...], fetcher, fonts) -> tuple:
+def _stylesheet(text: str, base: str, roots: tuple[str, ...], resources: str, fetcher,
+                fonts) -> tuple:
     """A parsed stylesheet and the colour profiles it declares, parsed once per process:
     every chunk of a book has the same theme, and parsing it (its @font-face rules loaded)
-    was a sixth of a chunk's layout. One that could not read a file is parsed again by each
-    job, so that each job lists what it could not read."""
+    was a sixth of a chunk's layout. Kept by its text and the digest of the files it may
+    read (an @import, a font, a profile: edited, it is parsed again). One that could not read
+    a file is parsed again by each job, so that each job lists what it could not read."""
     from weasyprint import CSS
-    key = (text, base, roots)
+    key = (text, base, roots, resources)
     if key in _SHEETS:
         return _SHEETS[key]
     refused, profiles = len(fetcher.refused), {}

@@ -172,7 +172,7 @@ class Pagination:
                         languages(self.view, paginated.body), self.runner.cache,
                         self.runner.progress)
         return assemble(self.view, paginated.front, body, paginated.backs, paginated.pages,
-                        printing is not None, variant, base, press)
+                        printing is not None or self.edition.printing, variant, base, press)
 
     def _lay_out_sheet(self, sheet: StampSheet, setup: PageSetup) -> Pending:
         return self.runner.submit(self.edition.job(

@@ -12,6 +12,7 @@ single pass.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from ..model import PrintSettings
@@ -19,9 +20,11 @@ from ..profiles import gutter, is_recto
 from ..render import Section
 from .layout import Piece
 
-CHUNK_PAGES = 24       # estimated pages per chunk: what one edit lays out again, at most
-                       # (bar a piece longer than that), yet enough to amortise a layout's
-                       # start (about 0.1 s of CPU: the stylesheets, the fonts)
+CHUNK_PAGES = 28       # estimated pages a chunk holds at most (bar a piece longer than
+                       # that): what one edit lays out again
+CHUNK_GAP = 16         # estimated pages between the pieces chosen to end a chunk, on
+                       # average: chunks of about 15 pages amortise a layout's start (about
+                       # 0.1 s of CPU)
 CHARS_PER_PAGE = 1500  # a body page holds about 1,300-1,800 characters: the first guess
 LINES_PER_PAGE = 36    # a page of verse holds about 30-40 lines
 
@@ -119,15 +122,25 @@ def estimated_pages(section: Section) -> float:
     return fill + (section.forced and not section.is_part)
 
 
-def plan_chunks(body: list[Section], size: float) -> list[list[Section]]:
+def plan_chunks(body: list[Section], size: float,
+                gap: float = CHUNK_GAP) -> list[list[Section]]:
     """Split the body's sections into chunks of at most ``size`` estimated pages
-    (``estimated_pages``), so that a chunk costs about the same to lay out, and one edit
-    lays out at most about ``size`` pages again, whatever the pieces' lengths. A chunk only
-    ever opens where a page start is forced, so that its layout is the one a single pass gives:
-    at a part's opener (which breaks to a right-hand page, and always opens a chunk) or at a
-    piece that always starts a new page. Then a chunk that starts with a story holds no
-    right-hand break (unless every story has one, ``recto_starts``, and then the chunk itself
-    starts on a right-hand page), and its layout is the same on either side.
+    (``estimated_pages``), so that a chunk costs about the same to lay out whatever the
+    pieces' lengths, and one edit lays out about one chunk again.
+
+    Where a chunk ends depends on the pieces around it, not on where the chunk began, as
+    content-defined chunking does: a chunk ends before a piece ``chosen`` by a hash of its
+    title (which an edit of any piece's text does not change), a piece of p pages with a
+    chance of p in ``gap``, or where the next piece would take it past ``size``. So an edit
+    that makes a piece longer or shorter moves the end of its own chunk, and at most the next
+    few up to the next chosen piece; the chunks after fall where they fell. (Filled
+    greedily, one edit moved every later chunk's bounds: half a book laid out again.)
+
+    A chunk only ever opens where a page start is forced, so that its layout is the one a
+    single pass gives: at a part's opener (which breaks to a right-hand page, and always
+    opens a chunk) or at a piece that always starts a new page. Then a chunk that starts with
+    a story holds no right-hand break (unless every story has one, ``recto_starts``, and then
+    the chunk itself starts on a right-hand page), and its layout is the same on either side.
 
     Pieces that run on (``new_page``: never or when_needed) follow the one before on its
     page, so a run of them is never split: the first of a run that follows a part's opener
@@ -140,13 +153,20 @@ def plan_chunks(body: list[Section], size: float) -> list[list[Section]]:
     pages = 0.0
     for section in body:
         weight = estimated_pages(section)
-        if not chunks or (section.is_part and chunks[-1]) or \
-                (pages and pages + weight > size and section.forced):
+        if not chunks or (section.is_part and chunks[-1]) or section.forced and pages and (
+                pages + weight > size or chosen(section, weight / gap)):
             chunks.append([])
             pages = 0.0
         chunks[-1].append(section)
         pages += weight
     return chunks
+
+
+def chosen(section: Section, chance: float) -> bool:
+    """Whether ``section`` is chosen to open a chunk, with this ``chance``: by a hash of its
+    title, the same in every build."""
+    digest = hashlib.sha256(section.title.encode("utf-8", "surrogatepass")).digest()
+    return int.from_bytes(digest[:4], "big") < chance * 2 ** 32
 
 
 BLANK = -1  # the chunk of a placement that is a blank page the join adds
