@@ -159,3 +159,24 @@ def test_preflight_reads_again_only_the_pages_that_changed_and_sees_a_broken_mar
     checks = {c.code.value: c for c in checked(broken)}
     assert len(read) == pages + 1  # only the changed page was read again
     assert not checks["P005"].ok, checks["P005"]  # the gutter: page 9 is a recto
+
+
+@pytest.mark.slow
+def test_a_print_css_of_the_books_own_lays_the_interior_out_as_print(tmp_path):
+    """The shared layout assumes print.css only turns the black to K: a book's own may do
+    more (here, bigger type in print), and its interior is then laid out as print."""
+    import pikepdf
+    from anthology.theme import BUILTIN
+
+    def sizes(pdf: Path) -> set[float]:
+        with pikepdf.open(pdf) as document:
+            return {round(float(operands[1]), 2) for page in document.pages
+                    for operands, _ in pikepdf.parse_content_stream(page, "Tf")}
+    manifest = _book(tmp_path / "book")
+    (manifest.parent / "styles").mkdir()
+    (manifest.parent / "styles" / "print.css").write_text(
+        (BUILTIN / "print.css").read_text() + "\n.story-text { font-size: 20pt; }\n")
+    built = build(manifest, tmp_path / "out", ["pdf", "print"], cache_dir=tmp_path / "cache")
+    assert round(20 / 0.75, 2) in sizes(built.outputs["print"])  # 20pt, in CSS pixels
+    assert round(20 / 0.75, 2) not in sizes(built.outputs["pdf"])
+    assert all(c.ok for c in built.preflight), [c for c in built.preflight if not c.ok]
