@@ -47,9 +47,11 @@ def write(folder: Path, count: int, text: str | None = None) -> Path:
     return path
 
 
-def edit_one_word(manifest: Path, word: str = "quillwort") -> str:
+def edit_one_word(manifest: Path, word: str = "trawler") -> str:
     """Replace one word in the middle of the middle story with ``word`` (the one-edit
-    rebuild and the preview's latency); returns the word it replaced."""
+    rebuild and the preview's latency); returns the word it replaced. The default is new to
+    the books generated here but made of letters they set: an edit's usual case (a letter the
+    book never set changes its fonts' programs, and so every page is checked again)."""
     text = manifest.read_text(encoding="utf-8")
     lines = text.split("\n")
     starts = [i for i, line in enumerate(lines) if line.startswith("  - author: ")]
