@@ -205,14 +205,14 @@ def _mark_pages(bodies, page_starts):
         section, body = bodies[index]
         marker = (f'<span epub:type="pagebreak" role="doc-pagebreak" id="page-{label}" '
                   f'aria-label="{label}"></span>')
-        tag = re.search(rf'<(\w+)[^>]*\sid="{re.escape(anchor)}"[^>]*>', body)
+        start, end, name = _tag(body, anchor)
         if words:
-            at = _word_at(body, max(tag.end(), done.get(index, 0)), words)
+            at = _word_at(body, max(end, done.get(index, 0)), words)
             if at is None:
                 continue
         else:
             # inside a section or a list's entry (a list holds only entries), else before
-            at = tag.end() if tag[1] in ("section", "li") else tag.start()
+            at = end if name in ("section", "li") else start
         bodies[index] = (section, body[:at] + marker + body[at:])
         done[index] = at + len(marker)
         page_list.append((index, label, f"{epub_document(section.id)}#page-{label}"))
@@ -220,6 +220,18 @@ def _mark_pages(bodies, page_starts):
     return bodies, [(label, href) for _, label, href in page_list]
 
 
+def _tag(body: str, anchor: str) -> tuple[int, int, str]:
+    """Where the start tag with ``id="anchor"`` begins and ends in ``body``, and its name (a
+    search for the attribute, not a pattern compiled for each of a thousand anchors)."""
+    needle = f'id="{anchor}"'
+    attribute = body.index(needle)
+    while not body[attribute - 1].isspace():  # an attribute of its own, not data-id="..."
+        attribute = body.index(needle, attribute + 1)
+    start = body.rindex("<", 0, attribute)
+    return start, body.index(">", attribute) + 1, _NAME.match(body, start + 1)[0]
+
+
+_NAME = re.compile(r"\w+")
 _MARKUP = re.compile(r"<[^>]*>|&[#\w]+;")
 _PAGE_SPAN = 50_000  # characters of markup and text a page's first words are looked for in
 
