@@ -88,14 +88,17 @@ class LayoutJob:
                        self.resources, weasyprint_version()))
 
 
+BOOK = "<book>"  # the book's folder, in a cache key or a cached layout
+
+
 def _in_book(base_url: str):
     """A function writing the book's folder (``base_url``, as a URL or a path) in a text
-    as ``<book>``."""
+    as BOOK."""
     folder = unquote(urlsplit(base_url).path).rstrip("/") if base_url else ""
     url = base_url.rstrip("/")
     if not folder:
         return lambda text: text
-    return lambda text: text.replace(url, "<book>").replace(folder, "<book>")
+    return lambda text: text.replace(url, BOOK).replace(folder, BOOK)
 
 
 @lru_cache(maxsize=1)
@@ -214,7 +217,10 @@ def lay_out(job: LayoutJob) -> Laid:
         options["pdf_identifier"] = True
     with _stable_xmp_ids(job.content_key()):
         pdf = document.write_pdf(finisher=_drop_links if printing else None, **options)
-    return Laid(pdf, anchors, blanks, sorted(set(fetcher.refused)), firsts)
+    # written with the book's folder as BOOK, as the cache key is: a moved book's layouts,
+    # found in the cache, name the files they could not read where the book is now
+    here = _in_book(job.base_url)
+    return Laid(pdf, anchors, blanks, sorted({here(url) for url in fetcher.refused}), firsts)
 
 
 _SHEETS: dict[tuple, tuple] = {}  # (CSS text, base URL, roots, resources) -> (CSS, profiles)

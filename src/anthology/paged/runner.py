@@ -14,7 +14,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 
 from ..progress import Progress
 from .cache import Cache
-from .layout import Laid, LayoutJob, Piece, Stored, lay_out
+from .layout import BOOK, Laid, LayoutJob, Piece, Stored, lay_out
 from .windows import NOT_YET, Counted, Layouts, Pages
 from .workers import Workers
 
@@ -56,17 +56,18 @@ class Runner:
         cached = self.cache.get(key)
         if cached is not None:
             try:
-                found = Pending(self, key, done=Stored(self.cache, key, Laid.from_bytes(cached)))
+                found = Pending(self, key, job.base_url,
+                                done=Stored(self.cache, key, Laid.from_bytes(cached)))
                 self.progress.cached("layouts", True)
                 return found
             except ValueError:  # an entry of the right checksum but not a layout: rebuild
                 pass
         self.progress.cached("layouts", False)
         if self.jobs == 1:
-            return Pending(self, key, job=job)
+            return Pending(self, key, job.base_url, job=job)
         if self._workers is None:
             self._workers = Workers(self.jobs)
-        return Pending(self, key, running=self._workers.submit(job, urgent))
+        return Pending(self, key, job.base_url, running=self._workers.submit(job, urgent))
 
     def lay_out(self, job: LayoutJob) -> Piece:
         """Lay ``job`` out now, before anything queued."""
@@ -125,9 +126,10 @@ class Pending:
     """A layout on its way: found in the cache (``done``), running in a worker
     (``running``), or to run in this process when its result is asked for (``job``)."""
 
-    def __init__(self, runner: Runner, key: str, done: Piece | None = None,
+    def __init__(self, runner: Runner, key: str, base_url: str, done: Piece | None = None,
                  running: Future | None = None, job: LayoutJob | None = None):
         self.runner, self.key, self.done, self.running, self.job = runner, key, done, running, job
+        self.base_url = base_url.rstrip("/")  # where the book is: what BOOK stands for
 
     def would_wait(self) -> bool:
         """Whether ``result()`` would wait for a worker still laying it out."""
@@ -139,5 +141,5 @@ class Pending:
             self.runner.progress.laid_out(len(self.done.blanks))
             if self.runner.cache.put(self.key, self.done.to_bytes()):
                 self.done = Stored(self.runner.cache, self.key, self.done)
-        self.runner.refused.update(self.done.refused)
+        self.runner.refused.update(url.replace(BOOK, self.base_url) for url in self.done.refused)
         return self.done
