@@ -5,8 +5,9 @@ Every page is read, but a page is read only once: its result is remembered under
 of everything that draws it (its content streams, fonts, forms and boxes: the page object
 and all it reaches), so a rebuild after one edit reads the pages that changed, and a page
 that the join placed or stamped differently is a changed page. Text lies where pdfium puts
-its text rects (tight to the glyphs), fills from the content stream (pikepdf), both native
-code: about a millisecond a page.
+its text rects (tight to the glyphs, and to the space a justified line ends in: a point past
+the text block at most, on the safe side), fills from the content stream (pikepdf), both
+native code: about a millisecond a page.
 """
 
 from __future__ import annotations
