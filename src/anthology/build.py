@@ -184,7 +184,7 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
 
     cache.prune()
     warnings = list(dict.fromkeys(warnings + cache.warnings))
-    stage("writing")
+    stage("writing the files")
     for path, data in rendered.items():
         write_atomically(path, data)
     report = None

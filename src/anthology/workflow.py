@@ -327,6 +327,7 @@ def spreads(sheets: list) -> str:
 PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>{title}: preview</title><style>
 body {{ background: #777; margin: 0; padding: 1em; font-family: sans-serif; }}
+.error, .note {{ position: sticky; top: 0; z-index: 1; margin: 0 0 1em; }}
 .error {{ background: #fee; color: #900; padding: 1em; white-space: pre-wrap; }}
 .note {{ background: #ffd; padding: 0.5em 1em; }}
 .spread {{ display: flex; justify-content: center; margin-bottom: 1.2em; }}

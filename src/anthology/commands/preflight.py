@@ -39,8 +39,8 @@ def run(args) -> int:
         if missing:
             chosen = "".join(f" --edition {name}" for name in args.edition)
             raise InputError(f"nothing to check: {', '.join(missing)} not found; run "
-                             f"'anthology build {args.manifest}{chosen} --format print,cover' "
-                             "first")
+                             f"'anthology build {args.manifest} --out {args.out}{chosen} "
+                             "--format print,cover' first")
         checks += check(book.as_edition(target.name), paths["print"], paths["cover"],
                         edition=target.name)
     if not checks:

@@ -22,8 +22,11 @@ def run(args) -> int:
     from ..workflow import serve
     if not args.manifest.is_file():
         raise InputError(f"{args.manifest}: no such manifest file")
-    serve(args.manifest, args.port,
-          ready=lambda url: print(f"Previewing {args.manifest} at {url} (Ctrl-C stops)",
-                                  flush=True),
-          report=lambda line: print(f"{time.strftime('%H:%M:%S')} {line}", flush=True))
+    try:
+        serve(args.manifest, args.port,
+              ready=lambda url: print(f"Previewing {args.manifest} at {url} (Ctrl-C stops)",
+                                      flush=True),
+              report=lambda line: print(f"{time.strftime('%H:%M:%S')} {line}", flush=True))
+    except KeyboardInterrupt:  # Ctrl-C is how a preview ends: not a failure
+        print("preview stopped", flush=True)
     return 0
