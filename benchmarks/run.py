@@ -398,8 +398,11 @@ def report(argv: list[str], loads: tuple, started: dt.datetime, results, long, p
         lines.append(f"Skipped: {preview['skipped']}.")
     else:
         edit = preview.get("edit")
+        whole = preview.get("whole_book")
         lines.append(f"At N={preview['n']}: first view {preview['first_view']:.2f} s after "
-                     "starting `anthology preview`; a one-word edit shown after "
+                     "starting `anthology preview`"
+                     + (f", the whole book {whole:.2f} s" if whole is not None else "")
+                     + "; then a one-word edit shown after "
                      + (f"{edit:.2f} s." if edit is not None else f"— ({preview.get('note')})."))
     return "\n".join(lines) + "\n"
 

@@ -152,6 +152,7 @@ class Editions:
                 printed = self.book_as(self.name(source))
                 starts = self.pages(self.name(source)).page_starts
                 source_id = printed.uid if printed.isbn else f"{printed.uid}#print"
+            self.runner.release()  # laid out: the workers' memory is not needed to pack it
             self.stage(self._named(name, "packing the EPUB"))
             from .epub import render_epub
             self.epubs[name] = render_epub(
