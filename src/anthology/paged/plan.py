@@ -123,7 +123,7 @@ def estimated_pages(section: Section) -> float:
 
 
 def plan_chunks(body: list[Section], size: float,
-                gap: float = CHUNK_GAP) -> list[list[Section]]:
+                gap: float | None = None) -> list[list[Section]]:
     """Split the body's sections into chunks of at most ``size`` estimated pages
     (``estimated_pages``), so that a chunk costs about the same to lay out whatever the
     pieces' lengths, and one edit lays out about one chunk again.
@@ -131,7 +131,8 @@ def plan_chunks(body: list[Section], size: float,
     Where a chunk ends depends on the pieces around it, not on where the chunk began, as
     content-defined chunking does: a chunk ends before a piece ``chosen`` by a hash of its
     title (which an edit of any piece's text does not change), a piece of p pages with a
-    chance of p in ``gap``, or where the next piece would take it past ``size``. So an edit
+    chance of p in ``gap`` (by default in proportion to ``size``: CHUNK_GAP for
+    CHUNK_PAGES), or where the next piece would take it past ``size``. So an edit
     that makes a piece longer or shorter moves the end of its own chunk, and at most the next
     few up to the next chosen piece; the chunks after fall where they fell. (Filled
     greedily, one edit moved every later chunk's bounds: half a book laid out again.)
@@ -149,6 +150,7 @@ def plan_chunks(body: list[Section], size: float,
     ``size`` when it ends in such a run, and a run longer than ``size`` stays one chunk, as
     does a single piece longer than ``size`` (a known limit: a part of 2,000 run-on poems is
     laid out in one process)."""
+    gap = size * CHUNK_GAP / CHUNK_PAGES if gap is None else gap
     chunks: list[list[Section]] = []
     pages = 0.0
     for section in body:
