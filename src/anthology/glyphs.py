@@ -23,7 +23,7 @@ from functools import cached_property
 
 import pikepdf
 
-from .pageread import page_digest
+from .pageread import page_digests
 from .paged.cache import Cache
 
 _SHOW = {"Tj", "TJ", "'", '"'}
@@ -59,7 +59,7 @@ def missing_glyphs(data: bytes, limit: int = 50, cache: Cache | None = None,
         known = _remembered(cache, memo) if memo else None
         pdf = pikepdf.open(io.BytesIO(data))
         try:
-            found, pages = _Reader().read(pdf, limit, known)
+            found, pages = _Reader().read(pdf, limit, known, key[0])
         finally:
             pdf.close()
         if memo:
@@ -225,15 +225,16 @@ class _Reader:
         self.fonts: dict[tuple, _Font | None] = {}
         self.programs: dict[tuple, _Program] = {}  # font file stream -> its program
 
-    def read(self, pdf: pikepdf.Pdf, limit: int,
-             known: dict[str, list] | None = None) -> tuple[list[MissingGlyph], dict]:
+    def read(self, pdf: pikepdf.Pdf, limit: int, known: dict[str, list] | None = None,
+             file: bytes = b"") -> tuple[list[MissingGlyph], dict]:
         """The missing glyphs, and what each page read showed, by its digest (when ``known``
-        holds what pages read before showed, by theirs)."""
+        holds what pages read before showed, by theirs; ``file``: the digest of the PDF's
+        bytes)."""
         found: dict[tuple[str, int], MissingGlyph] = {}
         pages: dict[str, list] = {}
-        memo: dict[tuple, bytes] = {}
+        digests = page_digests(pdf, file) if known is not None else []
         for number, page in enumerate(pdf.pages, 1):
-            digest = page_digest(page.obj, memo).hex() if known is not None else ""
+            digest = digests[number - 1] if known is not None else ""
             shown = known.get(digest) if digest else None
             if shown is None:
                 shown = self.page(page.obj)
