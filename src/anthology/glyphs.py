@@ -23,7 +23,7 @@ from functools import cached_property
 
 import pikepdf
 
-from .pageread import page_digests
+from .pageread import page_digests, remembered
 from .paged.cache import Cache
 
 _SHOW = {"Tj", "TJ", "'", '"'}
@@ -56,7 +56,7 @@ def missing_glyphs(data: bytes, limit: int = 50, cache: Cache | None = None,
     key = (hashlib.sha256(data).digest(), limit)
     if key not in _checked:
         memo = Cache.key("glyph pages", 1, remember) if cache and remember else ""
-        known = _remembered(cache, memo) if memo else None
+        known = remembered(cache, memo) if memo else None
         pdf = pikepdf.open(io.BytesIO(data))
         try:
             found, pages = _Reader().read(pdf, limit, known, key[0])
@@ -68,14 +68,6 @@ def missing_glyphs(data: bytes, limit: int = 50, cache: Cache | None = None,
         while len(_checked) > 8:  # the files of the last build or two
             del _checked[next(iter(_checked))]
     return list(_checked[key])
-
-
-def _remembered(cache: Cache, key: str) -> dict[str, list]:
-    stored = cache.get(key)
-    try:
-        return dict(json.loads(stored)) if stored is not None else {}
-    except ValueError:
-        return {}
 
 
 _checked: dict[tuple[bytes, int], tuple[MissingGlyph, ...]] = {}  # by the file's digest

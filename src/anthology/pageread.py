@@ -53,12 +53,7 @@ def read_interior(path: Path, cache: Cache | None = None, remember: str = "") ->
     ``remember`` (an edition's interior) are not read again."""
     cache = cache or Cache.nowhere()
     key = Cache.key("preflight pages", _VERSION, remember) if remember else ""
-    known: dict[str, list] = {}
-    if key and (stored := cache.get(key)) is not None:
-        try:
-            known = dict(json.loads(stored))
-        except ValueError:
-            known = {}
+    known = remembered(cache, key) if key else {}
     data = path.read_bytes()
     with pikepdf.open(io.BytesIO(data)) as pdf:
         digests = page_digests(pdf, hashlib.sha256(data).digest())
@@ -82,6 +77,16 @@ def read_interior(path: Path, cache: Cache | None = None, remember: str = "") ->
     if key:
         cache.put(key, json.dumps({d: known[d] for d in digests}).encode())
     return interior
+
+
+def remembered(cache: Cache, key: str) -> dict[str, list]:
+    """What pages read before showed, by their digests, as kept under ``key`` (none if
+    nothing, or nothing readable, is)."""
+    stored = cache.get(key)
+    try:
+        return dict(json.loads(stored)) if stored is not None else {}
+    except ValueError:
+        return {}
 
 
 def _box(page: pikepdf.Dictionary, name: str) -> tuple[float, ...] | None:
