@@ -10,13 +10,14 @@ drawn only when the browser asks for it.
 from __future__ import annotations
 
 import copy
+import hashlib
 import io
 import threading
 from collections import OrderedDict
 
 import pikepdf
 
-from .pageread import page_digest  # what preflight keeps a page's reading by
+from .pageread import page_digests  # what preflight keeps a page's reading by
 
 SCALE = 1.25            # PNG pixels per PDF point
 KEPT_IMAGES = 400       # PNGs kept in memory, least recently used dropped
@@ -58,9 +59,8 @@ class Pages:
         import pypdfium2
         self.store = store
         with pikepdf.open(io.BytesIO(pdf)) as document:
-            memo: dict = {}
             self.labels = [page.label for page in document.pages]
-            self.keys = [page_digest(page.obj, memo).hex() for page in document.pages]
+            self.keys = list(page_digests(document, hashlib.sha256(pdf).digest()))
             self.sizes = [(float(page.mediabox[2]) - float(page.mediabox[0]),
                            float(page.mediabox[3]) - float(page.mediabox[1]))
                           for page in document.pages]
