@@ -96,11 +96,14 @@ class Preview:
     def __init__(self, manifest: Path, report: Callable[[str], None] = lambda line: None,
                  jobs: int | None = None, cache_dir: Path | None = None):
         from .paged.cache import Cache, default_folder
+        from .paged.runner import Runner
         from .paged.workers import default_jobs
         from .pageimages import Store
         self.manifest, self.report = manifest, report
         self.cache = Cache(cache_dir or default_folder())
-        self.runner = _kept_runner(jobs or default_jobs(), self.cache)
+        # The workers outlive each layout: an edit's layout should not wait for new workers
+        # to import WeasyPrint. They stop when a layout fails, or on release(failed=True).
+        self.runner = Runner(jobs or default_jobs(), self.cache, keep_workers=True)
         self.runner.start()  # the workers import WeasyPrint while the book is read
         self.store = Store()
         self.pages = None  # pageimages.Pages shown, once laid out
@@ -260,20 +263,6 @@ class Preview:
             problem += f'<p class="note">{html.escape(note)}</p>'
         return PAGE.format(version=version, problem=problem, spreads=spreads(sheets),
                            title=html.escape(self.manifest.name))
-
-
-def _kept_runner(jobs: int, cache):
-    """A paged.runner.Runner whose workers outlive each layout: the engine lets them go before
-    the join, to keep a build's memory down, but an edit's layout should not wait for new
-    workers to import WeasyPrint. They stop when a layout fails, or on ``release(True)``."""
-    from .paged.runner import Runner
-
-    class KeptRunner(Runner):
-        def release(self, failed: bool = False) -> None:
-            if failed:
-                super().release(failed=True)
-
-    return KeptRunner(jobs, cache)
 
 
 def with_pieces(book, pieces: list):

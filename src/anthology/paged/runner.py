@@ -22,11 +22,13 @@ from .workers import Workers
 class Runner:
     """Lays out jobs: from the cache when it has them, else in ``jobs`` worker processes,
     started on first need (use it as a context manager). Tells ``progress`` what it lays
-    out and what it finds in the cache."""
+    out and what it finds in the cache. With ``keep_workers`` (the preview), the workers
+    outlive each ``release()`` but one of a failure."""
 
     def __init__(self, jobs: int = 1, cache: Cache | None = None,
-                 progress: Progress | None = None):
+                 progress: Progress | None = None, keep_workers: bool = False):
         self.jobs, self.progress = max(1, jobs), progress or Progress()
+        self.keep_workers = keep_workers
         self.cache = cache or Cache.nowhere()
         self._workers: Workers | None = None
         self.refused: set[str] = set()  # URLs a layout could not read (see build)
@@ -35,10 +37,16 @@ class Runner:
         return self
 
     def __exit__(self, kind, error, trace) -> None:
-        self.release(failed=kind is not None)
+        self._stop(failed=kind is not None)
 
     def release(self, failed: bool = False) -> None:
-        """Stop the workers (they are started again if more is submitted)."""
+        """Stop the workers (they are started again if more is submitted), unless they are
+        kept and nothing ``failed``."""
+        if failed or not self.keep_workers:
+            self._stop(failed)
+
+    def _stop(self, failed: bool) -> None:
+        """Let the workers finish what was submitted, or after a failure kill them at once."""
         if self._workers is not None:
             self._workers.kill() if failed else self._workers.close()
             self._workers = None
