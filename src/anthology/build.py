@@ -16,6 +16,7 @@ from .files import write_atomically
 from .editions import Editions
 from .model import Book, Edition, book_images, load_book
 from .paged.cache import Cache, default_folder
+from .paged.pool import Pool
 from .paged.runner import Runner
 from .paged.workers import default_jobs, release_memory
 from .progress import Callbacks, Progress
@@ -113,7 +114,8 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
           cache_dir: str | Path | None = None,
           cancel: threading.Event | None = None,
           editions: Iterable[str] = (),
-          reporter: Progress | None = None) -> Built:
+          reporter: Progress | None = None,
+          pool: Pool | None = None, prune: bool = True) -> Built:
     """Validate the manifest and write the chosen formats of the chosen ``editions`` (default:
     all) into ``out_dir``.
 
@@ -123,7 +125,10 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
     Once ``cancel`` is set, the build stops (KeyboardInterrupt) at the next stage, and at the
     latest before writing. ``reporter`` is told the stages, their counts and what the cache
     held (else ``progress`` is called with each stage's name, and ``chunk_progress`` with
-    the body's chunks done of their total).
+    the body's chunks done of their total). Layouts run in ``jobs`` processes of this
+    machine, or in a ``pool`` the caller started (a Dask cluster, a catalogue's shared
+    workers: paged/pool.py), which it also stops. The cache is pruned at the end, if
+    ``prune``.
     """
     if reporter is None:
         reporter = Callbacks(progress, chunk_progress)
@@ -140,7 +145,7 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
                              f"{', '.join(FORMATS)}")
     manifest = Path(manifest)
     out_dir = Path(out_dir)
-    with Runner(jobs or default_jobs(), None, reporter) as runner:
+    with Runner(jobs or default_jobs(), None, reporter, pool=pool) as runner:
         runner.start()  # the workers import WeasyPrint while the manifest is read
         stage("checking the manifest")
         book = load_book(manifest)
@@ -182,8 +187,9 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
             if path.suffix == ".pdf":
                 require_glyphs(path, data, cache, f"{book.uid} {path.name}")
 
-    cache.prune()
-    warnings = list(dict.fromkeys(warnings + cache.warnings))
+    if prune:  # (not while other builds sharing the cache still read it: a catalogue)
+        cache.prune()
+    warnings = list(dict.fromkeys(warnings + cache.warnings + (pool.warnings if pool else [])))
     stage("writing the files")
     for path, data in rendered.items():
         write_atomically(path, data)

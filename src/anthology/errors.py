@@ -10,6 +10,7 @@
 | 5    | WriteError         | the folder is on a read-only file system                       |
 | 6    | WriteError         | permission denied                                              |
 | 7    | WriteError         | another error writing a file                                   |
+| 8    | ClusterError       | the Dask cluster: unreachable, lost, or no worker with our fonts |
 | 130  | (KeyboardInterrupt)| interrupted: Ctrl-C or SIGTERM (128 + SIGINT)                  |
 
 This module imports nothing of anthology's, so that every layer may raise these.
@@ -95,6 +96,13 @@ class WriteError(AnthologyError):
         self.path, self.errno, self.reason = Path(path), error.errno, reason(error)
         self.exit_code = self.EXIT_CODES.get(error.errno, WriteError.exit_code)
         super().__init__(f"cannot write {self.path}: {self.reason}")
+
+
+class ClusterError(AnthologyError):
+    """The Dask cluster a build was sent to cannot be used: its scheduler cannot be reached
+    or went away, or none of its workers has this machine's fonts."""
+
+    exit_code = 8
 
 
 def reason(error: OSError) -> str:

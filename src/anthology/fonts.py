@@ -31,9 +31,11 @@ from pathlib import Path
 
 from .glyphs import INVISIBLE
 from .paged.cache import Cache
+from .paged.layout import FONT_FOLDERS
 
-# Where Debian's font packages put their files: a theme's local() faces are read from here.
-SYSTEM_FONT_FOLDERS = ("/usr/share/fonts", "/usr/local/share/fonts")
+# Where Debian's font packages put their files: a theme's local() faces are read from here
+# (on a cluster, from each worker's own disk: paged/layout.py's SYSTEM_FOLDERS).
+SYSTEM_FONT_FOLDERS = FONT_FOLDERS
 
 # The text faces a book falls back to when its own is not installed, the first one present:
 # serifs with Latin, Greek and Cyrillic in all four styles (fonts-noto-core, then

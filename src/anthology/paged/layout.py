@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import logging
+import os
 import struct
 import uuid
 from contextlib import contextmanager
@@ -25,25 +26,48 @@ from .cache import Cache, digest
 
 ENTRY = "anthology-entry-"  # ids windows.py gives a long list's entries, its own business
 
+# What a cluster's worker reads of its own disk, the rest coming with the job: files of
+# Debian packages, at the same paths on every machine set up alike (fonts.py's folders, the
+# ICC profile's; cluster.py checks that they are the same files).
+FONT_FOLDERS = ("/usr/share/fonts", "/usr/local/share/fonts")
+SYSTEM_FOLDERS = (*FONT_FOLDERS, "/usr/share/color/icc")
 
-def local_fetcher(roots):
-    from weasyprint.urls import URLFetcher
+
+def on_system(path: str) -> bool:
+    return any(Path(path).is_relative_to(folder) for folder in SYSTEM_FOLDERS)
+
+
+def local_fetcher(roots, carried: dict[str, tuple[bytes, str]] | None = None):
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class Carried(URLFetcherResponse):
+        """A file that came with the job: no path, so that WeasyPrint never reads it
+        again from a disk (it would reopen an image by its path)."""
+        path = None
 
     class LocalFetcher(URLFetcher):
         """Lets WeasyPrint read the given files and files inside the given folders, and
         nothing else: no network, no other file on the machine (``data:`` URLs hold their
         own bytes). What it refuses, or cannot read, is listed in ``refused``: WeasyPrint
-        would leave it out of the page without a word."""
+        would leave it out of the page without a word. On a cluster's worker, the files
+        of the client's machine are ``carried`` (path -> bytes and media type: see
+        cluster.carried) and only the rest, the system's, are read from disk."""
 
         def __init__(self):
             super().__init__(allowed_protocols={"file", "data"})
-            self.roots = [Path(root).resolve() for root in roots]
+            self.roots = [Path(root).resolve() for root in roots
+                          if carried is None or on_system(root)]
             self.refused: list[str] = []
 
         def fetch(self, url, headers=None):
             parts = urlsplit(url)
             if parts.scheme == "data":
                 return super().fetch(url, headers)
+            if carried is not None and parts.scheme == "file" and \
+                    (found := carried.get(os.path.normpath(unquote(parts.path)))):
+                data, media_type = found
+                return Carried(Path(os.path.normpath(unquote(parts.path))).as_uri(), data,
+                               {"Content-type": media_type})
             path = Path(unquote(parts.path)).resolve()
             if parts.scheme != "file" or parts.netloc not in ("", "localhost") or not any(
                     path.is_relative_to(root) for root in self.roots):
@@ -181,8 +205,9 @@ def warm_up() -> None:
     import weasyprint  # noqa: F401
 
 
-def lay_out(job: LayoutJob) -> Laid:
-    """Run WeasyPrint on one document (in a worker process, or in this one)."""
+def lay_out(job: LayoutJob, carried: dict[str, tuple[bytes, str]] | None = None) -> Laid:
+    """Run WeasyPrint on one document (in a worker process, or in this one); on a cluster's
+    worker, with the files of the client's machine ``carried`` (see local_fetcher)."""
     from weasyprint import HTML
     _cache_page_references()
     _keep_notes_with_their_calls()
@@ -190,7 +215,7 @@ def lay_out(job: LayoutJob) -> Laid:
     _first_line_once()
     logging.getLogger("weasyprint").setLevel(logging.CRITICAL)  # refusals are by design
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    fetcher = local_fetcher(job.roots)
+    fetcher = local_fetcher(job.roots, carried)
     fonts = font_configuration()
     profiles: dict = {}  # print.css's @color-profile lands here; the PDF writer reads it
     sheets = []

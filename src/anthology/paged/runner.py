@@ -15,22 +15,26 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from ..progress import Progress
 from .cache import Cache
 from .layout import BOOK, Laid, LayoutJob, Piece, Stored, lay_out
+from .pool import Pool
 from .windows import NOT_YET, Counted, Layouts, Pages
 from .workers import Workers
 
 
 class Runner:
     """Lays out jobs: from the cache when it has them, else in ``jobs`` worker processes,
-    started on first need (use it as a context manager). Tells ``progress`` what it lays
-    out and what it finds in the cache. With ``keep_workers`` (the preview), the workers
-    outlive each ``release()`` but one of a failure."""
+    started on first need (use it as a context manager), or in a ``pool`` that others share
+    (a catalogue's, a Dask cluster: pool.py), which its owner starts and stops. Tells
+    ``progress`` what it lays out and what it finds in the cache. With ``keep_workers`` (the
+    preview), the workers outlive each ``release()`` but one of a failure."""
 
     def __init__(self, jobs: int = 1, cache: Cache | None = None,
-                 progress: Progress | None = None, keep_workers: bool = False):
-        self.jobs, self.progress = max(1, jobs), progress or Progress()
-        self.keep_workers = keep_workers
+                 progress: Progress | None = None, keep_workers: bool = False,
+                 pool: Pool | None = None):
+        self.jobs = pool.size if pool is not None else max(1, jobs)
+        self.progress, self.keep_workers, self.pool = progress or Progress(), keep_workers, pool
         self.cache = cache or Cache.nowhere()
         self._workers: Workers | None = None
+        self._submitted: list[Future] = []  # to a shared pool: cancelled if this build fails
         self.refused: set[str] = set()  # URLs a layout could not read (see build)
 
     def __enter__(self) -> Runner:
@@ -46,14 +50,19 @@ class Runner:
             self._stop(failed)
 
     def _stop(self, failed: bool) -> None:
-        """Let the workers finish what was submitted, or after a failure kill them at once."""
+        """Let the workers finish what was submitted, or after a failure kill them at once
+        (of a shared pool, cancel what this runner submitted)."""
+        if failed:
+            for running in self._submitted:
+                running.cancel()
+        self._submitted = []
         if self._workers is not None:
             self._workers.kill() if failed else self._workers.close()
             self._workers = None
 
     def start(self) -> None:
         """Start the workers ahead of the first job (a build does while reading the book)."""
-        if self.jobs > 1 and self._workers is None:
+        if self.jobs > 1 and self.pool is None and self._workers is None:
             self._workers = Workers(self.jobs)
             self._workers.start()
 
@@ -71,6 +80,10 @@ class Runner:
             except ValueError:  # an entry of the right checksum but not a layout: rebuild
                 pass
         self.progress.cached("layouts", False)
+        if self.pool is not None:
+            running = self.pool.submit(job, urgent)
+            self._submitted = [f for f in self._submitted if not f.done()] + [running]
+            return Pending(self, key, job.base_url, running=running)
         if self.jobs == 1:
             return Pending(self, key, job.base_url, job=job)
         if self._workers is None:

@@ -107,9 +107,11 @@ def _picklable(value) -> bool:
 
 
 class Workers:
-    """``count`` worker processes fed from one queue; ``submit`` returns a Future."""
+    """``count`` worker processes of this machine fed from one queue (a pool.Pool);
+    ``submit`` returns a Future."""
 
     def __init__(self, count: int):
+        self.size, self.warnings = count, []
         self._queue: queue.PriorityQueue = queue.PriorityQueue()
         self._order = itertools.count()  # first in, first out within a priority
         self._processes: set[subprocess.Popen] = set()
