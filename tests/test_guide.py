@@ -13,6 +13,8 @@ The snippet convention (the guide's own "About the examples" says it for editors
                        snippet has its own) and, unless it gives ``stories:`` or ``parts:``,
                        before the minimal book's one story;
   ``fragment=story``   one story entry (a mapping) or a list of them: the book's ``stories:``;
+  ``fragment=catalogue`` a catalogue (``books:``, ``out:``): loaded beside a small book for
+                       each of its entries;
   ``error=M047,M016``  ``check`` must fail, with each of these codes among its problems;
   ``warning=W005``     ``check`` must pass, with each of these warnings (and no other).
 
@@ -35,6 +37,7 @@ from pathlib import Path
 import pytest
 
 from anthology import errors, model
+from anthology.catalogue import load_catalogue
 from anthology.codes import Code
 from anthology.errors import ManifestError
 from anthology.lint import lint
@@ -78,8 +81,8 @@ def parse_marks(comment: str, line: int) -> dict[str, str]:
             raise ValueError(f"docs/guide.md:{line}: unknown guide marker {word!r} "
                              f"(expected one of {sorted(WORDS)}, each as word=value)")
         marks[key] = value
-    if marks.get("fragment", "book") not in ("book", "story"):
-        raise ValueError(f"docs/guide.md:{line}: fragment is 'book' or 'story'")
+    if marks.get("fragment", "book") not in ("book", "story", "catalogue"):
+        raise ValueError(f"docs/guide.md:{line}: fragment is 'book', 'story' or 'catalogue'")
     return marks
 
 
@@ -151,8 +154,28 @@ def make_folder(snippet: Snippet, folder: Path, files: dict[str, str]) -> Path:
     return manifest
 
 
+def check_catalogue(snippet: Snippet, folder: Path) -> str | None:
+    """A catalogue: loaded as `anthology build` loads one, beside a small book for each of its
+    books: entries (a pattern's * made a folder's name)."""
+    import yaml
+    catalogue = folder / "catalogue.yaml"
+    folder.mkdir(parents=True, exist_ok=True)
+    catalogue.write_text(snippet.text, encoding="utf-8")
+    for n, pattern in enumerate(yaml.safe_load(snippet.text)["books"]):
+        manifest = folder / pattern.replace("*", f"title-{n}")
+        manifest.parent.mkdir(parents=True, exist_ok=True)
+        manifest.write_text("title: T\nstories:\n  - author: A\n    text: hi\n")
+    try:
+        load_catalogue(catalogue)
+    except ManifestError as error:
+        return f"{snippet}: the example is not a valid catalogue:\n{error}"
+    return None
+
+
 def check_snippet(snippet: Snippet, folder: Path, files: dict[str, str]) -> str | None:
     """Why the snippet does not do what the guide says it does, or None."""
+    if snippet.marks.get("fragment") == "catalogue":
+        return check_catalogue(snippet, folder)
     manifest = make_folder(snippet, folder, files)
     try:
         book = load_book(manifest)

@@ -605,9 +605,9 @@ def _nested_model(annotation) -> type[BaseModel] | None:
     return None
 
 
-def _fields_at(loc: tuple) -> list[str]:
+def _fields_at(loc: tuple, root: type[BaseModel]) -> list[str]:
     """The keys allowed where ``loc`` points, for 'did you mean' hints."""
-    model: type[BaseModel] | None = Book
+    model: type[BaseModel] | None = root
     for key in loc:
         if isinstance(key, str):
             field = model.model_fields.get(key)
@@ -617,16 +617,18 @@ def _fields_at(loc: tuple) -> list[str]:
     return list(model.model_fields)
 
 
-def _problem(data, error: dict) -> Problem:
+def schema_problem(data, error: dict, root: type[BaseModel]) -> Problem:
+    """One of pydantic's errors validating ``data`` as ``root`` (the Book, a catalogue), as a
+    Problem: where it is, its code, and what was expected in words."""
     loc, kind, value = tuple(error["loc"]), error["type"], error.get("input")
     if kind == "extra_forbidden":
         key = loc[-1]
-        close = difflib.get_close_matches(str(key), _fields_at(loc[:-1]), n=1, cutoff=0.6)
-        home = next((name for name in _fields_at(loc[:-1])
-                     if key in _fields_at((*loc[:-1], name))), None)
+        close = difflib.get_close_matches(str(key), _fields_at(loc[:-1], root), n=1, cutoff=0.6)
+        home = next((name for name in _fields_at(loc[:-1], root)
+                     if key in _fields_at((*loc[:-1], name), root)), None)
         hint = f" (did you mean '{close[0]}'?)" if close else \
             f" (it belongs under '{home}:', as {home}: {{{key}: ...}})" if home else \
-            f" (expected one of: {', '.join(_fields_at(loc[:-1]))})"
+            f" (expected one of: {', '.join(_fields_at(loc[:-1], root))})"
         file, line = locate(data, loc)
         return Problem(file, line, Code.UNKNOWN_KEY, dotted_path(loc[:-1]),
                        f"unknown key '{key}'{hint}")
@@ -681,7 +683,7 @@ def load_book(path: str | Path) -> Book:
     try:
         book = Book.model_validate(data)
     except ValidationError as error:
-        found = [_problem(data, e) for e in error.errors()]
+        found = [schema_problem(data, e, Book) for e in error.errors()]
         # "unknown key 'autor' (did you mean 'author'?)" already says that 'author' is missing.
         suggested = {(p.path, m[1]) for p in found if p.code == Code.UNKNOWN_KEY
                      and (m := re.search(r"did you mean '(\w+)'", p.message))}

@@ -5,6 +5,7 @@ layouts it found in the cache rather than made. The library only records and cal
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -112,6 +113,65 @@ class Progress:
         return "from the cache: " + ", ".join(
             f"{found} of {found + made} {what}" for what, (found, made) in self.cache.items()
         ) + f"; {self.pages_laid_out} page{'s' if self.pages_laid_out != 1 else ''} laid out"
+
+
+@dataclass
+class Ended:
+    """A catalogue's title done: its name, its time, and its error if it failed."""
+    name: str
+    seconds: float
+    error: Exception | None
+
+
+class Titles(Progress):
+    """A catalogue's progress: a Progress of each title's own (``title``), which also adds
+    its layouts to the whole's; the titles ended (``done_with``), with their outcomes. Titles
+    are built side by side, on threads: what they share is changed under a lock."""
+
+    def __init__(self, total: int, clock: Callable[[], float] = time.monotonic):
+        super().__init__(clock)
+        self.total = total
+        self.building: dict[str, Progress] = {}
+        self.done: list[Ended] = []
+        self.lock = threading.Lock()
+
+    def title(self, name: str) -> Progress:
+        """The progress of the title ``name``, which starts now."""
+        shown = _Title(self)
+        with self.lock:
+            self.building[name] = shown
+        self.changed()
+        return shown
+
+    def done_with(self, name: str, error: Exception | None) -> None:
+        """The title ``name`` ended, with ``error`` if it failed."""
+        with self.lock:
+            shown = self.building.pop(name)
+            self.done.append(Ended(name, shown.seconds(), error))
+        self.title_ended(self.done[-1])
+        self.changed()
+
+    def title_ended(self, ended: Ended) -> None:
+        """Called as each title ends; a display overrides it."""
+
+
+class _Title(Progress):
+    def __init__(self, whole: Titles):
+        super().__init__(whole.clock)
+        self.whole = whole
+
+    def cached(self, what: str, found: bool) -> None:
+        super().cached(what, found)
+        with self.whole.lock:
+            self.whole.cached(what, found)
+
+    def laid_out(self, pages: int) -> None:
+        super().laid_out(pages)
+        with self.whole.lock:
+            self.whole.laid_out(pages)
+
+    def changed(self) -> None:
+        self.whole.changed()
 
 
 class Callbacks(Progress):

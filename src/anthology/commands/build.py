@@ -4,12 +4,17 @@ every change."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..build import FORMATS, build
-from ..errors import AnthologyError
+from ..catalogue import is_catalogue
+from ..errors import AnthologyError, InputError
+from ..paged.pool import opened
+from ..paged.workers import default_jobs
 from . import terminal, whole_number
 from .preflight import add_edition_option, report
 
@@ -25,10 +30,12 @@ def _formats(value: str) -> list[str]:
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser("build", help="validate the manifest and write the book")
-    parser.add_argument("manifest", type=Path, help="the book's YAML manifest")
-    parser.add_argument("--out", type=Path, default=Path("build"),
-                        help="output folder (default: build)")
+    parser = subparsers.add_parser("build", help="validate the manifest and write the book "
+                                   "(or every book of a catalogue)")
+    parser.add_argument("manifest", type=Path, help="the book's YAML manifest, or a catalogue "
+                        "(a YAML file with a books: list of manifests)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="output folder (default: build; a catalogue names its own)")
     parser.add_argument("--format", type=_formats, default=None,
                         help=f"comma-separated formats to write, of {','.join(FORMATS)} "
                         "(default: every edition's; onix for a book with editions:)")
@@ -42,22 +49,74 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--cache", type=Path, default=None,
                         help="where laid-out pieces are kept between builds (default: "
                         "$ANTHOLOGY_CACHE_DIR, else ~/.cache/anthology)")
+    parser.add_argument("--cluster", default=os.environ.get("ANTHOLOGY_CLUSTER") or None,
+                        metavar="ADDRESS",
+                        help="lay out on a Dask cluster: its scheduler's address "
+                        "(tcp://host:8786), or local:N to start N worker processes here "
+                        "(default: $ANTHOLOGY_CLUSTER, else this machine's processes; needs "
+                        "pip install 'anthology[cluster]')")
     return parser
 
 
 def run(args) -> int:
+    if is_catalogue(args.manifest):
+        return _catalogue(args)
+    args.out = args.out or Path("build")
     if args.watch:
         return _watch(args)
-    with terminal.progress(args.quiet) as shown:
+    with terminal.progress(args.quiet) as shown, _pool(args) as pool:
         built = build(args.manifest, args.out, args.format, jobs=args.jobs,
                       cache_dir=args.cache, cancel=terminal.INTERRUPTED,
-                      editions=args.edition, reporter=shown)
+                      editions=args.edition, reporter=shown, pool=pool)
     terminal.warn(built.warnings)
     if not args.quiet:
         for path in built.outputs.values():
             print(path)
     if built.preflight is not None:
         report(built.book, built.preflight, args.quiet)
+    return 0
+
+
+@contextmanager
+def _pool(args):
+    """The cluster asked for, for the whole command; else None (the build starts this
+    machine's processes, as it always has)."""
+    if not args.cluster:
+        yield None
+        return
+    with opened(args.cluster, args.jobs or default_jobs()) as pool:
+        yield pool
+
+
+def _catalogue(args) -> int:
+    """Build every title of the catalogue; a title that fails does not stop the others."""
+    from ..catalogue import build_catalogue, load_catalogue
+    if args.out is not None or args.watch:
+        raise InputError(f"{args.manifest} is a catalogue: it names each title's out folder "
+                         "(out:), and --watch is for one book; leave out --out and --watch")
+    catalogue = load_catalogue(args.manifest)
+    catalogue.formats = args.format or catalogue.formats
+    catalogue.editions = args.edition or catalogue.editions
+    jobs = args.jobs or default_jobs()
+    with terminal.titles_progress(args.quiet, len(catalogue.titles)) as shown, \
+            opened(args.cluster, jobs) as pool:
+        results = build_catalogue(catalogue, pool, shown, args.cache, terminal.INTERRUPTED)
+    if not args.quiet:
+        print(f"  {terminal.titles_ending(shown)}", file=sys.stderr)
+    failed = [r for r in results if r.error is not None]
+    for result in results:
+        if result.built is not None:
+            terminal.warn(result.built.warnings, prefix=f"{result.title.name}: ")
+            if not args.quiet:
+                for path in result.built.outputs.values():
+                    print(path)
+    for result in failed:
+        print(f"anthology: {result.title.name} failed: "
+              + terminal.describe(result.error).removeprefix("anthology: "), file=sys.stderr)
+    if failed:
+        print(f"anthology: {len(failed)} of {len(results)} titles failed: "
+              + ", ".join(r.title.name for r in failed), file=sys.stderr)
+        return max(r.error.exit_code for r in failed)
     return 0
 
 

@@ -9,7 +9,7 @@ import threading
 from contextlib import contextmanager
 
 from ..errors import AnthologyError, ManifestError
-from ..progress import Progress, Stage, clock
+from ..progress import Ended, Progress, Stage, Titles, clock
 
 INTERRUPTED = threading.Event()
 
@@ -58,6 +58,76 @@ def progress(quiet: bool):
             yield shown                                   # clocks tick while the build waits
     if shown.ended is not None:
         print(f"  {ending(shown)}", file=sys.stderr)
+
+
+@contextmanager
+def titles_progress(quiet: bool, total: int):
+    """Yields a catalogue's Progress (progress.Titles), shown: a line as each title ends;
+    on a terminal, live below them, the titles done, the layouts made and found, and each
+    title building with its stage. Nothing with --quiet."""
+    if quiet:
+        yield Titles(total)
+    elif not sys.stderr.isatty():
+        yield _TitleLines(total)
+    else:
+        from rich.console import Console
+        from rich.live import Live
+        shown = _LiveTitles(total, Console(stderr=True))
+        with Live(get_renderable=shown.render, console=shown.console, transient=True,
+                  refresh_per_second=8) as shown.live:
+            yield shown
+
+
+def title_line(ended: Ended, number: int, total: int) -> str:
+    """A title as it ends: "[3/20]   12.3s  river/book.yaml", or "[4/20] failed  ...: why"."""
+    if ended.error is None:
+        return f"[{number}/{total}] {clock(ended.seconds):>7}  {ended.name}"
+    why = str(ended.error).splitlines()[0] if str(ended.error) else type(ended.error).__name__
+    return f"[{number}/{total}]  failed  {ended.name}: {why}"
+
+
+def titles_ending(shown: Titles) -> str:
+    """The last line: "built 19 of 20 titles in 3:12 · from the cache: ..."."""
+    made = sum(ended.error is None for ended in shown.done)
+    return " · ".join(filter(None, [f"built {made} of {shown.total} titles in "
+                                    f"{clock(shown.seconds())}", shown.reuse()]))
+
+
+class _TitleLines(Titles):
+    def title_ended(self, ended: Ended) -> None:
+        print(f"  {title_line(ended, len(self.done), self.total)}", file=sys.stderr, flush=True)
+
+
+class _LiveTitles(Titles):
+    def __init__(self, total: int, console):
+        from rich.spinner import Spinner
+        super().__init__(total)
+        self.console, self.spinner, self.live = console, Spinner("dots"), None
+
+    def title_ended(self, ended: Ended) -> None:
+        self.console.print(f"  {title_line(ended, len(self.done), self.total)}",
+                           highlight=False, markup=False)
+
+    def render(self):
+        from rich.table import Table
+        now = self.clock()
+        grid = Table.grid(padding=(0, 1), expand=True)
+        grid.add_column(no_wrap=True, min_width=1)
+        grid.add_column(no_wrap=True, overflow="ellipsis", ratio=1)
+        grid.add_column(no_wrap=True, justify="right")
+        layouts = self.cache.get("layouts", [0, 0])
+        grid.add_row(self.spinner, f"titles {len(self.done)}/{self.total} · layouts "
+                     f"{layouts[1]} laid out, {layouts[0]} from the cache",
+                     clock(now - self.started))
+        with self.lock:
+            building = list(self.building.items())
+        for name, title in building:
+            stage = title.current
+            if stage is not None:
+                counts = [str(count) for count in list(stage.counts.values())]
+                grid.add_row("", f"  {name}: " + " · ".join([stage.name, *counts]),
+                             clock(stage.seconds(now)))
+        return grid
 
 
 def stage_line(stage: Stage, now: float) -> str:

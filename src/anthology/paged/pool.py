@@ -7,7 +7,9 @@ A catalogue's titles share one pool, so that many small books keep every worker 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from typing import Protocol
 
 from ..errors import InputError
@@ -29,6 +31,19 @@ class Pool(Protocol):
 
     def kill(self) -> None:
         """Stop at once (an error or an interrupt)."""
+
+
+@contextmanager
+def opened(cluster: str | None, jobs: int) -> Iterator[Pool]:
+    """``open_pool``, started; closed at the end, or killed if what ran in it failed."""
+    pool = open_pool(cluster, jobs)
+    pool.start()
+    try:
+        yield pool
+    except BaseException:
+        pool.kill()
+        raise
+    pool.close()
 
 
 def open_pool(cluster: str | None, jobs: int) -> Pool:
