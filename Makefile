@@ -23,7 +23,7 @@ test-fast: $(READY) $(CHECKERS)
 BENCH_ARGS ?=
 bench: $(READY)
 	bash scripts/setup-system.sh --bench
-	$(BIN)/python -m pip install -q -e '.[test,icu,word,bench]'
+	$(BIN)/python -m pip install -q -e '.[test,icu,word,cluster,bench]'
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 bench-check: $(READY)
@@ -46,7 +46,7 @@ $(READY): pyproject.toml scripts/setup-system.sh
 	bash scripts/setup-system.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test,icu,word]'
+	$(BIN)/python -m pip install -q -e '.[test,icu,word,cluster]'
 	touch $@
 
 # Test-only checkers: Debian's chromium and Node.js, then Ace by DAISY and epub.js from npm
