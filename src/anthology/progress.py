@@ -148,7 +148,7 @@ class Titles(Progress):
         with self.lock:
             shown = self.building.pop(name)
             self.done.append(Ended(name, shown.seconds(), error))
-        self.title_ended(self.done[-1])
+            self.title_ended(self.done[-1])  # (one title's line at a time)
         self.changed()
 
     def title_ended(self, ended: Ended) -> None:

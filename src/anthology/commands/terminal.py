@@ -95,7 +95,8 @@ def titles_ending(shown: Titles) -> str:
 
 class _TitleLines(Titles):
     def title_ended(self, ended: Ended) -> None:
-        print(f"  {title_line(ended, len(self.done), self.total)}", file=sys.stderr, flush=True)
+        sys.stderr.write(f"  {title_line(ended, len(self.done), self.total)}\n")
+        sys.stderr.flush()
 
 
 class _LiveTitles(Titles):

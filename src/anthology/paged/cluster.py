@@ -1,7 +1,7 @@
 """The workers of a Dask cluster as a layout pool (pool.Pool), for ``--cluster``.
 
 A job goes to the cluster with everything it reads of this machine: the book's images and
-the theme's files (``Carried``, scattered once per set of files, not once per job). A
+the theme's files (``Carried``, sent once per set of files, not once per job). A
 worker never reads this machine's disk; what it reads of its own is the system's: fonts
 and the ICC profile, from Debian packages, at the same paths. Those must be the same
 files, or the same book would print otherwise: every worker reports them (name, version,
@@ -18,6 +18,8 @@ import mimetypes
 import os
 import re
 import threading
+import uuid
+import warnings
 from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import lru_cache
@@ -116,7 +118,7 @@ class Cluster:
     def __init__(self, client, cluster=None, address: str = ""):
         self.client, self._cluster, self.address = client, cluster, address
         self.warnings: list[str] = []
-        self._scattered: dict[tuple, object] = {}    # (roots, resources, system) -> future
+        self._carried: dict[tuple, object] = {}    # (roots, resources, system) -> future
         self._allowed: dict[tuple, list | None] = {}  # system files -> workers (None: all)
         self._running: set = set()
         self._lock = threading.Lock()
@@ -128,7 +130,8 @@ class Cluster:
         """A LocalCluster of ``count`` worker processes, one job at a time each."""
         distributed = _distributed()
         cluster = distributed.LocalCluster(
-            n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None,
+            n_workers=count, threads_per_worker=1, processes=True,
+            dashboard_address="127.0.0.1:0",  # its HTTP server on a free port, not on 8787
             silence_logs=logging.CRITICAL)
         return cls(distributed.Client(cluster), cluster, f"local:{count}")
 
@@ -137,7 +140,7 @@ class Cluster:
         """The cluster whose scheduler is at ``address``, once it has a worker."""
         distributed = _distributed()
         try:
-            client = distributed.Client(address, timeout=10)
+            client = distributed.Client(address)  # (dask's connect timeout: 30 s)
         except (OSError, TimeoutError) as error:
             raise ClusterError(f"cannot reach the Dask scheduler at {address} ({error}); "
                                "start it (dask scheduler) or check the address") from None
@@ -148,6 +151,12 @@ class Cluster:
             raise ClusterError(f"the Dask scheduler at {address} has had no worker for "
                                f"{WAIT_FOR_WORKERS} s; start some (dask worker {address})")
         return cls(client, None, address)
+
+    def __enter__(self) -> Cluster:
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        self.kill() if kind is not None else self.close()
 
     def start(self) -> None:
         """The workers are already started."""
@@ -193,18 +202,23 @@ class Cluster:
                             + (f" ({error})" if error else "") + "; nothing was written")
 
     def _prepared(self, job: LayoutJob) -> tuple[object, list | None]:
-        """The job's files, scattered once for every job that reads the same; the workers
+        """The job's files, sent once for every job that reads the same; the workers
         that have this machine's system files."""
         with self._lock:
             key = (job.roots, job.resources, tuple(css for css, _ in job.stylesheets))
-            if key not in self._scattered:
+            if key not in self._carried:
                 bundle = carried(job)
-                self._scattered[key] = (self.client.scatter(bundle, hash=False),
-                                        tuple(path for path, _ in bundle.system))
-            scattered, system = self._scattered[key]
+                with warnings.catch_warnings():  # "large object in the task graph": it is
+                    warnings.simplefilter("ignore")
+                    # a task, not scattered data: a worker that dies with it is not the
+                    # end of it, the scheduler makes it again elsewhere
+                    files = self.client.submit(_identity, bundle, priority=2,
+                                               key=f"anthology-files-{uuid.uuid4().hex}")
+                self._carried[key] = (files, tuple(path for path, _ in bundle.system))
+            files, system = self._carried[key]
             if system not in self._allowed:
                 self._allowed[system] = self._workers_with(list(system))
-            return scattered, self._allowed[system]
+            return files, self._allowed[system]
 
     def _workers_with(self, system: list[str]) -> list | None:
         """The workers whose system files are ours (None: all of them); a warning for each
@@ -239,6 +253,10 @@ class Cluster:
         for remote in running:
             remote.cancel()
         self.close()
+
+
+def _identity(value):
+    return value
 
 
 def _distributed():
