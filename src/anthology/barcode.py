@@ -24,6 +24,7 @@ from barcode.ean import EAN13
 from lxml import etree
 
 from . import isbn as isbns
+from .native import PDFIUM
 
 BOX_WIDTH, BOX_HEIGHT = 50.8, 30.48  # mm: the 2in x 1.2in box the fragment fills
 MAGNIFICATION = 0.85
@@ -147,16 +148,17 @@ def read_barcodes(pdf: bytes | Path, box: tuple[float, float, float, float],
     Each text is the 13 digits, followed by a space and the add-on's digits when there is
     one: "9781402894626 51995".
     """
-    doc, page = _page(pdf)
-    try:
-        width, height = page.get_size()
-        left, top, right, bottom = (v * 72 for v in box)
-        bitmap = page.render(scale=dpi / 72, grayscale=True,
-                             crop=(left, height - bottom, width - right, top))
-        image = bitmap.to_pil()
-    finally:
-        page.close()
-        doc.close()
+    with PDFIUM:
+        doc, page = _page(pdf)
+        try:
+            width, height = page.get_size()
+            left, top, right, bottom = (v * 72 for v in box)
+            bitmap = page.render(scale=dpi / 72, grayscale=True,
+                                 crop=(left, height - bottom, width - right, top))
+            image = bitmap.to_pil()
+        finally:
+            page.close()
+            doc.close()
     found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.EAN13,
                                    ean_add_on_symbol=zxingcpp.EanAddOnSymbol.Read)
     # zxing gives the add-on's digits after the 13 without a space. The rows of the main
@@ -212,30 +214,33 @@ def zone_marks(pdf: bytes | Path, zone_box: tuple[float, float, float, float],
             text = " ".join(w for w, _ in words)
             marks.append((min(b[1] for _, b in words), words[0][1][0], f"text '{text}'"))
 
-    doc, page = _page(pdf)
-    try:
-        origin_x, _, _, origin_top = page.get_mediabox()  # WeasyPrint's starts at -bleed
-        kinds = {pdfium.raw.FPDF_PAGEOBJ_PATH: "path", pdfium.raw.FPDF_PAGEOBJ_IMAGE: "image",
-                 pdfium.raw.FPDF_PAGEOBJ_SHADING: "shading"}
-        forms = []  # the matrices of the Form XObjects the current object is in, outermost first
-        for obj in page.get_objects():
-            del forms[obj.level:]
-            if obj.type == pdfium.raw.FPDF_PAGEOBJ_FORM:
-                forms.append(obj.get_matrix())
-            kind = kinds.get(obj.type)
-            if kind is None:  # text (read above), forms (their objects follow)
-                continue
-            rect = obj.get_bounds()  # in the space of the innermost form
-            for matrix in reversed(forms):
-                rect = matrix.on_rect(*rect)
-            left, bottom, right, top = rect
-            b = ((left - origin_x) / 72, (origin_top - top) / 72, (right - origin_x) / 72,
-                 (origin_top - bottom) / 72)
-            if _inside(zone_box, b) or not _overlaps(b, zone_box) or _inside(b, allowed_box):
-                continue
-            marks.append((b[1], b[0], f"{kind} {b[2] - b[0]:.2f}in x {b[3] - b[1]:.2f}in"))
-    finally:
-        page.close()
-        doc.close()
+    with PDFIUM:
+        doc, page = _page(pdf)
+        try:
+            origin_x, _, _, origin_top = page.get_mediabox()  # WeasyPrint's starts at -bleed
+            kinds = {pdfium.raw.FPDF_PAGEOBJ_PATH: "path",
+                     pdfium.raw.FPDF_PAGEOBJ_IMAGE: "image",
+                     pdfium.raw.FPDF_PAGEOBJ_SHADING: "shading"}
+            forms = []  # the matrices of the forms the current object is in, outermost first
+            for obj in page.get_objects():
+                del forms[obj.level:]
+                if obj.type == pdfium.raw.FPDF_PAGEOBJ_FORM:
+                    forms.append(obj.get_matrix())
+                kind = kinds.get(obj.type)
+                if kind is None:  # text (read above), forms (their objects follow)
+                    continue
+                rect = obj.get_bounds()  # in the space of the innermost form
+                for matrix in reversed(forms):
+                    rect = matrix.on_rect(*rect)
+                left, bottom, right, top = rect
+                b = ((left - origin_x) / 72, (origin_top - top) / 72, (right - origin_x) / 72,
+                     (origin_top - bottom) / 72)
+                if _inside(zone_box, b) or not _overlaps(b, zone_box) \
+                        or _inside(b, allowed_box):
+                    continue
+                marks.append((b[1], b[0], f"{kind} {b[2] - b[0]:.2f}in x {b[3] - b[1]:.2f}in"))
+        finally:
+            page.close()
+            doc.close()
     return [f"{what} at {left:.2f}in, {top:.2f}in" for top, left, what in sorted(marks)]
 

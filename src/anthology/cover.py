@@ -19,6 +19,7 @@ from . import fonts
 from .model import Book
 from .paged.cache import files_digest
 from .paged.layout import LayoutJob
+from .native import PDFIUM
 from .profiles import CASE_LAMINATE, COVER_BLEED, PAPER_THICKNESS
 from .theme import Theme
 
@@ -208,8 +209,12 @@ def cover_image(book: Book, front_panel_pdf: bytes) -> bytes:
 
     width, height = book.print.trim
     dpi = max(IMAGE_MIN[0] / width, IMAGE_MIN[1] / height)
-    page = pypdfium2.PdfDocument(front_panel_pdf)[0]
-    image = page.render(scale=math.ceil(dpi) / 72).to_pil().convert("RGB")
+    with PDFIUM:
+        document = pypdfium2.PdfDocument(front_panel_pdf)
+        try:
+            image = document[0].render(scale=math.ceil(dpi) / 72).to_pil().convert("RGB")
+        finally:
+            document.close()
     out = io.BytesIO()
     image.save(out, "JPEG", quality=90, optimize=True)
     return out.getvalue()

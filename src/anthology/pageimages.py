@@ -17,11 +17,11 @@ from collections import OrderedDict
 
 import pikepdf
 
+from .native import PDFIUM
 from .pageread import page_digests  # what preflight keeps a page's reading by
 
 SCALE = 1.25            # PNG pixels per PDF point
 KEPT_IMAGES = 400       # PNGs kept in memory, least recently used dropped
-_PDFIUM = threading.Lock()  # pdfium is not thread-safe
 
 
 def _searchable(text: str) -> str:
@@ -64,7 +64,7 @@ class Pages:
             self.sizes = [(float(page.mediabox[2]) - float(page.mediabox[0]),
                            float(page.mediabox[3]) - float(page.mediabox[1]))
                           for page in document.pages]
-        with _PDFIUM, store.lock:
+        with PDFIUM, store.lock:
             drawn = pypdfium2.PdfDocument(pdf)
             self.texts = [store.texts[key] if key in store.texts
                           else _searchable(drawn[n].get_textpage().get_text_range())
@@ -94,7 +94,7 @@ class Pages:
 
     @staticmethod
     def _draw(document, n: int) -> bytes:
-        with _PDFIUM:
+        with PDFIUM:
             image = document[n].render(scale=SCALE).to_pil()
         out = io.BytesIO()
         image.save(out, "PNG")

@@ -21,6 +21,7 @@ from pathlib import Path
 import pikepdf
 
 from .paged.cache import Cache
+from .native import PDFIUM
 
 _VERSION = 1
 _FILL = {"g": 1, "rg": 3, "k": 4, "sc": None, "scn": None}
@@ -60,12 +61,13 @@ def read_interior(path: Path, cache: Cache | None = None, remember: str = "") ->
         todo = [i for i, d in enumerate(digests) if d not in known]
         if todo:
             import pypdfium2
-            document = pypdfium2.PdfDocument(str(path))
-            try:
-                for i in todo:
-                    known[digests[i]] = [_text_box(document[i]), _fills(pdf.pages[i])]
-            finally:
-                document.close()
+            with PDFIUM:
+                document = pypdfium2.PdfDocument(str(path))
+                try:
+                    for i in todo:
+                        known[digests[i]] = [_text_box(document[i]), _fills(pdf.pages[i])]
+                finally:
+                    document.close()
         pages = [PageText(tuple(box) if box else None, tuple(map(tuple, fills)),
                           *(_box(page.obj, name) for name in ("/MediaBox", "/TrimBox",
                                                                "/BleedBox")))
