@@ -1,5 +1,6 @@
 """Catalogues (catalogue.py): many books built by one `anthology build catalogue.yaml`, their
-layouts in one pool; a title that fails does not stop the others."""
+layouts in one pool; a title that fails (its manifest, its preflight) does not stop the
+others."""
 
 from __future__ import annotations
 
@@ -29,60 +30,74 @@ BOOKS = {
          "The river woke in April and carried the winter's letters down to the sea.")]),
     "tide": ("Broken Tide", [
         ("Misspelt", "Ada Example", "This book has a key its schema does not know.")]),
+    "pier": ("A Pier Too Short", [  # KDP prints 24 pages or more: its preflight fails
+        ("Gulls", "Ada Example", "The gulls sat on the pier and waited for the boats.")]),
 }
+
+
+MORE = ("The tide turned at noon and the boats came back one by one, their nets heavy, "
+        "their crews quiet; on the quay the children counted them and ran to tell the "
+        "houses up the hill which of the fathers were home, and which were still out.")
 
 
 def _write_books(folder: Path) -> Path:
     for name, (title, pieces) in BOOKS.items():
         lines = [f"title: {title}", "editors: [Ana Ortiz]", "date: 2024-06-01", "stories:"]
         for heading, author, text in pieces:
-            lines += [f"  - title: {heading}", f"    author: {author}", f"    text: {text}"]
+            lines += [f"  - title: {heading}", f"    author: {author}", "    text: |",
+                      f"      {text}"]
+            if name in ("coast", "valley"):  # long enough to print: KDP wants 24 pages
+                lines += ["", *(f"      {n}. " + MORE + "\n" for n in range(1, 46))]
         if name == "tide":
             lines.append("    titel: A misspelt key")
+        if name == "pier":
+            lines += ["print:", "  profile: kdp"]
         (folder / name).mkdir(parents=True)
         (folder / name / "book.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     catalogue = folder / "catalogue.yaml"
     catalogue.write_text('books:\n  - "*/book.yaml"\nout: build/{folder}\n'
-                         "formats: [pdf, epub]\n", encoding="utf-8")
+                         "formats: [print, epub]\n", encoding="utf-8")
     return catalogue
 
 
 @pytest.mark.slow
-def test_a_catalogue_builds_every_good_title_and_names_the_broken_one(tmp_path):
+def test_a_catalogue_builds_every_good_title_and_names_the_failed_ones(tmp_path):
     catalogue = _write_books(tmp_path)
     command = [ANTHOLOGY, "build", str(catalogue), "--cache", str(tmp_path / "cache")]
     result = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 2, result.stderr  # the broken title's manifest error
+    assert result.returncode == 3, result.stderr  # the highest: pier's preflight
     assert "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
     # Progress: a line per title as it ends, then the titles and layouts of them all.
     ended = [line.strip() for line in lines if line.strip().startswith("[")]
-    assert sorted(line[:5] for line in ended) == ["[1/3]", "[2/3]", "[3/3]"]
+    assert sorted(line[:5] for line in ended) == ["[1/4]", "[2/4]", "[3/4]", "[4/4]"]
     assert any("failed  tide/book.yaml: book.yaml:" in line and "M016" in line
                for line in ended)
-    summary = re.search(r"built 2 of 3 titles in .* from the cache: 0 of (\d+) layouts",
+    summary = re.search(r"built 2 of 4 titles in .* from the cache: 0 of (\d+) layouts",
                         result.stderr)
     assert summary, result.stderr
-    # The summary names the failed title and its error, with the file and line.
-    assert "anthology: tide/book.yaml failed: the manifest has 1 problem:" in result.stderr
-    assert "book.yaml:8: M016 stories[0]: unknown key 'titel' (did you mean 'title'?)" in \
+    # The summary names each failed title and its error: the manifest's file and line, the
+    # preflight check that failed.
+    assert "anthology: tide/book.yaml failed: the manifest has 1 problem:\n" \
+        "book.yaml:9: M016 stories[0]: unknown key 'titel' (did you mean 'title'?)" in \
         result.stderr
-    assert "1 of 3 titles failed: tide/book.yaml" in result.stderr
+    assert re.search(r"anthology: pier/book.yaml failed: preflight failed: P001 page count: "
+                     r"\d+ pages \(kdp: 24-828\)", result.stderr), result.stderr
+    assert "2 of 4 titles failed: pier/book.yaml, tide/book.yaml" in result.stderr
     assert not (tmp_path / "build" / "tide").exists()
 
-    for name in ("coast", "valley"):
-        title, pieces = BOOKS[name]
+    for name, slug in (("coast", "salt-and-harbour-lights"),
+                       ("valley", "poems-of-the-upper-valley")):
         out = tmp_path / "build" / name
-        slug = {"coast": "salt-and-harbour-lights", "valley": "poems-of-the-upper-valley"}[name]
-        assert sorted(p.name for p in out.iterdir()) == [f"{slug}.epub", f"{slug}.pdf"]
-        printed = squash(" ".join(pdf_pages(out / f"{slug}.pdf")))
+        assert sorted(p.name for p in out.iterdir()) == [f"{slug}-print.pdf", f"{slug}.epub"]
+        printed = squash(" ".join(pdf_pages(out / f"{slug}-print.pdf")))
         read = squash(" ".join(text for _, text in epub_spine_texts(out / f"{slug}.epub")))
-        for _, _, text in pieces:
+        for _, _, text in BOOKS[name][1]:
             assert squash(text) in printed and squash(text) in read
 
     # Built again, every title is found in the cache the titles share: nothing is laid out.
     again = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert again.returncode == 2
+    assert again.returncode == 3
     layouts = summary[1]
     assert f"from the cache: {layouts} of {layouts} layouts" in again.stderr and \
         "; 0 pages laid out" in again.stderr, again.stderr
@@ -93,7 +108,7 @@ def test_a_catalogue_is_told_from_a_manifest(tmp_path):
     assert is_catalogue(catalogue)
     assert not is_catalogue(tmp_path / "coast" / "book.yaml")
     assert [t.name for t in load_catalogue(catalogue).titles] == \
-        ["coast/book.yaml", "tide/book.yaml", "valley/book.yaml"]
+        ["coast/book.yaml", "pier/book.yaml", "tide/book.yaml", "valley/book.yaml"]
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -127,7 +127,7 @@ def _watch(args) -> int:
     def rebuild():
         try:
             built = build(args.manifest, args.out, args.format, jobs=args.jobs,
-                          cache_dir=args.cache, editions=args.edition)
+                          cache_dir=args.cache, editions=args.edition, pool=pool)
             print(f"built {', '.join(str(p) for p in built.outputs.values())}", flush=True)
         except AnthologyError as error:
             print(terminal.describe(error), file=sys.stderr, flush=True)
@@ -136,5 +136,6 @@ def _watch(args) -> int:
                   flush=True)
         print("watching for changes (Ctrl-C stops)", flush=True)
 
-    watch(args.manifest.resolve().parent, rebuild, threading.Event(), ignore=(args.out,))
+    with _pool(args) as pool:
+        watch(args.manifest.resolve().parent, rebuild, threading.Event(), ignore=(args.out,))
     return 0
