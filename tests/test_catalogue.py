@@ -107,6 +107,10 @@ def test_a_catalogue_is_told_from_a_manifest(tmp_path):
     catalogue = _write_books(tmp_path)
     assert is_catalogue(catalogue)
     assert not is_catalogue(tmp_path / "coast" / "book.yaml")
+    flow = tmp_path / "flow.json"
+    flow.write_text(f'{{"books": ["{tmp_path}/*/book.yaml"], "out": "out/{{folder}}"}}')
+    assert is_catalogue(flow)  # JSON is YAML too; and a pattern may be absolute
+    assert len(load_catalogue(flow).titles) == 4
     assert [t.name for t in load_catalogue(catalogue).titles] == \
         ["coast/book.yaml", "pier/book.yaml", "tide/book.yaml", "valley/book.yaml"]
 
@@ -120,6 +124,10 @@ def test_a_catalogue_is_told_from_a_manifest(tmp_path):
      "catalogue.yaml:2: M033 out: unknown {title} in the out folder pattern"),
     ('books: ["*/book.yaml"]\nformat: [pdf]\n',
      "catalogue.yaml:2: M016 unknown key 'format' (did you mean 'formats'?)"),
+    ('books: ["*/book.yaml"]\nout: "build/{folder"\n',
+     "catalogue.yaml:2: M033 out: a lone { or } in the out folder pattern"),
+    ('books: ["*.yaml"]\n',  # only the catalogue itself: not a book
+     "catalogue.yaml:1: M071 books[0]: '*.yaml' matches no manifest"),
 ])
 def test_a_catalogues_problems_are_named_at_their_lines(tmp_path, text, expected):
     _write_books(tmp_path)

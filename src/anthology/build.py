@@ -189,7 +189,7 @@ def build(manifest: str | Path, out_dir: str | Path = "build",
 
     if prune:  # (not while other builds sharing the cache still read it: a catalogue)
         cache.prune()
-    warnings = list(dict.fromkeys(warnings + cache.warnings + (pool.warnings if pool else [])))
+    warnings = list(dict.fromkeys(warnings + cache.warnings))
     stage("writing the files")
     for path, data in rendered.items():
         write_atomically(path, data)

@@ -10,6 +10,7 @@ that fails does not stop the others: its error is its result.
 
 from __future__ import annotations
 
+import glob
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -26,9 +27,10 @@ from .manifest import locate, parse_yaml
 from .model import schema_problem
 from .paged.cache import Cache, default_folder
 from .paged.pool import Pool
+from .paged.workers import default_jobs
 from .progress import Titles
 
-_BOOKS_KEY = re.compile(rb"^books[ \t]*:", re.M)
+_BOOKS_KEY = re.compile(rb"""^[{ \t]*["']?books["']?[ \t]*:""", re.M)  # block or flow style
 PLACES = ("folder", "stem")  # what an out: pattern may name: the manifest's folder, its name
 
 
@@ -44,10 +46,15 @@ class CatalogueFile(BaseModel):
     @classmethod
     def _pattern(cls, value: str) -> str:
         names = set(re.findall(r"{([^{}]*)}", value))
+        expected = ("expected {folder} (the folder of a book's manifest) or {stem} (its file "
+                    "name without .yaml)")
         if unknown := names - set(PLACES):
             raise ValueError(f"unknown {{{sorted(unknown)[0]}}} in the out folder pattern; "
-                             "expected {folder} (the folder of a book's manifest) or {stem} "
-                             "(its file name without .yaml)")
+                             + expected)
+        try:
+            value.format(folder="", stem="")
+        except (ValueError, IndexError, KeyError):
+            raise ValueError(f"a lone {{ or }} in the out folder pattern; {expected}") from None
         return value
 
 
@@ -93,17 +100,17 @@ def load_catalogue(path: Path) -> Catalogue:
         data = parse_yaml(path.read_bytes(), path.name)
     except OSError as error:
         raise ManifestError([Problem(str(path), 0, Code.UNREADABLE_MANIFEST, "",
-                                     f"cannot read the catalogue: {error}")]) from None
+                                     f"cannot read the catalogue: {error}")], "catalogue") from None
     try:
         chosen = CatalogueFile.model_validate(data)
     except ValidationError as error:
         raise ManifestError([schema_problem(data, e, CatalogueFile)
-                             for e in error.errors()]) from None
+                             for e in error.errors()], "catalogue") from None
     folder, problems = path.resolve().parent, []
     manifests: dict[Path, None] = {}
     for index, pattern in enumerate(chosen.books):
-        found = sorted(folder.glob(pattern)) if any(c in pattern for c in "*?[") \
-            else [folder / pattern] if (folder / pattern).is_file() else []
+        found = [p for p in map(Path, sorted(glob.glob(str(folder / pattern))))
+                 if p.is_file() and p.resolve() != path.resolve()]  # not the catalogue
         if not found:
             problems.append(Problem(*locate(data, ("books", index)), Code.NO_BOOKS,
                                     f"books[{index}]", f"{pattern!r} matches no manifest "
@@ -119,17 +126,18 @@ def load_catalogue(path: Path) -> Catalogue:
                                     f"written to {title.out}; put {{stem}} or {{folder}} in "
                                     "the pattern"))
     if problems:
-        raise ManifestError(problems)
+        raise ManifestError(problems, "catalogue")
     return Catalogue(titles, chosen.formats, chosen.editions)
 
 
 def build_catalogue(catalogue: Catalogue, pool: Pool, progress: Titles,
                     cache_dir: Path | None = None,
                     cancel: threading.Event | None = None) -> list[Result]:
-    """Build every title, a few at a time (one more than the pool runs jobs at once, so
-    that its workers are kept busy while a title is joined and written), all laying out in
-    ``pool``. A title's error is its result; a ClusterError (the pool is gone) or an
-    interrupt stops them all."""
+    """Build every title, a few at a time, all laying out in ``pool``: one more than the
+    pool runs jobs at once, so that its workers are kept busy while a title is joined and
+    written (but no more than this machine has cores for, which does that work). A title's
+    error is its result; a ClusterError (the pool is gone) or an interrupt stops them all,
+    and is raised once every title has stopped."""
     cancel = cancel or threading.Event()
     stopped: list[BaseException] = []
 
@@ -137,15 +145,21 @@ def build_catalogue(catalogue: Catalogue, pool: Pool, progress: Titles,
         result = Result(title)
         shown = progress.title(title.name)
         try:
-            if not stopped:
-                result.built = build(
-                    title.manifest, title.out, catalogue.formats, cache_dir=cache_dir,
-                    cancel=cancel, editions=catalogue.editions, reporter=shown, pool=pool,
-                    prune=False)
-                result.error = _failed_preflight(result.built)
-        except (ClusterError, KeyboardInterrupt) as error:
+            if stopped:
+                raise AnthologyError("not built: the catalogue stopped")
+            result.built = build(
+                title.manifest, title.out, catalogue.formats, cache_dir=cache_dir,
+                cancel=cancel, editions=catalogue.editions, reporter=shown, pool=pool,
+                prune=False)
+            result.error = _failed_preflight(result.built)
+        except ClusterError as error:
             stopped.append(error)
             cancel.set()
+            result.error = error
+        except KeyboardInterrupt as error:
+            stopped.append(error)
+            cancel.set()
+            result.error = AnthologyError("not built: interrupted")
         except AnthologyError as error:
             result.error = error
         except Exception as error:  # noqa: BLE001 - one title's bug is its own failure
@@ -153,7 +167,8 @@ def build_catalogue(catalogue: Catalogue, pool: Pool, progress: Titles,
         progress.done_with(title.name, result.error)
         return result
 
-    titles = ThreadPoolExecutor(max_workers=pool.size + 1, thread_name_prefix="title")
+    titles = ThreadPoolExecutor(max_workers=min(pool.size, default_jobs()) + 1,
+                                thread_name_prefix="title")
     try:
         results = list(titles.map(one, catalogue.titles))
     except BaseException:  # interrupted: the titles stop at their next stage

@@ -55,10 +55,11 @@ class Problem:
 
 
 class ManifestError(InputError):
-    """Every problem found in a manifest, in file order."""
+    """Every problem found in a manifest (or a catalogue: ``what``), in file order."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], what: str = "manifest"):
         self.problems = sorted(set(problems), key=lambda p: (p.file, p.line, p.path, p.message))
+        self.what = what
         super().__init__("\n".join(map(str, self.problems)))
 
 

@@ -117,10 +117,12 @@ class Progress:
 
 @dataclass
 class Ended:
-    """A catalogue's title done: its name, its time, and its error if it failed."""
+    """A catalogue's title done: its name, its time, its error if it failed, and how many
+    titles had ended with it."""
     name: str
     seconds: float
     error: Exception | None
+    number: int
 
 
 class Titles(Progress):
@@ -147,8 +149,9 @@ class Titles(Progress):
         """The title ``name`` ended, with ``error`` if it failed."""
         with self.lock:
             shown = self.building.pop(name)
-            self.done.append(Ended(name, shown.seconds(), error))
-            self.title_ended(self.done[-1])  # (one title's line at a time)
+            ended = Ended(name, shown.seconds(), error, len(self.done) + 1)
+            self.done.append(ended)
+        self.title_ended(ended)
         self.changed()
 
     def title_ended(self, ended: Ended) -> None:

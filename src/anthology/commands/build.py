@@ -68,7 +68,7 @@ def run(args) -> int:
         built = build(args.manifest, args.out, args.format, jobs=args.jobs,
                       cache_dir=args.cache, cancel=terminal.INTERRUPTED,
                       editions=args.edition, reporter=shown, pool=pool)
-    terminal.warn(built.warnings)
+    terminal.warn((pool.warnings if pool else []) + built.warnings)
     if not args.quiet:
         for path in built.outputs.values():
             print(path)
@@ -103,6 +103,7 @@ def _catalogue(args) -> int:
         results = build_catalogue(catalogue, pool, shown, args.cache, terminal.INTERRUPTED)
     if not args.quiet:
         print(f"  {terminal.titles_ending(shown)}", file=sys.stderr)
+    terminal.warn(pool.warnings)
     failed = [r for r in results if r.error is not None]
     for result in results:
         if result.built is not None:

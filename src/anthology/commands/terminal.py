@@ -33,7 +33,8 @@ def describe(error: AnthologyError) -> str:
     """The message for a user's error: the manifest's problems one a line, else one line."""
     if isinstance(error, ManifestError):
         count = len(error.problems)
-        return f"anthology: the manifest has {count} problem{'s' if count != 1 else ''}:\n{error}"
+        return (f"anthology: the {error.what} has {count} problem{'s' if count != 1 else ''}:"
+                f"\n{error}")
     return f"anthology: {error}"
 
 
@@ -67,23 +68,31 @@ def titles_progress(quiet: bool, total: int):
     title building with its stage. Nothing with --quiet."""
     if quiet:
         yield Titles(total)
-    elif not sys.stderr.isatty():
-        yield _TitleLines(total)
-    else:
-        from rich.console import Console
-        from rich.live import Live
-        shown = _LiveTitles(total, Console(stderr=True))
-        with Live(get_renderable=shown.render, console=shown.console, transient=True,
-                  refresh_per_second=8) as shown.live:
+        return
+    if not sys.stderr.isatty():
+        shown = _TitleLines(total)
+        try:
             yield shown
+        finally:
+            shown.printing.acquire()  # stopped (Ctrl-C): titles still ending print nothing
+        return
+    from rich.console import Console
+    from rich.live import Live
+    shown = _LiveTitles(total, Console(stderr=True))
+    with Live(get_renderable=shown.render, console=shown.console, transient=True,
+              refresh_per_second=8) as shown.live:
+        try:
+            yield shown
+        finally:
+            shown.printing.acquire()
 
 
-def title_line(ended: Ended, number: int, total: int) -> str:
+def title_line(ended: Ended, total: int) -> str:
     """A title as it ends: "[3/20]   12.3s  river/book.yaml", or "[4/20] failed  ...: why"."""
     if ended.error is None:
-        return f"[{number}/{total}] {clock(ended.seconds):>7}  {ended.name}"
+        return f"[{ended.number}/{total}] {clock(ended.seconds):>7}  {ended.name}"
     why = str(ended.error).splitlines()[0] if str(ended.error) else type(ended.error).__name__
-    return f"[{number}/{total}]  failed  {ended.name}: {why}"
+    return f"[{ended.number}/{total}]  failed  {ended.name}: {why}"
 
 
 def titles_ending(shown: Titles) -> str:
@@ -94,20 +103,25 @@ def titles_ending(shown: Titles) -> str:
 
 
 class _TitleLines(Titles):
+    def __init__(self, total: int):
+        super().__init__(total)
+        self.printing = threading.Lock()  # a line at a time, from the titles' threads
+
     def title_ended(self, ended: Ended) -> None:
-        sys.stderr.write(f"  {title_line(ended, len(self.done), self.total)}\n")
-        sys.stderr.flush()
+        with self.printing:
+            print(f"  {title_line(ended, self.total)}", file=sys.stderr, flush=True)
 
 
-class _LiveTitles(Titles):
+class _LiveTitles(_TitleLines):
     def __init__(self, total: int, console):
         from rich.spinner import Spinner
         super().__init__(total)
         self.console, self.spinner, self.live = console, Spinner("dots"), None
 
     def title_ended(self, ended: Ended) -> None:
-        self.console.print(f"  {title_line(ended, len(self.done), self.total)}",
-                           highlight=False, markup=False)
+        with self.printing:
+            self.console.print(f"  {title_line(ended, self.total)}", highlight=False,
+                               markup=False)
 
     def render(self):
         from rich.table import Table

@@ -17,20 +17,24 @@ import logging
 import mimetypes
 import os
 import re
+import signal
 import threading
+import time
 import uuid
 import warnings
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from ..errors import ClusterError
+from ..errors import AnthologyError, ClusterError, InputError
 from .layout import Laid, LayoutJob, lay_out, on_system
 
 _FILE_URL = re.compile(r"""url\(\s*['"]?(file://[^)'"\s]+)""")
 WAIT_FOR_WORKERS = 30  # seconds a scheduler may take to have its first worker
+WORKERS_EVERY = 2      # seconds between asking the scheduler which workers it has
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class Carried:
     files it reads of the worker's, with their SHA-256 here."""
     files: dict[str, tuple[bytes, str]]
     system: tuple[tuple[str, str], ...]
+    software: tuple[str, ...]
 
 
 def carried(job: LayoutJob) -> Carried:
@@ -62,7 +67,7 @@ def carried(job: LayoutJob) -> Carried:
              for url in _FILE_URL.findall(css)}
     system = tuple((path, face(path)[2]) for path in sorted(named) if on_system(path)
                    and Path(path).is_file())
-    return Carried(files, system)
+    return Carried(files, system, software())
 
 
 @lru_cache(maxsize=None)
@@ -87,9 +92,25 @@ def face(path: str) -> tuple[str, str, str] | None:
     return _face(path, stat.st_size, stat.st_mtime_ns)
 
 
+SOFTWARE = "software"  # a report's entry for what lays pages out, beside the files'
+
+
 def faces(paths: list[str]) -> dict[str, tuple[str, str, str] | None]:
-    """What a worker reports of the system files ``paths``."""
-    return {path: face(path) for path in paths}
+    """What a worker reports of the system files ``paths`` (each a ``face``), and under
+    SOFTWARE the versions of what lays pages out: the same files in another WeasyPrint or
+    Pango would not give the same pages."""
+    return {**{path: face(path) for path in paths}, SOFTWARE: software()}
+
+
+@lru_cache(maxsize=1)
+def software() -> tuple[str, str, str]:
+    from weasyprint.text.ffi import pango
+
+    from .. import __version__
+    from .layout import weasyprint_version
+    pango_version = pango.pango_version()
+    return (f"anthology {__version__}", f"WeasyPrint {weasyprint_version()}",
+            f"Pango {pango_version // 10000}.{pango_version // 100 % 100}.{pango_version % 100}")
 
 
 def differences(ours: dict, theirs: dict) -> list[str]:
@@ -99,7 +120,9 @@ def differences(ours: dict, theirs: dict) -> list[str]:
         other = theirs.get(path)
         if other == mine:
             continue
-        if other is None:
+        if path == SOFTWARE:
+            out.append(f"it runs {', '.join(other or ['?'])}, this machine {', '.join(mine)}")
+        elif other is None:
             out.append(f"it has no {path} (here: {_named(mine)})")
         else:
             out.append(f"{path} is {_named(other)} there, {_named(mine)} here")
@@ -118,21 +141,24 @@ class Cluster:
     def __init__(self, client, cluster=None, address: str = ""):
         self.client, self._cluster, self.address = client, cluster, address
         self.warnings: list[str] = []
-        self._carried: dict[tuple, object] = {}    # (roots, resources, system) -> future
-        self._allowed: dict[tuple, list | None] = {}  # system files -> workers (None: all)
-        self._running: set = set()
+        self._carried: dict[tuple, tuple] = {}  # (roots, resources, CSS) -> (task, system)
+        self._verdicts: dict[tuple, bool] = {}  # (worker, system files) -> they are ours
+        self._workers: dict[str, int] = {}      # worker -> its threads, as last asked
+        self._asked = -WORKERS_EVERY
+        self._wanted: dict[str, list] = {}      # a Dask key -> [our futures waiting, its future]
         self._lock = threading.Lock()
-        workers = client.scheduler_info(n_workers=-1)["workers"].values()
-        self.size = max(1, sum(w.get("nthreads", 1) for w in workers))
+        self._stopping = False
+        self.size = max(1, sum(self._current().values()))
 
     @classmethod
     def local(cls, count: int) -> Cluster:
         """A LocalCluster of ``count`` worker processes, one job at a time each."""
         distributed = _distributed()
-        cluster = distributed.LocalCluster(
-            n_workers=count, threads_per_worker=1, processes=True,
-            dashboard_address="127.0.0.1:0",  # its HTTP server on a free port, not on 8787
-            silence_logs=logging.CRITICAL)
+        with _interrupts_ignored():  # by the workers: Ctrl-C is the client's to handle
+            cluster = distributed.LocalCluster(
+                n_workers=count, threads_per_worker=1, processes=True,
+                dashboard_address="127.0.0.1:0",  # its HTTP server on a free port, not 8787
+                silence_logs=logging.CRITICAL)
         return cls(distributed.Client(cluster), cluster, f"local:{count}")
 
     @classmethod
@@ -144,6 +170,9 @@ class Cluster:
         except (OSError, TimeoutError) as error:
             raise ClusterError(f"cannot reach the Dask scheduler at {address} ({error}); "
                                "start it (dask scheduler) or check the address") from None
+        except (ValueError, TypeError) as error:
+            raise InputError(f"--cluster {address}: not a Dask scheduler's address ({error}); "
+                             "expected tcp://HOST:PORT, or local:N") from None
         try:
             client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS)
         except TimeoutError:
@@ -163,28 +192,43 @@ class Cluster:
 
     def submit(self, job: LayoutJob, urgent: bool = False) -> Future:
         future: Future = Future()
+        key = f"anthology-layout-{job.key()}"
         try:
-            bundle, workers = self._prepared(job)
-            remote = self.client.submit(run_job, job, bundle, key=f"anthology-{job.key()}",
-                                        priority=1 if urgent else 0, workers=workers)
-        except ClusterError:
+            files, workers = self._prepared(job)
+            # Two titles' equal layouts are one Dask task (the same key): it is cancelled
+            # only once neither waits for it (a Dask key is cancelled for all its futures).
+            remote = self.client.submit(run_job, job, files, key=key,
+                                        priority=1 if urgent else 0, workers=workers,
+                                        allow_other_workers=True)
+        except (ClusterError, InputError):
             raise
         except Exception as error:  # noqa: BLE001 - the scheduler went away
             raise self._lost(error) from None
         with self._lock:
-            self._running.add(remote)
+            self._wanted.setdefault(key, [0, remote])[0] += 1
         remote.add_done_callback(lambda done: self._finished(done, future))
-        future.add_done_callback(lambda f: remote.cancel() if f.cancelled() else None)
+        future.add_done_callback(lambda ours: self._let_go(key, remote, ours.cancelled()))
         return future
+
+    def _let_go(self, key: str, remote, cancelled: bool) -> None:
+        with self._lock:
+            if key not in self._wanted:  # all cancelled at once (kill)
+                return
+            self._wanted[key][0] -= 1
+            last = self._wanted[key][0] == 0
+            if last:
+                del self._wanted[key]
+        if cancelled and last:
+            remote.cancel()
 
     def _finished(self, remote, future: Future) -> None:
         """A Dask future's outcome, given to ours (on the client's callback thread)."""
-        with self._lock:
-            self._running.discard(remote)
         if not future.set_running_or_notify_cancel():
-            return
+            return  # we cancelled it
         try:
-            if remote.status == "finished":
+            if self._stopping:
+                future.set_exception(AnthologyError("not built: the build was stopped"))
+            elif remote.status == "finished":
                 future.set_result(Laid.from_bytes(remote.result()))
             elif remote.status == "cancelled":
                 future.set_exception(self._lost(None))
@@ -199,48 +243,58 @@ class Cluster:
 
     def _lost(self, error) -> ClusterError:
         return ClusterError(f"lost the Dask scheduler at {self.address} during the build"
-                            + (f" ({error})" if error else "") + "; nothing was written")
+                            + (f" ({error})" if error else "")
+                            + "; the book's files were not written")
 
-    def _prepared(self, job: LayoutJob) -> tuple[object, list | None]:
-        """The job's files, sent once for every job that reads the same; the workers
-        that have this machine's system files."""
+    def _prepared(self, job: LayoutJob) -> tuple[object, list[str]]:
+        """The task holding the job's files, sent once for every job that reads the same;
+        the workers with this machine's system files and software."""
         with self._lock:
             key = (job.roots, job.resources, tuple(css for css, _ in job.stylesheets))
             if key not in self._carried:
                 bundle = carried(job)
-                with warnings.catch_warnings():  # "large object in the task graph": it is
-                    warnings.simplefilter("ignore")
-                    # a task, not scattered data: a worker that dies with it is not the
-                    # end of it, the scheduler makes it again elsewhere
-                    files = self.client.submit(_identity, bundle, priority=2,
-                                               key=f"anthology-files-{uuid.uuid4().hex}")
+                # a task, not scattered data: if the worker holding it dies, the scheduler
+                # makes it again elsewhere
+                files = self.client.submit(_identity, bundle, priority=2,
+                                           key=f"anthology-files-{uuid.uuid4().hex}")
                 self._carried[key] = (files, tuple(path for path, _ in bundle.system))
             files, system = self._carried[key]
-            if system not in self._allowed:
-                self._allowed[system] = self._workers_with(list(system))
-            return files, self._allowed[system]
+            return files, self._matching(system)
 
-    def _workers_with(self, system: list[str]) -> list | None:
-        """The workers whose system files are ours (None: all of them); a warning for each
-        that is not, a ClusterError if none is."""
-        ours = faces(system)
-        reports = self.client.run(faces, system, on_error="return")
-        refused = {}
-        for worker, theirs in sorted(reports.items()):
-            why = [f"it could not tell ({theirs})"] if isinstance(theirs, Exception) \
-                else differences(ours, theirs)
-            if why:
-                refused[worker] = why
-        message = "; ".join(f"the Dask worker {w} has other fonts than this machine: "
-                            + "; ".join(why) for w, why in refused.items())
-        if refused and len(refused) == len(reports):
-            raise ClusterError(message + ". No worker can lay out this book as this machine "
-                               "would: give the workers the same font packages (README, "
-                               "Building on a cluster)")
-        if not refused:
-            return None
-        self.warnings.append(message + "; anthology does not use it")
-        return sorted(set(reports) - set(refused))
+    def _current(self) -> dict[str, int]:
+        """The scheduler's workers and their threads, asked again every WORKERS_EVERY
+        seconds: workers come and go (a restart, an adaptive cluster)."""
+        if time.monotonic() - self._asked >= WORKERS_EVERY:
+            workers = self.client.scheduler_info(n_workers=-1)["workers"]
+            self._workers = {w: info.get("nthreads", 1) for w, info in workers.items()}
+            self._asked = time.monotonic()
+            self.size = max(1, sum(self._workers.values()))
+        return self._workers
+
+    def _matching(self, system: tuple[str, ...]) -> list[str]:
+        """The workers whose system files and software are this machine's, each asked once
+        (a warning for each that is not); a ClusterError if none is. Jobs prefer them; a
+        job goes elsewhere only if all of them are gone, and then checks where it runs."""
+        current = self._current()
+        unknown = [w for w in current if (w, system) not in self._verdicts]
+        if unknown:
+            ours = faces(list(system))
+            reports = self.client.run(faces, list(system), workers=unknown, on_error="return")
+            for worker in unknown:
+                theirs = reports.get(worker, RuntimeError("no answer"))
+                why = [f"it could not tell ({theirs})"] if isinstance(theirs, Exception) \
+                    else differences(ours, theirs)
+                self._verdicts[(worker, system)] = not why
+                if why:
+                    self.warnings.append(f"the Dask worker {worker} has other fonts or "
+                                         f"software than this machine: {'; '.join(why)}; "
+                                         "anthology does not use it")
+        good = [w for w in current if self._verdicts[(w, system)]]
+        if not good:
+            raise ClusterError("no Dask worker can lay out this book as this machine would: "
+                               + " ".join(self.warnings) + ". Give the workers the same font "
+                               "packages and versions (README, Building on a cluster)")
+        return good
 
     def close(self) -> None:
         self.client.close()
@@ -248,11 +302,27 @@ class Cluster:
             self._cluster.close()
 
     def kill(self) -> None:
+        self._stopping = True
         with self._lock:
-            running, self._running = list(self._running), set()
-        for remote in running:
-            remote.cancel()
+            waiting, self._wanted = [remote for _, remote in self._wanted.values()], {}
+        if waiting:
+            self.client.cancel(waiting)
         self.close()
+
+
+@contextmanager
+def _interrupts_ignored():
+    """SIGINT ignored while processes are started, which inherit it: a Ctrl-C at the
+    terminal reaches the whole process group, and a LocalCluster's workers would each print
+    a traceback. (Only the main thread may change a signal's handler.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, handler)
 
 
 def _identity(value):
@@ -265,6 +335,8 @@ def _distributed():
     except ImportError:
         raise ClusterError("--cluster needs Dask: pip install 'anthology[cluster]'") from None
     logging.getLogger("distributed").setLevel(logging.CRITICAL)  # our messages say it
+    # A job's files are one task of each build, however big: not a slowdown to warn of
+    warnings.filterwarnings("ignore", message="Sending large graph", category=UserWarning)
     return distributed
 
 
@@ -273,17 +345,20 @@ _CHECKED: set[tuple] = set()
 
 
 def run_job(job: LayoutJob, bundle: Carried) -> bytes:
-    """On a worker: lay ``job`` out from what it carries, once its system files are checked
-    to be this machine's."""
+    """On a worker: lay ``job`` out from what it carries, once its system files and
+    software are checked to be the client's (a worker that was not asked: it came later)."""
     with _ONE_AT_A_TIME:
-        if bundle.system not in _CHECKED:
-            mine = {path: (found[2] if (found := face(path)) else None)
-                    for path, _ in bundle.system}
-            wrong = [path for path, sha in bundle.system if mine[path] != sha]
+        if (bundle.system, bundle.software) not in _CHECKED:
+            wrong = [path for path, sha in bundle.system if (face(path) or ("",) * 3)[2] != sha]
+            if software() != bundle.software:
+                wrong.append(f"{', '.join(software())} (the client: "
+                             f"{', '.join(bundle.software)})")
             if wrong:
-                raise ClusterError(f"this Dask worker's system files differ from the client's "
-                                   f"({', '.join(wrong)}); give it the same font packages")
-            _CHECKED.add(bundle.system)
+                from distributed import get_worker
+                raise ClusterError(f"the Dask worker {get_worker().address} has other fonts "
+                                   f"or software than this machine: {'; '.join(wrong)}; give "
+                                   "it the same packages (README, Building on a cluster)")
+            _CHECKED.add((bundle.system, bundle.software))
         from .workers import release_memory
         try:
             return lay_out(job, bundle.files).to_bytes()
