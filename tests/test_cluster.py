@@ -160,19 +160,28 @@ def test_local_cluster_and_workers_elsewhere_give_the_local_bytes_reading_nothin
         build(book, tmp_path / "local2", pool=pool, cache_dir=tmp_path / "c1")
     assert digests(tmp_path / "local2") == local
 
-    processes.worker()
-    processes.worker()
+    # Workers that cannot see the book's folder, nor anthology's built-in theme (where this
+    # machine can hide them), and log any file they open there.
+    hidden = in_namespace(*(f'-t tmpfs none "{folder}"' for folder in (book.parent, BUILTIN)))
+    processes.worker(hidden)
+    processes.worker(hidden)
     processes.wait_for(2)
     with Cluster.connect(processes.address) as pool:
         build(book, tmp_path / "remote", pool=pool, cache_dir=tmp_path / "c2")
     assert digests(tmp_path / "remote") == local
     assert processes.log.read_text() == "", "a worker read the client's files"
 
-    # The spy does see what a worker opens there: a worker told to read the book's picture.
+    # The spy does see what a worker opens there: a worker told to open the book's picture.
     from distributed import Client
+
+    def try_to_open(path: str) -> None:  # (defined here: sent by value, not by name)
+        try:
+            open(path, "rb").close()
+        except OSError:
+            pass  # hidden from it
+
     with Client(processes.address) as client:
-        client.run(lambda path: Path(path).read_bytes() and None,
-                   str(book.parent / "art" / "lighthouse.png"))
+        client.run(try_to_open, str(book.parent / "art" / "lighthouse.png"))
     assert "lighthouse.png" in processes.log.read_text()
 
 
@@ -242,18 +251,24 @@ def test_an_unreachable_scheduler_is_one_clear_line(book, tmp_path):
     assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()
 
 
-def _other_fonts() -> list[str]:
-    """A command prefix running a worker that sees DejaVu Serif where Noto Serif Regular is
-    (a mount namespace of its own); [] if this machine cannot make one."""
-    noto = next(f.path for f in family_faces(FACE) if f.style == "normal" and
-                f.weight == "normal")
-    dejavu = subprocess.run(["fc-match", "-f", "%{file}", "DejaVu Serif"], capture_output=True,
-                            text=True).stdout
-    prefix = ["unshare", "-m", "sh", "-c", f'mount --bind "{dejavu}" "{noto}" && exec "$0" "$@"']
+def in_namespace(*mounts: str) -> list[str]:
+    """A command prefix running a worker in a mount namespace of its own, with ``mounts``
+    made there (`mount` arguments); [] if this machine cannot make one (unshare -m)."""
+    script = " && ".join([*(f"mount {m}" for m in mounts), 'exec "$0" "$@"'])
+    prefix = ["unshare", "-m", "sh", "-c", script]
     if shutil.which("unshare") is None or subprocess.run(
             [*prefix, "true"], capture_output=True).returncode != 0:
         return []
     return prefix
+
+
+def _other_fonts() -> list[str]:
+    """A worker that sees DejaVu Serif where Noto Serif Regular is."""
+    noto = next(f.path for f in family_faces(FACE) if f.style == "normal" and
+                f.weight == "normal")
+    dejavu = subprocess.run(["fc-match", "-f", "%{file}", "DejaVu Serif"], capture_output=True,
+                            text=True).stdout
+    return in_namespace(f'--bind "{dejavu}" "{noto}"')
 
 
 def test_a_worker_with_other_fonts_is_not_used(book, local, processes, tmp_path):

@@ -185,3 +185,38 @@ def test_a_rebuild_finds_every_layout_in_the_cache(make_book, tmp_path):
     assert again.cache["body groups"] == [first.cache["body groups"][1], 0]
     assert [s.name for s in again.stages][0] == "checking the manifest"
     assert again.ended is not None
+
+
+def test_a_catalogues_live_display_never_waits_on_itself():
+    """Titles end on their own threads while rich's thread redraws the display: neither may
+    wait for a lock the other holds (a title's line printed under the titles' lock did)."""
+    import io
+    import threading
+
+    from rich.console import Console
+    from rich.live import Live
+
+    from anthology.commands.terminal import _LiveTitles
+    shown = _LiveTitles(64, Console(file=io.StringIO(), force_terminal=True, width=100))
+
+    def titles(k: int) -> None:
+        for i in range(32):
+            shown.title(f"t{k}-{i}")
+            shown.done_with(f"t{k}-{i}", None)
+
+    def display() -> None:
+        with Live(get_renderable=shown.render, console=shown.console, transient=True,
+                  refresh_per_second=200) as shown.live:
+            threads = [threading.Thread(target=titles, args=(k,), daemon=True)
+                       for k in range(2)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+
+    displaying = threading.Thread(target=display, daemon=True)  # a hang fails, not blocks
+    displaying.start()
+    displaying.join(30)
+    assert not displaying.is_alive(), "the display hung"
+    assert sorted(ended.number for ended in shown.done) == list(range(1, 65))
+    assert "[64/64]" in shown.console.file.getvalue()
