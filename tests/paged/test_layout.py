@@ -30,3 +30,19 @@ def test_an_edited_import_is_parsed_again_though_its_sheet_is_the_same(tmp_path)
         return _sizes(lay_out(job).pdf)
     first, second = laid(10), laid(30)
     assert max(second) == pytest.approx(3 * max(first), rel=1e-3)
+
+
+def test_a_print_layout_is_the_same_bytes_after_another_in_the_same_process(tmp_path):
+    """A worker's second print layout embedded its colour profile as LittleCMS wrote it back,
+    not as the file has it: a piece's bytes hung on what its worker had laid out before."""
+    from anthology.pdf import icc_profile
+    icc = icc_profile()
+    css = (f"@color-profile device-cmyk {{ src: url({icc.as_uri()}); components: cyan, "
+           "magenta, yellow, black; } html { color: device-cmyk(0 0 0 1) }")
+    job = LayoutJob("<p>The same words</p>", ((css, ""),), (str(icc.parent),),
+                    tmp_path.as_uri() + "/", "pdf/x-4")
+    first, second = lay_out(job).pdf, lay_out(job).pdf
+    assert first == second
+    with pikepdf.open(io.BytesIO(first)) as document:
+        profile = document.Root.OutputIntents[0].DestOutputProfile.read_bytes()
+    assert profile == icc.read_bytes()

@@ -99,7 +99,7 @@ class LayoutJob:
         as a placeholder, so that a book moved or renamed finds its layouts again (what a
         layout makes never depends on where the book lies: see ``content_key``)."""
         here = _in_book(self.base_url)
-        return Cache.key("layout", 6, here(self.html),
+        return Cache.key("layout", 7, here(self.html),
                          tuple((here(css), here(base)) for css, base in self.stylesheets),
                          tuple(map(here, self.roots)), here(self.base_url), self.variant,
                          self.resources, self.identifier, weasyprint_version(),
@@ -257,7 +257,11 @@ def _stylesheet(text: str, base: str, roots: tuple[str, ...], resources: str, fe
     every chunk of a book has the same theme, and parsing it (its @font-face rules loaded)
     was a sixth of a chunk's layout. Kept by its text and the digest of the files it may
     read (an @import, a font, a profile: edited, it is parsed again). One that could not read
-    a file is parsed again by each job, so that each job lists what it could not read."""
+    a file is parsed again by each job, so that each job lists what it could not read. One
+    that declares a colour profile (print.css, a small sheet) too: WeasyPrint's profile,
+    once written into a PDF, is written differently the next time (LittleCMS writes it back
+    out once its name has been read), and a layout's bytes must not depend on the layouts
+    its worker did before."""
     from weasyprint import CSS
     key = (text, base, roots, resources)
     if key in _SHEETS:
@@ -265,7 +269,7 @@ def _stylesheet(text: str, base: str, roots: tuple[str, ...], resources: str, fe
     refused, profiles = len(fetcher.refused), {}
     sheet = CSS(string=text, base_url=base, url_fetcher=fetcher, color_profiles=profiles,
                 font_config=fonts)
-    if len(fetcher.refused) == refused:
+    if len(fetcher.refused) == refused and not profiles:
         _SHEETS[key] = sheet, profiles
         while len(_SHEETS) > 32:
             del _SHEETS[next(iter(_SHEETS))]
