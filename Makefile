@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 CHECKERS := node_modules/.ready
 
-.PHONY: book test test-fast bench bench-check bench-long-word bench-editions typesetting setup clean
+.PHONY: book test test-fast bench bench-check bench-long-word bench-editions bench-catalogue typesetting setup clean
 
 book: $(READY)
 	$(BIN)/anthology build book/book.yaml
@@ -35,6 +35,13 @@ bench-long-word: $(READY)
 # Four editions of one book against its paperback alone, and an edition set like another.
 bench-editions: $(READY)
 	$(BIN)/python benchmarks/editions.py
+
+# 20 books built one by one, as one catalogue, and on a Dask LocalCluster of 2 workers; what a
+# layout job costs through Dask. Adds its section to benchmarks/results.md.
+# Smaller: make bench-catalogue CATALOGUE_ARGS="--books 4 --min 20 --max 40".
+CATALOGUE_ARGS ?=
+bench-catalogue: $(READY)
+	$(BIN)/python benchmarks/catalogue.py $(CATALOGUE_ARGS)
 
 # The long test book (300+ pages) built and read back: hyphens, ladders, widows, orphans.
 typesetting: $(READY)
