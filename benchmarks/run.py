@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+CATALOGUE = "## Catalogue (make bench-catalogue)"  # its section, kept when this rewrites
 sys.path.insert(0, str(HERE))
 import passes  # noqa: E402
 from generate import edit_one_word, write, write_long  # noqa: E402
@@ -437,7 +438,10 @@ def main() -> None:
             preview = bench_preview(PREVIEW_STORIES, Path(tmp))
             preview.setdefault("n", PREVIEW_STORIES)
     text = report(sys.argv[1:], (load_before, os.getloadavg()), started, results, long, preview)
-    args.results.write_text(text, encoding="utf-8")
+    old = args.results.read_text(encoding="utf-8") if args.results.exists() else ""
+    kept = old[old.find(CATALOGUE):] if CATALOGUE in old else ""  # make bench-catalogue's
+    args.results.write_text(text.rstrip("\n") + "\n" + ("\n" + kept if kept else ""),
+                            encoding="utf-8")
     print(text)
 
 
