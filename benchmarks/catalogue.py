@@ -56,10 +56,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 from generate import manifest, write  # noqa: E402
-from run import BUILD_OK, PYTHON, Run, StepFailed, anthology, measure  # noqa: E402
+from run import BUILD_OK, CATALOGUE, PYTHON, Run, StepFailed, anthology, measure  # noqa: E402
 
 EPOCH = "1700000000"
-SECTION = "## Catalogue (make bench-catalogue)"
+SECTION = CATALOGUE
 LAYOUTS = re.compile(r"from the cache: (\d+) of (\d+) layouts")
 
 
