@@ -462,7 +462,7 @@ def section(args, sizes, cluster, started, loads, seq, seq_jobs, pool, dask, job
             f"{m['workers_start_s']:.2f} s for the processes, {m['cluster_start_s']:.2f} s for "
             f"the LocalCluster; close: {m['workers_close_s']:.2f} s and "
             f"{m['cluster_close_s']:.2f} s.",
-            f"- Bytes: a tiny job is {m['job_bytes']:,} bytes pickled (its files, scattered "
+            f"- Bytes: a tiny job is {m['job_bytes']:,} bytes pickled (its files, sent "
             f"once per set of files, {m['bundle_bytes']:,}); its reply {m['workers_reply_bytes']:,} "
             f"bytes from a process, {m['cluster_reply_bytes']:,} from Dask."]
         if "real_jobs" in m:
