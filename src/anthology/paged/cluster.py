@@ -4,9 +4,9 @@ A job goes to the cluster with everything it reads of this machine: the book's i
 the theme's files (``Carried``, sent once per set of files, not once per job). A
 worker never reads this machine's disk; what it reads of its own is the system's: fonts
 and the ICC profile, from Debian packages, at the same paths. Those must be the same
-files, or the same book would print otherwise: every worker reports them (name, version,
-SHA-256) before it is used, one whose files differ from this machine's is not used, and a
-job checks them again where it runs (a worker that joined later). Each job comes back as
+files, laid out by the same software, or the same book would print otherwise: each worker,
+now and as it joins, checks them (``SameFiles``) and only one that matches takes the Dask
+resource every job asks for; the others are named in a warning. Each job comes back as
 the bytes of its ``Laid``; a worker killed during a job is the scheduler's to retry.
 """
 
@@ -29,12 +29,19 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from ..errors import AnthologyError, ClusterError, InputError
+from ..errors import ClusterError, InputError
+from .cache import digest
 from .layout import Laid, LayoutJob, lay_out, on_system
+
+try:
+    from distributed.diagnostics.plugin import WorkerPlugin
+except ImportError:  # without the cluster extra: Cluster says what to install
+    WorkerPlugin = object
 
 _FILE_URL = re.compile(r"""url\(\s*['"]?(file://[^)'"\s]+)""")
 WAIT_FOR_WORKERS = 30  # seconds a scheduler may take to have its first worker
-WORKERS_EVERY = 2      # seconds between asking the scheduler which workers it has
+WORKERS_EVERY = 2      # seconds between looks at which workers may lay jobs out
+NO_WORKER = 60         # seconds jobs may wait with no worker left that may lay them out
 
 
 @dataclass(frozen=True)
@@ -134,6 +141,30 @@ def _named(found: tuple[str, str, str]) -> str:
     return " ".join(filter(None, [name, version, f"sha256 {sha[:12]}"]))
 
 
+class SameFiles(WorkerPlugin):
+    """Run by every worker, those there now and those that join later (a restart, an
+    adaptive cluster): if its system files and software are the client's, it takes the
+    resource ``tag``, which every layout job asks for. A worker without it is never given
+    one, not even by Dask's work stealing."""
+
+    def __init__(self, tag: str, system: tuple[tuple[str, str], ...], software: tuple):
+        self.tag, self.system, self.software = tag, system, software
+        self.name = tag
+
+    async def setup(self, worker) -> None:
+        if same_files(self.system, self.software) is None:
+            await worker.set_resources(**{self.tag: worker.state.nthreads})
+
+
+def same_files(system: tuple[tuple[str, str], ...], clients: tuple) -> str | None:
+    """None if this machine's system files (path, SHA-256) and software are the client's;
+    else which are not."""
+    wrong = [path for path, sha in system if (face(path) or ("",) * 3)[2] != sha]
+    if software() != clients:
+        wrong.append(f"{', '.join(software())} (the client: {', '.join(clients)})")
+    return "; ".join(wrong) or None
+
+
 class Cluster:
     """The workers of a Dask cluster: one a LocalCluster started here (``local``), or one
     reached through its scheduler (``connect``)."""
@@ -141,14 +172,14 @@ class Cluster:
     def __init__(self, client, cluster=None, address: str = ""):
         self.client, self._cluster, self.address = client, cluster, address
         self.warnings: list[str] = []
-        self._carried: dict[tuple, tuple] = {}  # (roots, resources, CSS) -> (task, system)
-        self._verdicts: dict[tuple, bool] = {}  # (worker, system files) -> they are ours
-        self._workers: dict[str, int] = {}      # worker -> its threads, as last asked
-        self._asked = -WORKERS_EVERY
+        self._carried: dict[tuple, tuple] = {}  # (roots, resources, CSS) -> (task, tag)
+        self._refused: set[str] = set()         # workers warned of
         self._wanted: dict[str, list] = {}      # a Dask key -> [our futures waiting, its future]
         self._lock = threading.Lock()
-        self._stopping = False
-        self.size = max(1, sum(self._current().values()))
+        self._stopping: str | None = None       # why our futures end, once we stop them
+        workers = client.scheduler_info(n_workers=-1)["workers"]
+        self.size = max(1, sum(info.get("nthreads", 1) for info in workers.values()))
+        threading.Thread(target=self._watch, daemon=True).start()
 
     @classmethod
     def local(cls, count: int) -> Cluster:
@@ -194,12 +225,11 @@ class Cluster:
         future: Future = Future()
         key = f"anthology-layout-{job.key()}"
         try:
-            files, workers = self._prepared(job)
+            files, tag = self._prepared(job)
             # Two titles' equal layouts are one Dask task (the same key): it is cancelled
             # only once neither waits for it (a Dask key is cancelled for all its futures).
-            remote = self.client.submit(run_job, job, files, key=key,
-                                        priority=1 if urgent else 0, workers=workers,
-                                        allow_other_workers=True)
+            remote = self.client.submit(run_job, job, files, key=key, resources={tag: 1},
+                                        priority=1 if urgent else 0)
         except (ClusterError, InputError):
             raise
         except Exception as error:  # noqa: BLE001 - the scheduler went away
@@ -227,7 +257,7 @@ class Cluster:
             return  # we cancelled it
         try:
             if self._stopping:
-                future.set_exception(AnthologyError("not built: the build was stopped"))
+                future.set_exception(ClusterError(self._stopping))
             elif remote.status == "finished":
                 future.set_result(Laid.from_bytes(remote.result()))
             elif remote.status == "cancelled":
@@ -246,9 +276,9 @@ class Cluster:
                             + (f" ({error})" if error else "")
                             + "; the book's files were not written")
 
-    def _prepared(self, job: LayoutJob) -> tuple[object, list[str]]:
-        """The task holding the job's files, sent once for every job that reads the same;
-        the workers with this machine's system files and software."""
+    def _prepared(self, job: LayoutJob) -> tuple[object, str]:
+        """The task holding the job's files, sent once for every job that reads the same,
+        and the resource of the workers with this machine's system files and software."""
         with self._lock:
             key = (job.roots, job.resources, tuple(css for css, _ in job.stylesheets))
             if key not in self._carried:
@@ -257,52 +287,65 @@ class Cluster:
                 # makes it again elsewhere
                 files = self.client.submit(_identity, bundle, priority=2,
                                            key=f"anthology-files-{uuid.uuid4().hex}")
-                self._carried[key] = (files, tuple(path for path, _ in bundle.system))
-            files, system = self._carried[key]
-            return files, self._matching(system)
+                self._carried[key] = (files, self._tag(bundle.system, bundle.software))
+            return self._carried[key]
 
-    def _current(self) -> dict[str, int]:
-        """The scheduler's workers and their threads, asked again every WORKERS_EVERY
-        seconds: workers come and go (a restart, an adaptive cluster)."""
-        if time.monotonic() - self._asked >= WORKERS_EVERY:
-            workers = self.client.scheduler_info(n_workers=-1)["workers"]
-            self._workers = {w: info.get("nthreads", 1) for w, info in workers.items()}
-            self._asked = time.monotonic()
-            self.size = max(1, sum(self._workers.values()))
-        return self._workers
-
-    def _matching(self, system: tuple[str, ...]) -> list[str]:
-        """The workers whose system files and software are this machine's, each asked once
-        (a warning for each that is not); a ClusterError if none is. Jobs prefer them; a
-        job goes elsewhere only if all of them are gone, and then checks where it runs."""
-        current = self._current()
-        unknown = [w for w in current if (w, system) not in self._verdicts]
-        if unknown:
-            ours = faces(list(system))
-            reports = self.client.run(faces, list(system), workers=unknown, on_error="return")
-            for worker in unknown:
-                theirs = reports.get(worker, RuntimeError("no answer"))
-                why = [f"it could not tell ({theirs})"] if isinstance(theirs, Exception) \
-                    else differences(ours, theirs)
-                self._verdicts[(worker, system)] = not why
-                if why:
-                    self.warnings.append(f"the Dask worker {worker} has other fonts or "
-                                         f"software than this machine: {'; '.join(why)}; "
-                                         "anthology does not use it")
-        good = [w for w in current if self._verdicts[(w, system)]]
-        if not good:
+    def _tag(self, system: tuple[tuple[str, str], ...], software: tuple) -> str:
+        """The resource of the workers whose system files and software are these, given by
+        SameFiles to each worker, now and as they join; a warning for each worker without
+        it, a ClusterError if no worker has it."""
+        tag = "anthology-" + digest((system, software))[:16]
+        if any(tag == t for _, t in self._carried.values()):
+            return tag
+        self.client.register_plugin(SameFiles(tag, system, software))
+        workers = self.client.scheduler_info(n_workers=-1)["workers"]
+        without = [w for w, info in workers.items() if tag not in info.get("resources", {})]
+        paths = [path for path, _ in system]
+        reports = self.client.run(faces, paths, workers=without, on_error="return") \
+            if without else {}
+        ours = faces(paths)
+        for worker in without:
+            theirs = reports.get(worker, RuntimeError("no answer"))
+            why = [f"it could not tell ({theirs})"] if isinstance(theirs, Exception) \
+                else differences(ours, theirs)
+            if worker not in self._refused:
+                self._refused.add(worker)
+                self.warnings.append(f"the Dask worker {worker} has other fonts or software "
+                                     f"than this machine: {'; '.join(why)}; anthology does "
+                                     "not use it")
+        if len(without) == len(workers):
             raise ClusterError("no Dask worker can lay out this book as this machine would: "
                                + " ".join(self.warnings) + ". Give the workers the same font "
                                "packages and versions (README, Building on a cluster)")
-        return good
+        return tag
+
+    def _watch(self) -> None:
+        """While jobs wait, a worker must be left that may lay them out: once none has been
+        for NO_WORKER seconds, they fail (Dask would keep them waiting for ever)."""
+        since = None
+        while self._stopping is None and self.client.status not in ("closed", "closing"):
+            time.sleep(WORKERS_EVERY)
+            with self._lock:
+                tags = {tag for _, tag in self._carried.values()}
+                waiting = bool(self._wanted)
+            try:
+                workers = self.client.scheduler_info(n_workers=-1)["workers"].values()
+            except Exception:  # noqa: BLE001 - the scheduler is gone: the futures say so
+                return
+            able = any(tags & set(info.get("resources", {})) for info in workers)
+            since = None if able or not waiting else since or time.monotonic()
+            if since is not None and time.monotonic() - since > NO_WORKER:
+                self.kill(f"no Dask worker with this machine's fonts and software has been "
+                          f"left for {NO_WORKER} s; the book's files were not written")
 
     def close(self) -> None:
         self.client.close()
         if self._cluster is not None:
             self._cluster.close()
 
-    def kill(self) -> None:
-        self._stopping = True
+    def kill(self, why: str = "not built: the build was stopped") -> None:
+        """Stop at once: every job still waiting fails, saying ``why``."""
+        self._stopping = why
         with self._lock:
             waiting, self._wanted = [remote for _, remote in self._wanted.values()], {}
         if waiting:
@@ -345,19 +388,15 @@ _CHECKED: set[tuple] = set()
 
 
 def run_job(job: LayoutJob, bundle: Carried) -> bytes:
-    """On a worker: lay ``job`` out from what it carries, once its system files and
-    software are checked to be the client's (a worker that was not asked: it came later)."""
+    """On a worker: lay ``job`` out from what it carries (its files checked again, in case
+    a worker without the resource was given it all the same)."""
     with _ONE_AT_A_TIME:
         if (bundle.system, bundle.software) not in _CHECKED:
-            wrong = [path for path, sha in bundle.system if (face(path) or ("",) * 3)[2] != sha]
-            if software() != bundle.software:
-                wrong.append(f"{', '.join(software())} (the client: "
-                             f"{', '.join(bundle.software)})")
-            if wrong:
+            if wrong := same_files(bundle.system, bundle.software):
                 from distributed import get_worker
                 raise ClusterError(f"the Dask worker {get_worker().address} has other fonts "
-                                   f"or software than this machine: {'; '.join(wrong)}; give "
-                                   "it the same packages (README, Building on a cluster)")
+                                   f"or software than this machine: {wrong}; give it the "
+                                   "same packages (README, Building on a cluster)")
             _CHECKED.add((bundle.system, bundle.software))
         from .workers import release_memory
         try:
