@@ -48,13 +48,15 @@ def _image(pdf: pypdfium2.PdfDocument, index: int, dx: float = 0.0):
 @pytest.mark.slow
 @pytest.mark.parametrize("face", FACES)
 def test_every_face_prints_every_glyph_and_the_join_keeps_the_pieces(face, make_book):
-    path = make_book(books.manifest(154, long_every=25, face=face))
+    # Chunks of 20 pages: more joins, and a chunk whose subset of Gentium Plus Italic
+    # ends before the accents of the "ừ" it sets (WeasyPrint renumbered them: layout.py).
+    path = make_book(books.manifest(77, long_every=25, face=face))
     book = load_book(path)
     view, theme = book_view(book), Theme(path.parent, book.theme)
     with Runner(2) as runner:
         rendered = render_pdf(view, theme, path.parent, "2024-01-01T00:00:00Z", "screen",
-                              runner, chunk_pages=40, window_entries=60)
-    assert rendered.chunks >= 4 and rendered.page_count >= 170
+                              runner, chunk_pages=20, window_entries=30)
+    assert rendered.chunks >= 4 and rendered.page_count >= 85
     assert missing_glyphs(rendered.data, limit=10) == []
     assert face.split()[0] in "".join(books.font_names(rendered.data))
 
@@ -75,6 +77,6 @@ def test_every_face_prints_every_glyph_and_the_join_keeps_the_pieces(face, make_
                                                    (setup.height - setup.bottom) * 72))
         if ImageChops.difference(before.crop(area), after.crop(area)).getbbox() is not None:
             differing.append((index, "moved" if dx else "in place"))
-    assert len(rendered.body) > 150
+    assert len(rendered.body) > 75
     assert not differing, differing
 

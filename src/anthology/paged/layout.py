@@ -99,7 +99,7 @@ class LayoutJob:
         as a placeholder, so that a book moved or renamed finds its layouts again (what a
         layout makes never depends on where the book lies: see ``content_key``)."""
         here = _in_book(self.base_url)
-        return Cache.key("layout", 7, here(self.html),
+        return Cache.key("layout", 8, here(self.html),
                          tuple((here(css), here(base)) for css, base in self.stylesheets),
                          tuple(map(here, self.roots)), here(self.base_url), self.variant,
                          self.resources, self.identifier, weasyprint_version(),
@@ -211,6 +211,7 @@ def lay_out(job: LayoutJob, carried: dict[str, tuple[bytes, str]] | None = None)
     from weasyprint import HTML
     _cache_page_references()
     _keep_notes_with_their_calls()
+    _subsets_keep_glyph_ids()
     hyphenation.install()
     _first_line_once()
     logging.getLogger("weasyprint").setLevel(logging.CRITICAL)  # refusals are by design
@@ -361,6 +362,33 @@ def _keep_notes_with_their_calls() -> None:
                            "(paged/layout.py) needs a look")
     exec(compile(source.replace(moves_notes, "report = False"), block.__file__, "exec"),
          block.__dict__)
+
+
+@lru_cache(maxsize=1)
+def _subsets_keep_glyph_ids() -> None:
+    """WeasyPrint 70 subsets a font in two HarfBuzz passes: the glyphs used, keeping their
+    ids, then the glyphs up to the last one used, to drop the empty slots after it; but the
+    second pass renumbers the glyphs past that last one that the first kept as parts of a
+    composite glyph (Gentium Plus Italic's "ừ" is u, a horn and a grave accent, the accents
+    far down the font). anthology merges the pieces' subsets of a face by glyph id
+    (fontmerge.py): a renumbered accent landed in another glyph's slot, and a page printed
+    "ừ" as a circumflex. The second pass keeps the ids too (the subset then ends at the last
+    part of a composite, a few empty slots longer)."""
+    import inspect
+    import textwrap
+
+    from weasyprint.pdf import fonts
+    source = inspect.getsource(fonts.Font._harfbuzz_subset)
+    second = ("        # Set flags.\n        flags = (\n"
+              "            harfbuzz_subset.HB_SUBSET_FLAGS_PASSTHROUGH_UNRECOGNIZED |\n")
+    if source.count(second) != 1:
+        raise RuntimeError("WeasyPrint's font subsetting changed: anthology's glyph-id fix "
+                           "(paged/layout.py) needs a look")
+    fixed = source.replace(second, second.replace(
+        "flags = (\n", "flags = (\n            harfbuzz_subset.HB_SUBSET_FLAGS_RETAIN_GIDS |\n"))
+    namespace: dict = {}
+    exec(compile(textwrap.dedent(fixed), fonts.__file__, "exec"), fonts.__dict__, namespace)
+    fonts.Font._harfbuzz_subset = namespace["_harfbuzz_subset"]
 
 
 FIRST_LINE_FIX = 1  # _first_line_once's revision, in the cache key: change it with it
