@@ -73,8 +73,8 @@ def test_a_catalogue_builds_every_good_title_and_names_the_failed_ones(tmp_path)
     assert sorted(line[:5] for line in ended) == ["[1/4]", "[2/4]", "[3/4]", "[4/4]"]
     assert any("failed  tide/book.yaml: book.yaml:" in line and "M016" in line
                for line in ended)
-    summary = re.search(r"built 2 of 4 titles in .* from the cache: 0 of (\d+) layouts",
-                        result.stderr)
+    summary = re.search(r"2 of 4 titles built, 2 failed, in .* from the cache: 0 of (\d+) "
+                        r"layouts", result.stderr)
     assert summary, result.stderr
     # The summary names each failed title and its error: the manifest's file and line, the
     # preflight check that failed.
@@ -128,13 +128,28 @@ def test_a_catalogue_is_told_from_a_manifest(tmp_path):
      "catalogue.yaml:2: M033 out: a lone { or } in the out folder pattern"),
     ('books: ["*.yaml"]\n',  # only the catalogue itself: not a book
      "catalogue.yaml:1: M071 books[0]: '*.yaml' matches no manifest"),
+    ('books: ["*/book.yaml", "more/catalogue.yaml"]\n',
+     "catalogue.yaml:1: M071 books[1]: "),  # a catalogue in a catalogue
+    ('books: [coast/book.yaml, "*/*/book.yaml"]\nout: "build/{folder}"\n',  # two "coast"s
+     "catalogue.yaml:2: M072 out: coast/book.yaml and more/coast/book.yaml would both be "
+     "written to"),
+    ('books: [\n', "catalogue.yaml:"),  # its YAML
 ])
 def test_a_catalogues_problems_are_named_at_their_lines(tmp_path, text, expected):
     _write_books(tmp_path)
+    (tmp_path / "more" / "coast").mkdir(parents=True)
+    (tmp_path / "more" / "coast" / "book.yaml").write_text(
+        (tmp_path / "coast" / "book.yaml").read_text())
+    (tmp_path / "more" / "catalogue.yaml").write_text('books: ["../coast/book.yaml"]\n')
     (tmp_path / "catalogue.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(ManifestError) as raised:
         load_catalogue(tmp_path / "catalogue.yaml")
-    assert expected in str(raised.value), str(raised.value)
+    assert expected in str(raised.value) and raised.value.what == "catalogue", \
+        str(raised.value)
+    if "M072" in expected:
+        assert str(raised.value).endswith("put {path} in the pattern")
+    if "more/catalogue.yaml" in text:
+        assert "is a catalogue, not a book's manifest" in str(raised.value)
 
 
 def test_the_command_refuses_out_for_a_catalogue(tmp_path):

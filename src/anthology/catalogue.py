@@ -11,6 +11,7 @@ that fails does not stop the others: its error is its result.
 from __future__ import annotations
 
 import glob
+import os
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -31,7 +32,9 @@ from .paged.workers import default_jobs
 from .progress import Titles
 
 _BOOKS_KEY = re.compile(rb"""^[{ \t]*["']?books["']?[ \t]*:""", re.M)  # block or flow style
-PLACES = ("folder", "stem")  # what an out: pattern may name: the manifest's folder, its name
+# What an out: pattern may name: the manifest's folder (its name), the manifest's name without
+# .yaml, and the manifest's folder as a path from the catalogue's ("spring/alpha").
+PLACES = ("folder", "stem", "path")
 
 
 class CatalogueFile(BaseModel):
@@ -46,13 +49,13 @@ class CatalogueFile(BaseModel):
     @classmethod
     def _pattern(cls, value: str) -> str:
         names = set(re.findall(r"{([^{}]*)}", value))
-        expected = ("expected {folder} (the folder of a book's manifest) or {stem} (its file "
-                    "name without .yaml)")
+        expected = ("expected {folder} (the name of a book's folder), {path} (that folder "
+                    "from the catalogue's) or {stem} (the manifest's name without .yaml)")
         if unknown := names - set(PLACES):
             raise ValueError(f"unknown {{{sorted(unknown)[0]}}} in the out folder pattern; "
                              + expected)
         try:
-            value.format(folder="", stem="")
+            value.format(folder="", stem="", path="")
         except (ValueError, IndexError, KeyError):
             raise ValueError(f"a lone {{ or }} in the out folder pattern; {expected}") from None
         return value
@@ -64,9 +67,7 @@ class Title:
     manifest: Path
     out: Path
 
-    @property
-    def name(self) -> str:
-        return f"{self.manifest.parent.name}/{self.manifest.name}"
+    name: str  # the manifest, from the catalogue's folder: "spring/alpha/book.yaml"
 
 
 @dataclass
@@ -98,6 +99,8 @@ def load_catalogue(path: Path) -> Catalogue:
     ManifestError names every problem, at its line."""
     try:
         data = parse_yaml(path.read_bytes(), path.name)
+    except ManifestError as error:  # its YAML
+        raise ManifestError(error.problems, "catalogue") from None
     except OSError as error:
         raise ManifestError([Problem(str(path), 0, Code.UNREADABLE_MANIFEST, "",
                                      f"cannot read the catalogue: {error}")], "catalogue") from None
@@ -111,20 +114,29 @@ def load_catalogue(path: Path) -> Catalogue:
     for index, pattern in enumerate(chosen.books):
         found = [p for p in map(Path, sorted(glob.glob(str(folder / pattern))))
                  if p.is_file() and p.resolve() != path.resolve()]  # not the catalogue
+        where = locate(data, ("books", index))
         if not found:
-            problems.append(Problem(*locate(data, ("books", index)), Code.NO_BOOKS,
-                                    f"books[{index}]", f"{pattern!r} matches no manifest "
-                                    f"in {folder}"))
+            problems.append(Problem(*where, Code.NO_BOOKS, f"books[{index}]",
+                                    f"{pattern!r} matches no manifest in {folder}"))
+        for other in filter(is_catalogue, found):
+            problems.append(Problem(*where, Code.NO_BOOKS, f"books[{index}]",
+                                    f"{other} is a catalogue, not a book's manifest: list "
+                                    "its books here instead"))
         manifests.update(dict.fromkeys(p.resolve() for p in found))
-    titles = [Title(m, folder / chosen.out.format(folder=m.parent.name, stem=m.stem))
-              for m in manifests]
+    titles = []
+    for manifest in manifests:
+        inside = os.path.relpath(manifest.parent, folder)
+        titles.append(Title(manifest, folder / chosen.out.format(
+            folder=manifest.parent.name, stem=manifest.stem, path=inside),
+            os.path.relpath(manifest, folder)))
     outs: dict[Path, Title] = {}
     for title in titles:
         if (other := outs.setdefault(title.out.resolve(), title)) is not title:
+            fix = next((f"put {{{place}}} in the pattern" for place in ("path", "stem")
+                        if f"{{{place}}}" not in chosen.out), "list them in two catalogues")
             problems.append(Problem(*locate(data, ("out",)), Code.SAME_OUT_FOLDER, "out",
-                                    f"{title.manifest} and {other.manifest} would both be "
-                                    f"written to {title.out}; put {{stem}} or {{folder}} in "
-                                    "the pattern"))
+                                    f"{other.name} and {title.name} would both be written "
+                                    f"to {title.out}; {fix}"))
     if problems:
         raise ManifestError(problems, "catalogue")
     return Catalogue(titles, chosen.formats, chosen.editions)
@@ -156,10 +168,11 @@ def build_catalogue(catalogue: Catalogue, pool: Pool, progress: Titles,
             stopped.append(error)
             cancel.set()
             result.error = error
-        except KeyboardInterrupt as error:
+        except KeyboardInterrupt as error:  # Ctrl-C, or another title's ClusterError
+            result.error = AnthologyError("not built: the catalogue stopped" if stopped
+                                          else "not built: interrupted")
             stopped.append(error)
             cancel.set()
-            result.error = AnthologyError("not built: interrupted")
         except AnthologyError as error:
             result.error = error
         except Exception as error:  # noqa: BLE001 - one title's bug is its own failure

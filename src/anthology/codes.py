@@ -102,7 +102,8 @@ class Code(StrEnum):
         "a large-print edition set under 16pt"
     BAD_SUBJECT = "M070", "bad subject code", "not a BISAC (FIC029000) or Thema (FYB) code"
     # A catalogue of books (catalogue.py)
-    NO_BOOKS = "M071", "no books", "a catalogue's books: entry that matches no manifest"
+    NO_BOOKS = "M071", "no books", \
+        "a catalogue's books: entry that matches no manifest, or names a catalogue"
     SAME_OUT_FOLDER = "M072", "same out folder", \
         "a catalogue's out: pattern that writes two books to one folder"
     # Warnings of `anthology check` (lint.py): the book builds, but an editor should look

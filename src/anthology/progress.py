@@ -117,12 +117,10 @@ class Progress:
 
 @dataclass
 class Ended:
-    """A catalogue's title done: its name, its time, its error if it failed, and how many
-    titles had ended with it."""
+    """A catalogue's title done: its name, its time, and its error if it failed."""
     name: str
     seconds: float
     error: Exception | None
-    number: int
 
 
 class Titles(Progress):
@@ -149,7 +147,7 @@ class Titles(Progress):
         """The title ``name`` ended, with ``error`` if it failed."""
         with self.lock:
             shown = self.building.pop(name)
-            ended = Ended(name, shown.seconds(), error, len(self.done) + 1)
+            ended = Ended(name, shown.seconds(), error)
             self.done.append(ended)
         self.title_ended(ended)
         self.changed()

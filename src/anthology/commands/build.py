@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..build import FORMATS, build
 from ..catalogue import is_catalogue
-from ..errors import AnthologyError, InputError
+from ..errors import AnthologyError, ClusterError, InputError
 from ..paged.pool import opened
 from ..paged.workers import default_jobs
 from . import terminal, whole_number
@@ -98,9 +98,15 @@ def _catalogue(args) -> int:
     catalogue.formats = args.format or catalogue.formats
     catalogue.editions = args.edition or catalogue.editions
     jobs = args.jobs or default_jobs()
-    with terminal.titles_progress(args.quiet, len(catalogue.titles)) as shown, \
-            opened(args.cluster, jobs) as pool:
-        results = build_catalogue(catalogue, pool, shown, args.cache, terminal.INTERRUPTED)
+    try:
+        with terminal.titles_progress(args.quiet, len(catalogue.titles)) as shown, \
+                opened(args.cluster, jobs) as pool:
+            results = build_catalogue(catalogue, pool, shown, args.cache,
+                                      terminal.INTERRUPTED)
+    except ClusterError:  # the titles ended before it were built: say how many
+        if shown.done and not args.quiet:
+            print(f"  {terminal.titles_ending(shown)}", file=sys.stderr)
+        raise
     if not args.quiet:
         print(f"  {terminal.titles_ending(shown)}", file=sys.stderr)
     terminal.warn(pool.warnings)

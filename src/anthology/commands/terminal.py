@@ -87,29 +87,36 @@ def titles_progress(quiet: bool, total: int):
             shown.printing.acquire()
 
 
-def title_line(ended: Ended, total: int) -> str:
-    """A title as it ends: "[3/20]   12.3s  river/book.yaml", or "[4/20] failed  ...: why"."""
+def title_line(ended: Ended, number: int, total: int) -> str:
+    """The ``number``-th title to end: "[3/20]   12.3s  river/book.yaml", or
+    "[4/20]  failed  tide/book.yaml: why"."""
     if ended.error is None:
-        return f"[{ended.number}/{total}] {clock(ended.seconds):>7}  {ended.name}"
+        return f"[{number}/{total}] {clock(ended.seconds):>7}  {ended.name}"
     why = str(ended.error).splitlines()[0] if str(ended.error) else type(ended.error).__name__
-    return f"[{ended.number}/{total}]  failed  {ended.name}: {why}"
+    return f"[{number}/{total}]  failed  {ended.name}: {why}"
 
 
 def titles_ending(shown: Titles) -> str:
-    """The last line: "built 19 of 20 titles in 3:12 · from the cache: ..."."""
-    made = sum(ended.error is None for ended in shown.done)
-    return " · ".join(filter(None, [f"built {made} of {shown.total} titles in "
-                                    f"{clock(shown.seconds())}", shown.reuse()]))
+    """The last line: "19 of 20 titles built, 1 failed, in 3:12 · from the cache: ..."."""
+    failed = sum(ended.error is not None for ended in shown.done)
+    return " · ".join(filter(None, [f"{len(shown.done) - failed} of {shown.total} titles "
+                                    f"built, {failed} failed, in {clock(shown.seconds())}",
+                                    shown.reuse()]))
 
 
 class _TitleLines(Titles):
     def __init__(self, total: int):
         super().__init__(total)
         self.printing = threading.Lock()  # a line at a time, from the titles' threads
+        self.printed = 0
 
     def title_ended(self, ended: Ended) -> None:
         with self.printing:
-            print(f"  {title_line(ended, self.total)}", file=sys.stderr, flush=True)
+            self.printed += 1
+            self.show(title_line(ended, self.printed, self.total))
+
+    def show(self, line: str) -> None:
+        print(f"  {line}", file=sys.stderr, flush=True)
 
 
 class _LiveTitles(_TitleLines):
@@ -118,10 +125,8 @@ class _LiveTitles(_TitleLines):
         super().__init__(total)
         self.console, self.spinner, self.live = console, Spinner("dots"), None
 
-    def title_ended(self, ended: Ended) -> None:
-        with self.printing:
-            self.console.print(f"  {title_line(ended, self.total)}", highlight=False,
-                               markup=False)
+    def show(self, line: str) -> None:
+        self.console.print(f"  {line}", highlight=False, markup=False)
 
     def render(self):
         from rich.table import Table

@@ -38,6 +38,7 @@ try:
 except ImportError:  # without the cluster extra: Cluster says what to install
     WorkerPlugin = object
 
+log = logging.getLogger(__name__)
 _FILE_URL = re.compile(r"""url\(\s*['"]?(file://[^)'"\s]+)""")
 WAIT_FOR_WORKERS = 30  # seconds a scheduler may take to have its first worker
 WORKERS_EVERY = 2      # seconds between looks at which workers may lay jobs out
@@ -196,14 +197,12 @@ class Cluster:
     def connect(cls, address: str) -> Cluster:
         """The cluster whose scheduler is at ``address``, once it has a worker."""
         distributed = _distributed()
+        _check_address(address)
         try:
             client = distributed.Client(address)  # (dask's connect timeout: 30 s)
         except (OSError, TimeoutError) as error:
             raise ClusterError(f"cannot reach the Dask scheduler at {address} ({error}); "
                                "start it (dask scheduler) or check the address") from None
-        except (ValueError, TypeError) as error:
-            raise InputError(f"--cluster {address}: not a Dask scheduler's address ({error}); "
-                             "expected tcp://HOST:PORT, or local:N") from None
         try:
             client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS)
         except TimeoutError:
@@ -272,9 +271,9 @@ class Cluster:
             future.set_exception(self._lost(error))
 
     def _lost(self, error) -> ClusterError:
-        return ClusterError(f"lost the Dask scheduler at {self.address} during the build"
-                            + (f" ({error})" if error else "")
-                            + "; the book's files were not written")
+        log.debug("lost the scheduler: %r", error)
+        return ClusterError(f"lost the Dask scheduler at {self.address} during the build; "
+                            "no file of a book under way was written")
 
     def _prepared(self, job: LayoutJob) -> tuple[object, str]:
         """The task holding the job's files, sent once for every job that reads the same,
@@ -336,7 +335,7 @@ class Cluster:
             since = None if able or not waiting else since or time.monotonic()
             if since is not None and time.monotonic() - since > NO_WORKER:
                 self.kill(f"no Dask worker with this machine's fonts and software has been "
-                          f"left for {NO_WORKER} s; the book's files were not written")
+                          f"left for {NO_WORKER} s; no file of a book under way was written")
 
     def close(self) -> None:
         self.client.close()
@@ -368,6 +367,23 @@ def _interrupts_ignored():
         signal.signal(signal.SIGINT, handler)
 
 
+def _check_address(address: str) -> None:
+    """An InputError unless ``address`` is one a Dask client can connect to (checked before
+    a client is made: one made of a bad address may hang the next)."""
+    from distributed.comm import registry
+    from distributed.comm.addressing import parse_address, parse_host_port
+    try:
+        scheme, where = parse_address(address)
+        if scheme not in registry.backends:
+            raise ValueError(f"no Dask protocol {scheme}://")
+        if scheme != "inproc":
+            parse_host_port(where)
+    except (ValueError, TypeError) as error:
+        raise InputError(f"--cluster (or ANTHOLOGY_CLUSTER) {address}: not a Dask "
+                         f"scheduler's address ({error}); expected tcp://HOST:PORT, or "
+                         "local:N") from None
+
+
 def _identity(value):
     return value
 
@@ -377,7 +393,9 @@ def _distributed():
         import distributed
     except ImportError:
         raise ClusterError("--cluster needs Dask: pip install 'anthology[cluster]'") from None
-    logging.getLogger("distributed").setLevel(logging.CRITICAL)  # our messages say it
+    for name in ["distributed", *logging.root.manager.loggerDict]:  # our messages say it
+        if name.startswith("distributed"):
+            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
     # A job's files are one task of each build, however big: not a slowdown to warn of
     warnings.filterwarnings("ignore", message="Sending large graph", category=UserWarning)
     return distributed

@@ -57,10 +57,10 @@ def open_pool(cluster: str | None, jobs: int) -> Pool:
     if cluster.startswith("local:"):
         count = cluster.removeprefix("local:")
         if not count.isdigit() or not 1 <= int(count) <= 64:
-            raise InputError(f"--cluster {cluster}: expected local:N with N from 1 to 64 "
-                             "(the number of worker processes)")
+            raise InputError(f"--cluster (or ANTHOLOGY_CLUSTER) {cluster}: expected local:N "
+                             "with N from 1 to 64 (the number of worker processes)")
         return Cluster.local(int(count))
     if "://" not in cluster:
-        raise InputError(f"--cluster {cluster}: expected a Dask scheduler's address, such as "
-                         "tcp://scheduler:8786, or local:N")
+        raise InputError(f"--cluster (or ANTHOLOGY_CLUSTER) {cluster}: expected a Dask "
+                         "scheduler's address, such as tcp://scheduler:8786, or local:N")
     return Cluster.connect(cluster)

@@ -129,6 +129,9 @@ class Workers:
     def submit(self, job: LayoutJob, urgent: bool = False) -> Future:
         """Queue ``job``; an ``urgent`` one goes before every job that is not."""
         future: Future = Future()
+        if self._killed:  # (a catalogue's title still running after Ctrl-C)
+            future.set_exception(RuntimeError("the layout workers were stopped"))
+            return future
         self._queue.put((0 if urgent else 1, next(self._order), (job, future)))
         return future
 
