@@ -158,3 +158,34 @@ def test_the_command_refuses_out_for_a_catalogue(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "is a catalogue: it names each title's out folder" in \
         result.stderr and not (tmp_path / "x").exists()
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_a_catalogue_at_once_and_writes_nothing(tmp_path):
+    """Once interrupted, the titles still building stop at their next step: the command
+    ends at once (it waited for ever on a title whose jobs went to stopped workers, and on
+    the progress display's own lock)."""
+    import json
+    import signal
+    import time
+
+    import books
+    for name in ("north", "south", "east"):
+        (tmp_path / name).mkdir()
+        data = json.loads(books.manifest(120))
+        data["title"] = f"Stars over the {name.title()}"
+        (tmp_path / name / "book.yaml").write_text(json.dumps(data, ensure_ascii=False))
+    (tmp_path / "catalogue.yaml").write_text('books: ["*/book.yaml"]\n')
+    process = subprocess.Popen([ANTHOLOGY, "build", str(tmp_path / "catalogue.yaml"),
+                                "--cache", str(tmp_path / "cache")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)  # (the titles are laying out)
+    process.send_signal(signal.SIGINT)
+    try:
+        _, err = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail("the catalogue did not stop")
+    assert process.returncode == 130, err
+    assert err.strip().endswith("anthology: interrupted; earlier outputs are unchanged"), err
+    assert "Traceback" not in err and not (tmp_path / "build").exists()

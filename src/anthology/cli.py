@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         print("anthology: interrupted; earlier outputs are unchanged", file=sys.stderr)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C: let threads end
         return 128 + signal.SIGINT
     except Exception as error:  # noqa: BLE001 - the last line of defence for users
         if args.debug:

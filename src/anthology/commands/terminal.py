@@ -74,7 +74,7 @@ def titles_progress(quiet: bool, total: int):
         try:
             yield shown
         finally:
-            shown.printing.acquire()  # stopped (Ctrl-C): titles still ending print nothing
+            shown.close()
         return
     from rich.console import Console
     from rich.live import Live
@@ -84,7 +84,7 @@ def titles_progress(quiet: bool, total: int):
         try:
             yield shown
         finally:
-            shown.printing.acquire()
+            shown.close()
 
 
 def title_line(ended: Ended, number: int, total: int) -> str:
@@ -109,11 +109,18 @@ class _TitleLines(Titles):
         super().__init__(total)
         self.printing = threading.Lock()  # a line at a time, from the titles' threads
         self.printed = 0
+        self.closed = False
+
+    def close(self) -> None:
+        """Print no more: titles still ending after a stop (Ctrl-C) say nothing."""
+        with self.printing:
+            self.closed = True
 
     def title_ended(self, ended: Ended) -> None:
         with self.printing:
-            self.printed += 1
-            self.show(title_line(ended, self.printed, self.total))
+            if not self.closed:
+                self.printed += 1
+                self.show(title_line(ended, self.printed, self.total))
 
     def show(self, line: str) -> None:
         print(f"  {line}", file=sys.stderr, flush=True)
