@@ -29,7 +29,7 @@ import books
 from anthology.build import build
 from anthology.errors import ClusterError
 from anthology.fonts import family_faces
-from anthology.paged.cluster import Cluster
+from anthology.paged.pool import opened
 from anthology.progress import Progress
 from anthology.theme import BUILTIN
 
@@ -157,7 +157,7 @@ def processes(tmp_path, book):
 
 def test_local_cluster_and_workers_elsewhere_give_the_local_bytes_reading_nothing_of_ours(
         book, local, processes, tmp_path):
-    with Cluster.local(2) as pool:
+    with opened("local:2", 2) as pool:
         build(book, tmp_path / "local2", pool=pool, cache_dir=tmp_path / "c1")
     assert digests(tmp_path / "local2") == local
 
@@ -167,7 +167,7 @@ def test_local_cluster_and_workers_elsewhere_give_the_local_bytes_reading_nothin
     processes.worker(hidden)
     processes.worker(hidden)
     processes.wait_for(2)
-    with Cluster.connect(processes.address) as pool:
+    with opened(processes.address, 2) as pool:
         build(book, tmp_path / "remote", pool=pool, cache_dir=tmp_path / "c2")
     assert digests(tmp_path / "remote") == local
     assert processes.log.read_text() == "", "a worker read the client's files"
@@ -189,7 +189,7 @@ def test_local_cluster_and_workers_elsewhere_give_the_local_bytes_reading_nothin
 def test_a_worker_killed_during_a_job_is_replaced_and_the_bytes_are_the_same(
         book, local, tmp_path):
     killed: list[str] = []
-    with Cluster.local(2) as pool:
+    with opened("local:2", 2) as pool:
         pids = pool.client.run(os.getpid)
 
         def kill_one_at_work():
@@ -227,7 +227,7 @@ def test_a_scheduler_that_goes_away_fails_the_build_and_writes_nothing(
     def run():
         try:  # (a submit after the loss waits for Dask's connect timeout: shortened here)
             with dask.config.set({"distributed.comm.timeouts.connect": "3s"}), \
-                    Cluster.connect(processes.address) as pool:
+                    opened(processes.address, 2) as pool:
                 build(book, out, pool=pool, cache_dir=tmp_path / "cache", reporter=Watch())
         except ClusterError as error:
             failure.append(error)
@@ -280,7 +280,7 @@ def test_a_worker_with_other_fonts_is_not_used(book, local, processes, tmp_path)
     good = processes.worker()
     processes.worker(prefix)
     processes.wait_for(2)
-    with Cluster.connect(processes.address) as pool:
+    with opened(processes.address, 2) as pool:
         build(book, tmp_path / "out", pool=pool, cache_dir=tmp_path / "c1")
     assert digests(tmp_path / "out") == local
     refused = [w for w in pool.warnings if "has other fonts or software than this" in w]
@@ -289,7 +289,7 @@ def test_a_worker_with_other_fonts_is_not_used(book, local, processes, tmp_path)
 
     os.killpg(good.pid, signal.SIGKILL)
     good.wait()
-    with Cluster.connect(processes.address) as pool:
+    with opened(processes.address, 2) as pool:
         for _ in range(100):  # until the scheduler has let the killed worker go
             if len(pool.client.scheduler_info()["workers"]) == 1:
                 break

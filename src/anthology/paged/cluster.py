@@ -1,7 +1,7 @@
 """The workers of a Dask cluster as a layout pool (pool.Pool), for ``--cluster``.
 
 A job goes to the cluster with everything it reads of this machine: the book's images and
-the theme's files (``Carried``, sent once per set of files, not once per job). A
+the theme's files (``carried``, sent once per set of files, not once per job). A
 worker never reads this machine's disk; what it reads of its own is the system's: fonts
 and the ICC profile, from Debian packages, at the same paths. Those must be the same
 files, laid out by the same software, or the same book would print otherwise: each worker,
@@ -24,7 +24,6 @@ import uuid
 import warnings
 from concurrent.futures import Future
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -45,23 +44,12 @@ WORKERS_EVERY = 2      # seconds between looks at which workers may lay jobs out
 NO_WORKER = 60         # seconds jobs may wait with no worker left that may lay them out
 
 
-@dataclass(frozen=True)
-class Carried:
-    """What a job reads of this machine: file path -> (bytes, media type); and the system
-    files it reads of the worker's, with their SHA-256 here."""
-    files: dict[str, tuple[bytes, str]]
-    system: tuple[tuple[str, str], ...]
-    software: tuple[str, ...]
-
-
-def carried(job: LayoutJob) -> Carried:
-    """The files of ``job``'s roots that are not the system's (each file a root names, every
-    file inside a folder it names that really lies inside it, as layout.local_fetcher
-    allows), and the system files its stylesheets name."""
+def carried(job: LayoutJob) -> dict[str, tuple[bytes, str]]:
+    """What a job reads of this machine: the files of its roots that are not the system's
+    (each file a root names, every file inside a folder it names that really lies inside
+    it, as layout.local_fetcher allows), path -> (bytes, media type)."""
     files: dict[str, tuple[bytes, str]] = {}
-    for root in job.roots:
-        if on_system(root):
-            continue
+    for root in _carried_roots(job):
         top = Path(root)
         found = [top] if top.is_file() else [Path(folder, name) for folder, _, names in
                                               os.walk(top) for name in names]
@@ -71,11 +59,25 @@ def carried(job: LayoutJob) -> Carried:
             if real.is_file() and (real == inside or real.is_relative_to(inside)):
                 files[os.path.normpath(path)] = (
                     real.read_bytes(), mimetypes.guess_type(str(path))[0] or "text/plain")
-    named = {unquote(urlsplit(url).path) for css, _ in job.stylesheets
+    return files
+
+
+def _carried_roots(job: LayoutJob) -> tuple[str, ...]:
+    return tuple(root for root in job.roots if not on_system(root))
+
+
+def expected(stylesheets: tuple[tuple[str, str], ...]) -> tuple:
+    """What a worker must have to lay out with ``stylesheets`` as this machine would: the
+    ``faces`` report of the system files they name, as sorted items."""
+    named = {unquote(urlsplit(url).path) for css, _ in stylesheets
              for url in _FILE_URL.findall(css)}
-    system = tuple((path, face(path)[2]) for path in sorted(named) if on_system(path)
-                   and Path(path).is_file())
-    return Carried(files, system, software())
+    return tuple(sorted(faces([path for path in named if on_system(path)
+                               and Path(path).is_file()]).items()))
+
+
+def mismatch(wanted: tuple) -> list[str]:
+    """How this machine differs from ``expected``'s report, in words (none: it matches)."""
+    return differences(dict(wanted), faces([path for path, _ in wanted if path != SOFTWARE]))
 
 
 @lru_cache(maxsize=None)
@@ -144,26 +146,16 @@ def _named(found: tuple[str, str, str]) -> str:
 
 class SameFiles(WorkerPlugin):
     """Run by every worker, those there now and those that join later (a restart, an
-    adaptive cluster): if its system files and software are the client's, it takes the
-    resource ``tag``, which every layout job asks for. A worker without it is never given
-    one, not even by Dask's work stealing."""
+    adaptive cluster): if it matches the client's ``wanted`` report (system files and
+    software), it takes the resource ``tag``, which every layout job asks for. A worker
+    without it is never given one, not even by Dask's work stealing."""
 
-    def __init__(self, tag: str, system: tuple[tuple[str, str], ...], software: tuple):
-        self.tag, self.system, self.software = tag, system, software
-        self.name = tag
+    def __init__(self, tag: str, wanted: tuple):
+        self.tag, self.wanted, self.name = tag, wanted, tag
 
     async def setup(self, worker) -> None:
-        if same_files(self.system, self.software) is None:
+        if not mismatch(self.wanted):
             await worker.set_resources(**{self.tag: worker.state.nthreads})
-
-
-def same_files(system: tuple[tuple[str, str], ...], clients: tuple) -> str | None:
-    """None if this machine's system files (path, SHA-256) and software are the client's;
-    else which are not."""
-    wrong = [path for path, sha in system if (face(path) or ("",) * 3)[2] != sha]
-    if software() != clients:
-        wrong.append(f"{', '.join(software())} (the client: {', '.join(clients)})")
-    return "; ".join(wrong) or None
 
 
 class Cluster:
@@ -173,7 +165,9 @@ class Cluster:
     def __init__(self, client, cluster=None, address: str = ""):
         self.client, self._cluster, self.address = client, cluster, address
         self.warnings: list[str] = []
-        self._carried: dict[tuple, tuple] = {}  # (roots, resources, CSS) -> (task, tag)
+        self._files: dict[tuple, object] = {}   # (carried roots, resources) -> their task
+        self._expected: dict[tuple, tuple] = {}  # stylesheets -> what workers must have
+        self._tags: set[str] = set()            # the resources of the workers that have it
         self._refused: set[str] = set()         # workers warned of
         self._wanted: dict[str, list] = {}      # a Dask key -> [our futures waiting, its future]
         self._lock = threading.Lock()
@@ -211,12 +205,6 @@ class Cluster:
                                f"{WAIT_FOR_WORKERS} s; start some (dask worker {address})")
         return cls(client, None, address)
 
-    def __enter__(self) -> Cluster:
-        return self
-
-    def __exit__(self, kind, error, trace) -> None:
-        self.kill() if kind is not None else self.close()
-
     def start(self) -> None:
         """The workers are already started."""
 
@@ -224,10 +212,11 @@ class Cluster:
         future: Future = Future()
         key = f"anthology-layout-{job.key()}"
         try:
-            files, tag = self._prepared(job)
+            files, wanted = self._prepared(job)
             # Two titles' equal layouts are one Dask task (the same key): it is cancelled
             # only once neither waits for it (a Dask key is cancelled for all its futures).
-            remote = self.client.submit(run_job, job, files, key=key, resources={tag: 1},
+            remote = self.client.submit(run_job, job, files, wanted, key=key,
+                                        resources={self._tag(wanted): 1},
                                         priority=1 if urgent else 0)
         except (ClusterError, InputError):
             raise
@@ -275,47 +264,51 @@ class Cluster:
         return ClusterError(f"lost the Dask scheduler at {self.address} during the build; "
                             "no file of a book under way was written")
 
-    def _prepared(self, job: LayoutJob) -> tuple[object, str]:
-        """The task holding the job's files, sent once for every job that reads the same,
-        and the resource of the workers with this machine's system files and software."""
+    def _prepared(self, job: LayoutJob) -> tuple[object, tuple]:
+        """The task holding the job's files, sent once for every job that reads the same
+        (a build's screen and print layouts, its pieces), and what a worker must have."""
         with self._lock:
-            key = (job.roots, job.resources, tuple(css for css, _ in job.stylesheets))
-            if key not in self._carried:
-                bundle = carried(job)
+            key = (_carried_roots(job), job.resources)
+            if key not in self._files:
                 # a task, not scattered data: if the worker holding it dies, the scheduler
                 # makes it again elsewhere
-                files = self.client.submit(_identity, bundle, priority=2,
-                                           key=f"anthology-files-{uuid.uuid4().hex}")
-                self._carried[key] = (files, self._tag(bundle.system, bundle.software))
-            return self._carried[key]
+                self._files[key] = self.client.submit(
+                    _identity, carried(job), priority=2,
+                    key=f"anthology-files-{uuid.uuid4().hex}")
+            if job.stylesheets not in self._expected:
+                self._expected[job.stylesheets] = expected(job.stylesheets)
+            return self._files[key], self._expected[job.stylesheets]
 
-    def _tag(self, system: tuple[tuple[str, str], ...], software: tuple) -> str:
-        """The resource of the workers whose system files and software are these, given by
+    def _tag(self, wanted: tuple) -> str:
+        """The resource of the workers that have what ``wanted`` reports, given by
         SameFiles to each worker, now and as they join; a warning for each worker without
         it, a ClusterError if no worker has it."""
-        tag = "anthology-" + digest((system, software))[:16]
-        if any(tag == t for _, t in self._carried.values()):
-            return tag
-        self.client.register_plugin(SameFiles(tag, system, software))
-        workers = self.client.scheduler_info(n_workers=-1)["workers"]
-        without = [w for w, info in workers.items() if tag not in info.get("resources", {})]
-        paths = [path for path, _ in system]
-        reports = self.client.run(faces, paths, workers=without, on_error="return") \
-            if without else {}
-        ours = faces(paths)
-        for worker in without:
-            theirs = reports.get(worker, RuntimeError("no answer"))
-            why = [f"it could not tell ({theirs})"] if isinstance(theirs, Exception) \
-                else differences(ours, theirs)
-            if worker not in self._refused:
-                self._refused.add(worker)
-                self.warnings.append(f"the Dask worker {worker} has other fonts or software "
-                                     f"than this machine: {'; '.join(why)}; anthology does "
-                                     "not use it")
-        if len(without) == len(workers):
-            raise ClusterError("no Dask worker can lay out this book as this machine would: "
-                               + " ".join(self.warnings) + ". Give the workers the same font "
-                               "packages and versions (README, Building on a cluster)")
+        tag = "anthology-" + digest(wanted)[:16]
+        with self._lock:
+            if tag in self._tags:
+                return tag
+            self.client.register_plugin(SameFiles(tag, wanted))
+            workers = self.client.scheduler_info(n_workers=-1)["workers"]
+            without = [w for w, info in workers.items()
+                       if tag not in info.get("resources", {})]
+            paths = [path for path, _ in wanted if path != SOFTWARE]
+            reports = self.client.run(faces, paths, workers=without, on_error="return") \
+                if without else {}
+            for worker in without:
+                theirs = reports.get(worker, RuntimeError("no answer"))
+                why = [f"it could not tell ({theirs})"] if isinstance(theirs, Exception) \
+                    else differences(dict(wanted), theirs)
+                if worker not in self._refused:
+                    self._refused.add(worker)
+                    self.warnings.append(f"the Dask worker {worker} has other fonts or "
+                                         f"software than this machine: {'; '.join(why)}; "
+                                         "anthology does not use it")
+            if len(without) == len(workers):
+                raise ClusterError("no Dask worker can lay out this book as this machine "
+                                   "would: " + " ".join(self.warnings) + ". Give the workers "
+                                   "the same font packages and versions (README, Building "
+                                   "on a cluster)")
+            self._tags.add(tag)
         return tag
 
     def _watch(self) -> None:
@@ -325,8 +318,7 @@ class Cluster:
         while self._stopping is None and self.client.status not in ("closed", "closing"):
             time.sleep(WORKERS_EVERY)
             with self._lock:
-                tags = {tag for _, tag in self._carried.values()}
-                waiting = bool(self._wanted)
+                tags, waiting = set(self._tags), bool(self._wanted)
             try:
                 workers = self.client.scheduler_info(n_workers=-1)["workers"].values()
             except Exception:  # noqa: BLE001 - the scheduler is gone: the futures say so
@@ -405,19 +397,20 @@ _ONE_AT_A_TIME = threading.Lock()  # a worker with threads: layouts patch WeasyP
 _CHECKED: set[tuple] = set()
 
 
-def run_job(job: LayoutJob, bundle: Carried) -> bytes:
-    """On a worker: lay ``job`` out from what it carries (its files checked again, in case
-    a worker without the resource was given it all the same)."""
+def run_job(job: LayoutJob, files: dict[str, tuple[bytes, str]], wanted: tuple) -> bytes:
+    """On a worker: lay ``job`` out from the ``files`` it carries, once this worker is
+    checked to have what it ``wanted`` (in case one without the resource was given it all
+    the same)."""
     with _ONE_AT_A_TIME:
-        if (bundle.system, bundle.software) not in _CHECKED:
-            if wrong := same_files(bundle.system, bundle.software):
+        if wanted not in _CHECKED:
+            if wrong := mismatch(wanted):
                 from distributed import get_worker
                 raise ClusterError(f"the Dask worker {get_worker().address} has other fonts "
-                                   f"or software than this machine: {wrong}; give it the "
-                                   "same packages (README, Building on a cluster)")
-            _CHECKED.add((bundle.system, bundle.software))
+                                   f"or software than this machine: {'; '.join(wrong)}; give "
+                                   "it the same packages (README, Building on a cluster)")
+            _CHECKED.add(wanted)
         from .workers import release_memory
         try:
-            return lay_out(job, bundle.files).to_bytes()
+            return lay_out(job, files).to_bytes()
         finally:
             release_memory()
