@@ -64,10 +64,9 @@ def local_fetcher(roots, carried: dict[str, tuple[bytes, str]] | None = None):
             if parts.scheme == "data":
                 return super().fetch(url, headers)
             if carried is not None and parts.scheme == "file" and \
-                    (found := carried.get(os.path.normpath(unquote(parts.path)))):
+                    (found := carried.get(where := os.path.normpath(unquote(parts.path)))):
                 data, media_type = found
-                return Carried(Path(os.path.normpath(unquote(parts.path))).as_uri(), data,
-                               {"Content-type": media_type})
+                return Carried(Path(where).as_uri(), data, {"Content-type": media_type})
             path = Path(unquote(parts.path)).resolve()
             if parts.scheme != "file" or parts.netloc not in ("", "localhost") or not any(
                     path.is_relative_to(root) for root in self.roots):
