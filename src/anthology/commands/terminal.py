@@ -6,7 +6,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from ..errors import AnthologyError, ManifestError
 from ..progress import Ended, Progress, Stage, Titles, clock
@@ -70,17 +70,14 @@ def titles_progress(quiet: bool, total: int):
         yield Titles(total)
         return
     if not sys.stderr.isatty():
-        shown = _TitleLines(total)
-        try:
-            yield shown
-        finally:
-            shown.close()
-        return
-    from rich.console import Console
-    from rich.live import Live
-    shown = _LiveTitles(total, Console(stderr=True))
-    with Live(get_renderable=shown.render, console=shown.console, transient=True,
-              refresh_per_second=8) as shown.live:
+        shown, live = _TitleLines(total), nullcontext()
+    else:
+        from rich.console import Console
+        from rich.live import Live
+        shown = _LiveTitles(total, Console(stderr=True))
+        live = Live(get_renderable=shown.render, console=shown.console, transient=True,
+                    refresh_per_second=8)
+    with live as shown.live:
         try:
             yield shown
         finally:
